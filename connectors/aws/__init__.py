@@ -1,0 +1,1 @@
+"""AWS connector: IAM inventory and CloudTrail events."""

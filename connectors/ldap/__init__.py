@@ -1,0 +1,1 @@
+"""Directory connector: OpenLDAP and Active Directory."""

@@ -1,0 +1,1 @@
+"""questionnaires package of VendorWatch (see DESIGN.md)."""

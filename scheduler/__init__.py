@@ -1,0 +1,1 @@
+"""scheduler package of VendorWatch (see DESIGN.md)."""

@@ -1,0 +1,129 @@
+"""Shared fixtures: databases (SQLite and a real PostgreSQL), the registry contract, a fixed clock, the CLI.
+
+Servers are real: PostgreSQL must be reachable (the README test command starts it when it is installed but
+down); tests never skip for a missing server.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+
+from vendorwatch.clock import FixedClock
+from vendorwatch.db.engine import make_engine
+from vendorwatch.db.migrate import upgrade
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+CONTRACT_REGISTRY = SHARED / "examples" / "vendorwatch.yaml"
+DEMO_REGISTRY = ROOT / "docs" / "examples" / "vendorwatch.yaml"
+DATASETS = SHARED / "datasets"
+POSTGRES_URL = os.environ.get(
+    "VENDORWATCH_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> str:
+    """The admin URL of the PostgreSQL server; fails (never skips) when it cannot be reached."""
+    engine = create_engine(POSTGRES_URL)
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except Exception as exc:  # pragma: no cover - a broken machine, not a test outcome
+        pytest.fail(f"PostgreSQL is not reachable at {POSTGRES_URL}: {exc}")
+    finally:
+        engine.dispose()
+    return POSTGRES_URL
+
+
+def _fresh_postgres_database(admin_url: str) -> Iterator[str]:
+    name = f"vw_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty database: a SQLite file, then a new PostgreSQL database (dropped afterwards)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'vendorwatch.db'}"
+    else:
+        admin_url = request.getfixturevalue("postgres_server")
+        yield from _fresh_postgres_database(admin_url)
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    """A fresh SQLite database file (for tests that are not about storage)."""
+    return f"sqlite:///{tmp_path / 'vendorwatch.db'}"
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    """A migrated engine on each database kind."""
+    created = make_engine(database_url)
+    upgrade(created)
+    yield created
+    created.dispose()
+
+
+@pytest.fixture
+def sqlite_engine(sqlite_url: str) -> Iterator[Engine]:
+    """A migrated SQLite engine."""
+    created = make_engine(sqlite_url)
+    upgrade(created)
+    yield created
+    created.dispose()
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    """A clock standing at 2026-11-26 09:00 UTC (18:00 in Tokyo)."""
+    return FixedClock(datetime(2026, 11, 26, 9, 0, tzinfo=UTC))
+
+
+@dataclass
+class CliResult:
+    """What a ``vendorwatch`` process did."""
+
+    exit_code: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def run_cli(tmp_path: Path) -> object:
+    """Run the installed ``vendorwatch`` command in a clean environment, in ``tmp_path``."""
+
+    def run(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> CliResult:
+        clean = {k: v for k, v in os.environ.items() if not k.startswith("VENDORWATCH_")}
+        clean |= env or {}
+        completed = subprocess.run(
+            [sys.executable, "-m", "vendorwatch", *args],
+            cwd=cwd or tmp_path,
+            env=clean,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        return CliResult(completed.returncode, completed.stdout, completed.stderr)
+
+    return run

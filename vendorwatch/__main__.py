@@ -1,0 +1,5 @@
+"""``python -m vendorwatch``."""
+
+from vendorwatch.cli import main
+
+main()

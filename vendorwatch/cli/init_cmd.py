@@ -1,0 +1,57 @@
+"""``vendorwatch init``: create or migrate the database and import the registry."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from vendorwatch.cli.registry_view import print_plan
+from vendorwatch.cli.runtime import runtime
+from vendorwatch.db.engine import make_engine, session_scope
+from vendorwatch.db.migrate import current_revision, head_revision, upgrade
+from vendorwatch.registry.loader import load_registry
+from vendorwatch.registry.sync import apply_import, plan_import
+
+
+def init(
+    config: Annotated[Path | None, typer.Option("--config", help="registry file")] = None,
+    actor: Annotated[str | None, typer.Option("--actor", help="who is acting (audit log); default the OS user")] = None,
+    allow_retire: Annotated[
+        bool, typer.Option("--allow-retire", help="retire vendors that left the file (history is kept)")
+    ] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="show what would change; write nothing")] = False,
+) -> None:
+    """DB を作成・移行し台帳を取込む / Create or migrate the database and import the registry."""
+    current = runtime()
+    path = current.config_path(config)
+    registry, text = load_registry(path)  # validate before touching the database
+    engine = current.engine
+    if dry_run:
+        if current_revision(engine) != head_revision():
+            # Not created yet (or behind): compare against an empty database of the current schema.
+            engine = make_engine("sqlite://")
+            upgrade(engine)
+        with session_scope(engine) as session:
+            plan = plan_import(session, registry, text)
+        print_plan(current.console, plan, dry_run=True)
+        return
+    before, after = upgrade(engine)
+    if before != after:
+        current.console.print(
+            f"データベースを {before or '(空)'} から {after} に移行しました / migrated the database from "
+            f"{before or '(empty)'} to {after}",
+            highlight=False,
+        )
+    with session_scope(engine) as session:
+        plan = apply_import(
+            session, registry, text, path=str(path), actor=current.settings.actor_name(actor),
+            clock=current.clock, allow_retire=allow_retire,
+        )
+    print_plan(current.console, plan, dry_run=False)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``init`` to the app."""
+    app.command("init")(init)

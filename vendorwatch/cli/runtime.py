@@ -1,0 +1,88 @@
+"""What every command shares: settings, the database engine, the clock and the console."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+from rich.console import Console
+from sqlalchemy import Engine
+
+from vendorwatch.clock import Clock, SystemClock
+from vendorwatch.db.engine import make_engine, session_scope
+from vendorwatch.db.migrate import require_current
+from vendorwatch.errors import ConfigError
+from vendorwatch.i18n import t
+from vendorwatch.registry.models import Registry
+from vendorwatch.registry.sync import imported_registry
+from vendorwatch.settings import Settings, get_settings
+
+
+@dataclass
+class Runtime:
+    """Built once per CLI invocation by the app callback."""
+
+    settings: Settings = field(default_factory=get_settings)
+    database_url: str | None = None
+    debug: bool = False
+    clock: Clock = field(default_factory=SystemClock)
+    console: Console = field(default_factory=lambda: _console(stderr=False))
+    err: Console = field(default_factory=lambda: _console(stderr=True))
+
+    @property
+    def url(self) -> str:
+        """The database URL in force (``--database-url`` over ``VENDORWATCH_DATABASE_URL``)."""
+        return self.database_url or self.settings.database_url
+
+    @cached_property
+    def engine(self) -> Engine:
+        """The engine, created on first use."""
+        return make_engine(self.url)
+
+    def ready_engine(self) -> Engine:
+        """The engine of a database that is initialized and current."""
+        require_current(self.engine)
+        return self.engine
+
+    def registry(self) -> Registry:
+        """The registry in force: the one last imported with ``vendorwatch init``."""
+        with session_scope(self.ready_engine()) as session:
+            registry = imported_registry(session)
+        if registry is None:
+            raise ConfigError(
+                t(
+                    "委託先台帳がまだ取り込まれていません。`vendorwatch init` を実行してください",
+                    "no vendor registry has been imported yet; run `vendorwatch init`",
+                )
+            )
+        return registry
+
+    def config_path(self, override: Path | None) -> Path:
+        """``--config`` over ``VENDORWATCH_CONFIG`` over ``./vendorwatch.yaml``."""
+        return self.settings.config_path(override)
+
+
+def _console(*, stderr: bool) -> Console:
+    """A console; when output goes to a file or pipe, wide enough not to cut lines."""
+    console = Console(stderr=stderr, soft_wrap=True)
+    if not console.is_terminal:
+        console = Console(stderr=stderr, soft_wrap=True, width=200)
+    return console
+
+
+_current: Runtime | None = None
+
+
+def set_runtime(runtime: Runtime) -> None:
+    """Install the runtime for this invocation."""
+    global _current
+    _current = runtime
+
+
+def runtime() -> Runtime:
+    """The runtime of this invocation."""
+    if _current is None:
+        set_runtime(Runtime())
+    assert _current is not None
+    return _current

@@ -1,0 +1,1 @@
+"""Storage: tables, engine, sessions and migrations."""

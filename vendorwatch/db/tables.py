@@ -1,0 +1,404 @@
+"""SQLModel tables. Registry tables mirror ``vendorwatch.yaml``; the rest is evidence and its judgement.
+
+Nothing here is deleted by the product: registry rows are retired (``retired_at``), inventory rows are
+marked gone by the run that noticed (``gone_at``/``gone_run_id``), the audit log only grows.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Column, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from vendorwatch.db.types import JSONType, UTCDateTime
+
+
+def utc_column(*, nullable: bool = True, index: bool = False) -> Any:
+    """A UTC timestamp column."""
+    return Field(default=None, sa_column=Column(UTCDateTime(), nullable=nullable, index=index))
+
+
+def json_column(default: Any = None) -> Any:
+    """A JSON column (JSONB on PostgreSQL)."""
+    factory = (lambda: type(default)()) if isinstance(default, list | dict) else None
+    if factory is not None:
+        return Field(default_factory=factory, sa_column=Column(JSONType, nullable=False))
+    return Field(default=None, sa_column=Column(JSONType, nullable=True))
+
+
+# --- registry -------------------------------------------------------------------------------------------
+
+
+class Vendor(SQLModel, table=True):
+    """An outsourced vendor or, with ``parent_id``, a sub-vendor."""
+
+    __tablename__ = "vendors"
+
+    id: str = Field(primary_key=True, max_length=63)
+    parent_id: str | None = Field(default=None, foreign_key="vendors.id", index=True)
+    name_ja: str
+    name_en: str
+    tier: str = Field(max_length=16)
+    handles_customer_data: bool
+    services: list[str] = json_column([])
+    contract_id: str | None = None
+    contract_start: date | None = None
+    contract_end: date | None = None
+    contacts: list[dict[str, Any]] = json_column([])
+    check_parameters: dict[str, Any] = json_column({})
+    retired_at: datetime | None = utc_column()
+    updated_at: datetime | None = utc_column()
+
+
+class RosterMember(SQLModel, table=True):
+    """A person working for the firm at a vendor, with their dates and identities."""
+
+    __tablename__ = "roster_members"
+    __table_args__ = (UniqueConstraint("vendor_id", "person", "since", name="uq_roster_member"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    vendor_id: str = Field(foreign_key="vendors.id", index=True)
+    person: str
+    name: str
+    since: date
+    until: date | None = None
+    retired_at: datetime | None = utc_column()
+
+
+class RosterIdentity(SQLModel, table=True):
+    """One identity (ARN, DN, ...) of a roster member; joined by checks against principals."""
+
+    __tablename__ = "roster_identities"
+    __table_args__ = (UniqueConstraint("vendor_id", "person", "since", "external_id", name="uq_roster_identity"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    vendor_id: str = Field(foreign_key="vendors.id")
+    person: str
+    since: date
+    until: date | None = None
+    external_id: str = Field(index=True)
+    retired_at: datetime | None = utc_column()
+
+
+class DeclaredAccount(SQLModel, table=True):
+    """A declared non-personal principal (service or break-glass) with its owner."""
+
+    __tablename__ = "declared_accounts"
+    __table_args__ = (UniqueConstraint("vendor_id", "principal", name="uq_declared_account"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    vendor_id: str = Field(foreign_key="vendors.id", index=True)
+    principal: str = Field(index=True)
+    kind: str = Field(max_length=16)
+    owner: str
+    allowed_hours: Any = json_column()
+    allowed_networks: list[str] | None = json_column()
+    retired_at: datetime | None = utc_column()
+
+
+class Environment(SQLModel, table=True):
+    """A production, staging or development environment of a vendor."""
+
+    __tablename__ = "environments"
+
+    id: str = Field(primary_key=True, max_length=63)
+    vendor_id: str = Field(foreign_key="vendors.id", index=True)
+    kind: str = Field(max_length=16)
+    base_dn: str | None = None
+    allowed_networks: list[str] | None = json_column()
+    allowed_hours: dict[str, Any] | None = json_column()
+    retired_at: datetime | None = utc_column()
+
+
+class EnvironmentAccount(SQLModel, table=True):
+    """An AWS account and the one environment (and vendor) that claims it."""
+
+    __tablename__ = "environment_accounts"
+
+    account_id: str = Field(primary_key=True, max_length=12)
+    environment_id: str = Field(foreign_key="environments.id", index=True)
+    vendor_id: str = Field(foreign_key="vendors.id")
+    retired_at: datetime | None = utc_column()
+
+
+class Bucket(SQLModel, table=True):
+    """An S3 bucket of an environment and the class of data it holds."""
+
+    __tablename__ = "buckets"
+
+    name: str = Field(primary_key=True, max_length=63)
+    environment_id: str = Field(foreign_key="environments.id", index=True)
+    vendor_id: str = Field(foreign_key="vendors.id")
+    data_class: str = Field(max_length=16)
+    retired_at: datetime | None = utc_column()
+
+
+class Source(SQLModel, table=True):
+    """A monitored system of a vendor (AWS account, directory, files), without any secret."""
+
+    __tablename__ = "sources"
+
+    id: str = Field(primary_key=True, max_length=63)
+    vendor_id: str = Field(foreign_key="vendors.id", index=True)
+    environment_id: str = Field(foreign_key="environments.id")
+    kind: str = Field(max_length=16)
+    settings: dict[str, Any] = json_column({})
+    schedule: dict[str, Any] | None = json_column()
+    sla_hours: int = 24
+    retired_at: datetime | None = utc_column()
+
+
+class TransferApproval(SQLModel, table=True):
+    """An approved transfer of data between environments (control 3.2.4)."""
+
+    __tablename__ = "transfer_approvals"
+
+    id: str = Field(primary_key=True, max_length=63)
+    vendor_id: str = Field(foreign_key="vendors.id", index=True)
+    from_environment_id: str = Field(foreign_key="environments.id")
+    to_environment_id: str = Field(foreign_key="environments.id")
+    resources: list[str] = json_column([])
+    window_start: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    window_end: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    purpose: str
+    approved_by: str
+    retired_at: datetime | None = utc_column()
+
+
+class RegistrySnapshot(SQLModel, table=True):
+    """Each registry version imported: who, when, the file's hash and the validated document."""
+
+    __tablename__ = "registry_snapshots"
+
+    id: int | None = Field(default=None, primary_key=True)
+    imported_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    actor: str
+    path: str
+    sha256: str = Field(max_length=64)
+    document: dict[str, Any] = json_column({})
+
+
+# --- evidence -------------------------------------------------------------------------------------------
+
+
+class CollectionRun(SQLModel, table=True):
+    """One collection or import of one source: when, outcome, counts, errors and the checkpoint reached."""
+
+    __tablename__ = "collection_runs"
+    __table_args__ = (Index("ix_collection_runs_source_started", "source_id", "started_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    source_id: str = Field(foreign_key="sources.id")
+    kind: str = Field(default="collect", max_length=16)
+    started_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    finished_at: datetime | None = utc_column()
+    status: str = Field(default="running", max_length=16)
+    counts: dict[str, int] = json_column({})
+    errors: list[dict[str, Any]] = json_column([])
+    error_text: str | None = None
+    checkpoint: dict[str, Any] | None = json_column()
+
+
+class SourceObject(SQLModel, table=True):
+    """A file or object read from a source (log file, digest): what happened to it, for resumption and integrity."""
+
+    __tablename__ = "source_objects"
+    __table_args__ = (UniqueConstraint("source_id", "key", name="uq_source_object"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    source_id: str = Field(foreign_key="sources.id")
+    key: str
+    size: int | None = None
+    etag: str | None = None
+    sha256: str | None = Field(default=None, max_length=64)
+    status: str = Field(max_length=16)
+    integrity: str | None = Field(default=None, max_length=16)
+    reason: str | None = None
+    events: int = 0
+    run_id: int | None = Field(default=None, foreign_key="collection_runs.id")
+    processed_at: datetime | None = utc_column()
+
+
+class ObservedSetting(SQLModel, table=True):
+    """A configuration observed on a source (password policy, trail status, ...), as the run saw it."""
+
+    __tablename__ = "observed_settings"
+    __table_args__ = (UniqueConstraint("source_id", "kind", "subject", name="uq_observed_setting"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    source_id: str = Field(foreign_key="sources.id")
+    vendor_id: str = Field(foreign_key="vendors.id", index=True)
+    kind: str = Field(max_length=63)
+    subject: str
+    data: dict[str, Any] = json_column({})
+    observed_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    last_seen_run_id: int | None = Field(default=None, foreign_key="collection_runs.id")
+    gone_at: datetime | None = utc_column()
+    gone_run_id: int | None = Field(default=None, foreign_key="collection_runs.id")
+
+
+class Principal(SQLModel, table=True):
+    """An identity at a vendor: IAM user, role, access key, root, directory account."""
+
+    __tablename__ = "principals"
+    __table_args__ = (UniqueConstraint("source_id", "external_id", name="uq_principal"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    source_id: str = Field(foreign_key="sources.id")
+    vendor_id: str = Field(foreign_key="vendors.id", index=True)
+    environment_id: str | None = Field(default=None, foreign_key="environments.id")
+    external_id: str = Field(index=True)
+    kind: str = Field(max_length=32)
+    name: str
+    display_name: str | None = None
+    parent_external_id: str | None = Field(default=None, index=True)
+    owner: str | None = None
+    email: str | None = None
+    mfa_enabled: bool | None = None
+    console_access: bool | None = None
+    disabled: bool = False
+    created_at: datetime | None = utc_column()
+    last_used_at: datetime | None = utc_column()
+    password_changed_at: datetime | None = utc_column()
+    locked_at: datetime | None = utc_column()
+    attributes: dict[str, Any] = json_column({})
+    first_seen_run_id: int | None = Field(default=None, foreign_key="collection_runs.id")
+    last_seen_run_id: int | None = Field(default=None, foreign_key="collection_runs.id")
+    gone_at: datetime | None = utc_column()
+    gone_run_id: int | None = Field(default=None, foreign_key="collection_runs.id")
+
+
+class Grant(SQLModel, table=True):
+    """A principal's right on a resource: a policy, a group membership, a trust relationship."""
+
+    __tablename__ = "grants"
+    __table_args__ = (
+        UniqueConstraint("source_id", "principal_external_id", "kind", "name", name="uq_grant"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    source_id: str = Field(foreign_key="sources.id")
+    vendor_id: str = Field(foreign_key="vendors.id", index=True)
+    principal_external_id: str = Field(index=True)
+    kind: str = Field(max_length=32)
+    name: str
+    resource: str | None = None
+    is_admin: bool = False
+    document: dict[str, Any] | None = json_column()
+    first_seen_run_id: int | None = Field(default=None, foreign_key="collection_runs.id")
+    last_seen_run_id: int | None = Field(default=None, foreign_key="collection_runs.id")
+    gone_at: datetime | None = utc_column()
+    gone_run_id: int | None = Field(default=None, foreign_key="collection_runs.id")
+
+
+class AccessEvent(SQLModel, table=True):
+    """One logged action. The large table: written in batches, read by checks as SQL."""
+
+    __tablename__ = "access_events"
+    __table_args__ = (
+        UniqueConstraint("source_id", "source_event_id", name="uq_access_event"),
+        Index("ix_access_events_vendor_time", "vendor_id", "event_time"),
+        Index("ix_access_events_principal_time", "principal", "event_time"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    source_id: str = Field(foreign_key="sources.id")
+    source_event_id: str
+    event_time: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    vendor_id: str = Field(foreign_key="vendors.id")
+    environment_id: str | None = Field(default=None, foreign_key="environments.id")
+    account_id: str | None = None
+    region: str | None = None
+    principal: str | None = None
+    principal_kind: str | None = None
+    access_key_id: str | None = None
+    session_issuer: str | None = None
+    action: str
+    service: str | None = None
+    resource: str | None = None
+    bucket: str | None = None
+    object_key: str | None = None
+    target_account: str | None = None
+    source_ip: str | None = None
+    user_agent: str | None = None
+    outcome: str = Field(default="success", max_length=16)
+    error_code: str | None = None
+    mfa_used: bool | None = None
+    customer_data: bool = False
+    data_class: str | None = None
+    details: dict[str, Any] | None = json_column()
+    run_id: int | None = Field(default=None, foreign_key="collection_runs.id")
+
+
+class Transfer(SQLModel, table=True):
+    """Data moved between environments or accounts, derived from an event; linked to its approval if any."""
+
+    __tablename__ = "transfers"
+    __table_args__ = (UniqueConstraint("access_event_id", name="uq_transfer_event"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    access_event_id: int = Field(foreign_key="access_events.id")
+    vendor_id: str = Field(foreign_key="vendors.id", index=True)
+    kind: str = Field(max_length=32)
+    occurred_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    from_environment_id: str | None = Field(default=None, foreign_key="environments.id")
+    to_environment_id: str | None = Field(default=None, foreign_key="environments.id")
+    from_account: str | None = None
+    to_account: str | None = None
+    resource: str | None = None
+    approval_id: str | None = Field(default=None, foreign_key="transfer_approvals.id")
+
+
+# --- judgement ------------------------------------------------------------------------------------------
+
+
+class Finding(SQLModel, table=True):
+    """A check's result about one subject at one vendor; identified by its fingerprint."""
+
+    __tablename__ = "findings"
+
+    id: int | None = Field(default=None, primary_key=True)
+    fingerprint: str = Field(unique=True, max_length=64)
+    check_id: str = Field(index=True)
+    control_id: str = Field(max_length=16, index=True)
+    vendor_id: str = Field(foreign_key="vendors.id", index=True)
+    subject: str
+    severity: str = Field(max_length=16)
+    status: str = Field(default="open", max_length=16, index=True)
+    first_seen: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    last_seen: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    resolved_at: datetime | None = utc_column()
+    status_reason: str | None = None
+    accepted_until: datetime | None = utc_column()
+    evidence: dict[str, Any] = json_column({})
+
+
+class FindingHistory(SQLModel, table=True):
+    """Every status change of a finding: from, to, who, why."""
+
+    __tablename__ = "finding_history"
+
+    id: int | None = Field(default=None, primary_key=True)
+    finding_id: int = Field(foreign_key="findings.id", index=True)
+    at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    from_status: str | None = None
+    to_status: str
+    actor: str
+    reason: str | None = None
+
+
+class AuditEntry(SQLModel, table=True):
+    """Append-only log of imports and of every change a person makes; each entry hashes the one before."""
+
+    __tablename__ = "audit_log"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    actor: str
+    action: str = Field(max_length=63)
+    target: str
+    details: dict[str, Any] = json_column({})
+    prev_hash: str = Field(max_length=64)
+    hash: str = Field(max_length=64, unique=True)

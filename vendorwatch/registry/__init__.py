@@ -1,0 +1,1 @@
+"""The vendor registry (``vendorwatch.yaml``): models, loading, validation and import."""

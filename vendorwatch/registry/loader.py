@@ -1,0 +1,88 @@
+"""Find, read and validate the registry; a bad file is rejected whole, with every problem at once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from vendorwatch.errors import ConfigError
+from vendorwatch.i18n import t
+from vendorwatch.registry.crossrefs import check_references
+from vendorwatch.registry.models import Registry
+from vendorwatch.registry.problems import RegistryProblem
+from vendorwatch.registry.secrets import find_clear_secrets
+from vendorwatch.registry.validation_messages import translate
+from vendorwatch.registry.yaml_source import YamlDocument, parse_yaml
+
+
+class RegistryInvalidError(ConfigError):
+    """The registry file has problems; ``problems`` lists every one."""
+
+    def __init__(self, file: str, problems: list[RegistryProblem]) -> None:
+        count = len(problems)
+        super().__init__(
+            t(f"{file}: {count} 件のエラーがあります", f"{file}: {count} error(s)"),
+            details=[p.render(file) for p in problems],
+        )
+        self.file = file
+        self.problems = problems
+
+
+def validate_text(text: str, file: str = "vendorwatch.yaml") -> tuple[Registry | None, list[RegistryProblem]]:
+    """Validate registry text; returns the registry (when valid) and every problem found."""
+    document = parse_yaml(text)
+    if document.problems and document.root is None:
+        return None, document.problems
+    problems = list(document.problems)
+    secrets = list(find_clear_secrets(document.data))
+    problems.extend(secrets)
+    secret_paths = {p.path for p in secrets}
+    if not isinstance(document.data, dict):
+        problems.append(
+            RegistryProblem(
+                path=(),
+                message=t("ファイルの最上位はマッピングでなければなりません", "the top level must be a mapping"),
+            )
+        )
+        return None, _with_lines(document, problems)
+    registry: Registry | None = None
+    try:
+        registry = Registry.model_validate(document.data)
+    except ValidationError as exc:
+        for error in exc.errors():
+            path = tuple(error["loc"])
+            if any(path[: len(s)] == s for s in secret_paths):
+                continue  # already reported as a clear secret, without echoing it
+            problems.append(RegistryProblem(path=path, message=translate(error)))
+    if registry is not None:
+        problems.extend(check_references(registry))
+    problems = _with_lines(document, problems)
+    return (registry if not problems else None), problems
+
+
+def _with_lines(document: YamlDocument, problems: list[RegistryProblem]) -> list[RegistryProblem]:
+    placed = [
+        p if p.line is not None else RegistryProblem(path=p.path, message=p.message, line=document.line_of(p.path))
+        for p in problems
+    ]
+    return sorted(placed, key=lambda p: (p.line or 0, p.dotted))
+
+
+def load_registry(path: Path) -> tuple[Registry, str]:
+    """Read and validate a registry file; returns it with its text, or raises ``RegistryInvalidError``."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(
+            t(
+                f"設定ファイル {path} がありません（--config、VENDORWATCH_CONFIG、./vendorwatch.yaml の順に探します）",
+                f"config file {path} not found (looked at --config, VENDORWATCH_CONFIG, then ./vendorwatch.yaml)",
+            )
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(t(f"{path} を読めません: {exc}", f"cannot read {path}: {exc}")) from None
+    registry, problems = validate_text(text, str(path))
+    if registry is None:
+        raise RegistryInvalidError(str(path), problems)
+    return registry, text

@@ -1,0 +1,168 @@
+"""Import a validated registry into the database: plan the changes, then apply them in one transaction.
+
+Re-importing the same file changes nothing. What left the file is retired, never deleted: its history
+(events, findings) still points at it. Retiring a vendor must be asked for explicitly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from sqlmodel import Session, SQLModel, col, select
+
+from vendorwatch import audit
+from vendorwatch.clock import Clock
+from vendorwatch.db import tables
+from vendorwatch.errors import ConfigError
+from vendorwatch.i18n import t
+from vendorwatch.registry.models import Registry
+from vendorwatch.registry.rows import REGISTRY_TABLES, Row, desired_rows
+
+Action = Literal["add", "update", "retire"]
+
+
+@dataclass(frozen=True)
+class Change:
+    """One row the import adds, updates or retires, with the fields that change (old, new)."""
+
+    table: str
+    key: str
+    action: Action
+    fields: dict[str, tuple[Any, Any]] = field(default_factory=dict)
+
+    def describe(self) -> str:
+        """``update vendors asys: tier high → critical``."""
+        detail = ", ".join(f"{name} {old!r} → {new!r}" for name, (old, new) in self.fields.items())
+        return f"{self.action} {self.table} {self.key}" + (f": {detail}" if detail else "")
+
+
+@dataclass
+class ImportPlan:
+    """What importing a registry would change."""
+
+    changes: list[Change]
+    sha256: str
+    organization_changed: bool
+
+    @property
+    def empty(self) -> bool:
+        """Whether the import changes nothing."""
+        return not self.changes and not self.organization_changed
+
+    def retired_vendors(self) -> list[str]:
+        """Vendors the import would retire."""
+        return [c.key for c in self.changes if c.table == "vendors" and c.action == "retire"]
+
+
+def _key(row: Row | SQLModel, columns: tuple[str, ...]) -> str:
+    values = [row[c] if isinstance(row, dict) else getattr(row, c) for c in columns]
+    return "/".join(str(v) for v in values)
+
+
+def plan_import(session: Session, registry: Registry, text: str) -> ImportPlan:
+    """Compare the registry with the database; nothing is written."""
+    wanted = desired_rows(registry)
+    changes: list[Change] = []
+    for table, key_columns in REGISTRY_TABLES:
+        name = str(table.__tablename__)
+        current = {_key(row, key_columns): row for row in session.exec(select(table))}
+        desired = {_key(row, key_columns): row for row in wanted[name]}
+        for key, row in desired.items():
+            existing = current.get(key)
+            if existing is None:
+                changes.append(Change(name, key, "add"))
+                continue
+            diff = {
+                column: (getattr(existing, column), value)
+                for column, value in row.items()
+                if getattr(existing, column) != value
+            }
+            if getattr(existing, "retired_at", None) is not None:
+                diff["retired_at"] = (getattr(existing, "retired_at", None), None)
+            if diff:
+                changes.append(Change(name, key, "update", diff))
+        for key, existing in current.items():
+            if key not in desired and getattr(existing, "retired_at", None) is None:
+                changes.append(Change(name, key, "retire"))
+    last = session.exec(select(tables.RegistrySnapshot).order_by(col(tables.RegistrySnapshot.id).desc())).first()
+    organization = registry.organization.model_dump(mode="json")
+    organization_changed = last is None or last.document.get("organization") != organization
+    return ImportPlan(changes, hashlib.sha256(text.encode("utf-8")).hexdigest(), organization_changed)
+
+
+def apply_import(session: Session, registry: Registry, text: str, *, path: str, actor: str, clock: Clock,
+                 allow_retire: bool = False) -> ImportPlan:
+    """Plan and apply the import in the caller's transaction, with its audit entry."""
+    plan = plan_import(session, registry, text)
+    retired = plan.retired_vendors()
+    if retired and not allow_retire:
+        names = ", ".join(retired)
+        raise ConfigError(
+            t(
+                f"委託先 {names} がファイルにありません。廃止する場合は --allow-retire を付けて再実行してください"
+                "（履歴は残ります）",
+                f"vendor(s) {names} are no longer in the file; re-run with --allow-retire to retire them "
+                "(their history is kept)",
+            )
+        )
+    now = clock.now()
+    if plan.empty:
+        audit.record(session, actor=actor, action="registry.import", target=path,
+                     details={"sha256": plan.sha256, "changes": 0}, clock=clock)
+        return plan
+    wanted = desired_rows(registry)
+    for table, key_columns in REGISTRY_TABLES:
+        name = str(table.__tablename__)
+        current = {_key(row, key_columns): row for row in session.exec(select(table))}
+        desired = {_key(row, key_columns): row for row in wanted[name]}
+        for key, row in desired.items():
+            existing = current.get(key)
+            if existing is None:
+                values = dict(row)
+                if name == "vendors":
+                    values["updated_at"] = now
+                session.add(table(**values))
+            else:
+                for column, value in row.items():
+                    if getattr(existing, column) != value:
+                        setattr(existing, column, value)
+                row_any: Any = existing
+                if row_any.retired_at is not None:
+                    row_any.retired_at = None
+                if name == "vendors" and session.is_modified(existing):
+                    row_any.updated_at = now
+                session.add(existing)
+        session.flush()
+        for key, existing in current.items():
+            if key not in desired and getattr(existing, "retired_at", None) is None:
+                retiring: Any = existing
+                retiring.retired_at = now
+                session.add(existing)
+        session.flush()
+    session.add(
+        tables.RegistrySnapshot(
+            imported_at=now,
+            actor=actor,
+            path=path,
+            sha256=plan.sha256,
+            document=registry.model_dump(mode="json", by_alias=True),
+        )
+    )
+    audit.record(
+        session,
+        actor=actor,
+        action="registry.import",
+        target=path,
+        details={"sha256": plan.sha256, "changes": [c.describe() for c in plan.changes],
+                 "organization_changed": plan.organization_changed},
+        clock=clock,
+    )
+    return plan
+
+
+def imported_registry(session: Session) -> Registry | None:
+    """The registry last imported (what is in force), or ``None`` before the first import."""
+    last = session.exec(select(tables.RegistrySnapshot).order_by(col(tables.RegistrySnapshot.id).desc())).first()
+    return Registry.model_validate(last.document) if last else None

@@ -1,0 +1,45 @@
+"""The one Settings object, read from the environment (prefix ``VENDORWATCH_``)."""
+
+from __future__ import annotations
+
+import getpass
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite:///vendorwatch.db"
+DEFAULT_CONFIG_FILE = Path("vendorwatch.yaml")
+
+
+class Settings(BaseSettings):
+    """Process-wide settings; secrets never live here, only names of where to find them."""
+
+    model_config = SettingsConfigDict(env_prefix="VENDORWATCH_", extra="ignore")
+
+    database_url: str = Field(default=DEFAULT_DATABASE_URL, description="SQLAlchemy URL of the database")
+    config: Path | None = Field(default=None, description="path of the vendor registry (vendorwatch.yaml)")
+    actor: str | None = Field(default=None, description="who is acting, for the audit log")
+    language: str = Field(default="ja", description="language of reports: ja or en")
+
+    def config_path(self, override: Path | None = None) -> Path:
+        """``--config`` first, then ``VENDORWATCH_CONFIG``, then ``./vendorwatch.yaml``."""
+        return override or self.config or DEFAULT_CONFIG_FILE
+
+    def actor_name(self, override: str | None = None) -> str:
+        """``--actor`` first, then ``VENDORWATCH_ACTOR``, then the OS user."""
+        if override:
+            return override
+        if self.actor:
+            return self.actor
+        try:
+            return getpass.getuser()
+        except (KeyError, OSError):
+            return "unknown"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The settings, read once per process."""
+    return Settings()
