@@ -12,7 +12,6 @@ from vendorwatch.i18n import t
 
 # command -> (Japanese, English) description of what will provide it
 PENDING: dict[str, tuple[str, str]] = {
-    "collect": ("ソースの収集（AWS・ディレクトリ接続）", "collection from sources (AWS and directory connectors)"),
     "evaluate": ("チェックの評価", "evaluation of the checks"),
     "findings": ("指摘事項の一覧", "the list of findings"),
     "finding": ("指摘事項の対応（確認・リスク受容・解決）", "finding triage (ack, accept, resolve)"),
@@ -22,9 +21,7 @@ PENDING: dict[str, tuple[str, str]] = {
     "dashboard": ("ダッシュボード", "the dashboard"),
     "scheduler": ("スケジューラ", "the scheduler"),
 }
-PENDING_GROUPS: dict[str, dict[str, tuple[str, str]]] = {
-    "import": {"cloudtrail": ("CloudTrail ファイルの取込み", "import of CloudTrail files")},
-}
+PENDING_GROUPS: dict[str, dict[str, tuple[str, str]]] = {}
 
 
 def _not_built(name: str, ja: str, en: str) -> Callable[[list[str] | None], None]:
