@@ -1,0 +1,135 @@
+"""Read CloudTrail files one at a time: the delivery format and one-event-per-line exports.
+
+Formats accepted, gzipped or not (told apart by the gzip magic, not the name):
+- ``{"Records": [...]}`` as CloudTrail delivers to S3 (one line, or pretty-printed);
+- NDJSON: one event per line, as SIEMs and data sets export them (read line by line, so a large export
+  does not have to fit in memory).
+
+A record that is not a JSON object is reported as a ``RecordProblem`` and reading goes on; a file that
+cannot be read at all (truncated gzip, invalid JSON) raises ``FileReadError`` *after* the records that
+could be read were yielded, so the caller keeps them and records the reason.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, BinaryIO, NamedTuple
+
+import orjson
+
+SUFFIXES = (".json", ".json.gz", ".ndjson", ".ndjson.gz", ".jsonl", ".jsonl.gz")
+_GZIP_MAGIC = b"\x1f\x8b"
+
+
+class RecordProblem(NamedTuple):
+    """One record of a file that could not be taken: where in the file, and why."""
+
+    position: int
+    reason: str
+
+
+class FileReadError(Exception):
+    """A file that could not be read to its end; ``str()`` is the reason."""
+
+
+def is_cloudtrail_file(path: Path) -> bool:
+    """Whether a file name looks like a CloudTrail file this reader takes."""
+    name = path.name.lower()
+    return any(name.endswith(suffix) for suffix in SUFFIXES)
+
+
+def find_files(root: Path) -> list[Path]:
+    """``root`` itself if it is a file, else every CloudTrail file below it, sorted."""
+    if root.is_file():
+        return [root]
+    return sorted(p for p in root.rglob("*") if p.is_file() and is_cloudtrail_file(p))
+
+
+def _open(data: BinaryIO) -> BinaryIO:
+    head = data.read(2)
+    data.seek(0)
+    if head == _GZIP_MAGIC:
+        return gzip.GzipFile(fileobj=data, mode="rb")  # type: ignore[return-value]
+    return data
+
+
+def iter_records(data: BinaryIO) -> Iterator[dict[str, Any] | RecordProblem]:
+    """Yield each record of one file (or a problem with it); ``FileReadError`` if the file breaks off."""
+    try:
+        yield from _iter_records(_open(data))
+    except (EOFError, OSError, zlib.error) as exc:
+        # gzip raises EOFError on a truncated stream and BadGzipFile (an OSError) on a damaged one.
+        raise FileReadError(f"unreadable compressed data: {exc}") from None
+
+
+def iter_bytes(raw: bytes) -> Iterator[dict[str, Any] | RecordProblem]:
+    """``iter_records`` over bytes held in memory (an S3 object)."""
+    if raw[:2] == _GZIP_MAGIC:
+        try:
+            raw = gzip.decompress(raw)
+        except (EOFError, OSError, zlib.error) as exc:
+            raise FileReadError(f"unreadable compressed data: {exc}") from None
+    yield from _iter_records(io.BytesIO(raw))
+
+
+def _records_of(document: Any) -> Iterator[dict[str, Any] | RecordProblem]:
+    if isinstance(document, dict) and isinstance(document.get("Records"), list):
+        for position, record in enumerate(document["Records"]):
+            if isinstance(record, dict):
+                yield record
+            else:
+                yield RecordProblem(position, "record is not a JSON object")
+        return
+    if isinstance(document, dict) and ("eventID" in document or "eventName" in document):
+        yield document  # a single event in a file of its own
+        return
+    raise FileReadError("not a CloudTrail file: no Records list")
+
+
+def _iter_records(stream: BinaryIO) -> Iterator[dict[str, Any] | RecordProblem]:
+    first = stream.readline()
+    while first and not first.strip():
+        first = stream.readline()
+    if not first:
+        return
+    try:
+        document = orjson.loads(first)
+    except orjson.JSONDecodeError:
+        document = None
+    if document is None:
+        # Not one object per line: a pretty-printed document, read whole (delivery files are small).
+        rest = first + stream.read()
+        try:
+            document = orjson.loads(rest)
+        except orjson.JSONDecodeError as exc:
+            raise FileReadError(f"invalid JSON: {exc}") from None
+        yield from _records_of(document)
+        return
+    if isinstance(document, dict) and "Records" in document:
+        yield from _records_of(document)
+        if stream.read(1).strip():
+            raise FileReadError("data after the Records object")
+        return
+    # NDJSON: one event per line; a bad line is one rejected record, not a lost file.
+    position = 0
+    if isinstance(document, dict):
+        yield document
+    else:
+        yield RecordProblem(position, "line is not a JSON object")
+    for line in stream:
+        position += 1
+        if not line.strip():
+            continue
+        try:
+            record = orjson.loads(line)
+        except orjson.JSONDecodeError as exc:
+            yield RecordProblem(position, f"line {position + 1}: invalid JSON: {exc}"[:300])
+            continue
+        if isinstance(record, dict):
+            yield record
+        else:
+            yield RecordProblem(position, f"line {position + 1}: not a JSON object")

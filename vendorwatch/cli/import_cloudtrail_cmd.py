@@ -1,0 +1,67 @@
+"""``vendorwatch import cloudtrail PATH --source S``: ingest exported CloudTrail files into a source."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+
+from vendorwatch.cli.import_group import import_app
+from vendorwatch.cli.runtime import runtime
+from vendorwatch.errors import ConfigError
+from vendorwatch.i18n import t
+from vendorwatch.ingest.context import CollectContext
+
+
+@import_app.command("cloudtrail")
+def import_cloudtrail(
+    path: Annotated[Path, typer.Argument(help="file or folder (.json, .json.gz, .ndjson, .jsonl; gzipped or not)")],
+    source: Annotated[str, typer.Option("--source", help="source id in the registry")],
+    as_json: Annotated[bool, typer.Option("--json", help="print read/stored/duplicate/rejected as JSON")] = False,
+) -> None:
+    """CloudTrail ファイルの取込み / Import CloudTrail files (delivery format or one event per line)."""
+    from connectors.aws.import_files import import_path
+
+    current = runtime()
+    engine = current.ready_engine()
+    registry = current.registry()
+    try:
+        context = CollectContext.for_source(engine, registry, source, current.clock)
+    except KeyError:
+        ids = [s.id for v in registry.vendors for s in v.sources]
+        raise ConfigError(t(f"ソース {source} は台帳にありません", f"source {source} is not in the registry"),
+                          details=[f"sources: {', '.join(ids) or '-'}"]) from None
+    if current.console.is_terminal and not as_json:
+        total = sum(p.stat().st_size for p in _files(path))
+        with Progress("[progress.description]{task.description}", BarColumn(), DownloadColumn(),
+                      TimeRemainingColumn(), console=current.err) as bar:
+            task = bar.add_task("取込み中 / importing", total=total)
+            result = import_path(context, path, progress=lambda done: bar.advance(task, done))
+    else:
+        result = import_path(context, path)
+    if as_json:
+        typer.echo(json.dumps(result.summary()))
+        return
+    console = current.console
+    console.print(
+        f"読込 / read: {result.read}  格納 / stored: {result.stored}  "
+        f"重複 / duplicate: {result.duplicate}  却下 / rejected: {result.rejected}  "
+        f"(ファイル / files: {result.files}, 失敗 / failed: {result.failed_files}, run {result.run.id})"
+    )
+    for error in result.run.errors[:20]:
+        console.print(f"  ! {error['where']}: {error['reason']}", markup=False)
+    if len(result.run.errors) > 20:
+        console.print(f"  … {len(result.run.errors) - 20} more / 他 {len(result.run.errors) - 20} 件")
+
+
+def _files(path: Path) -> list[Path]:
+    from connectors.aws.cloudtrail_files import find_files
+
+    return find_files(path) if path.exists() else []
+
+
+def register(app: typer.Typer) -> None:
+    """Nothing to add: ``cloudtrail`` joins the ``import`` group when this module is imported."""
