@@ -53,7 +53,9 @@ _register_commands()
 def main() -> None:
     """Entry point: run the app and render user errors once, in Japanese and English."""
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)
+        # click returns the code of typer.Exit instead of raising it when not standalone
+        sys.exit(code if isinstance(code, int) else 0)
     except VendorWatchError as error:
         current = runtime()
         if current.debug:
@@ -67,10 +69,9 @@ def main() -> None:
     except typer.Abort:
         sys.exit(130)
     except Exception as error:  # click usage errors and the unexpected
-        import click
-
-        if isinstance(error, click.ClickException):
-            error.show()
+        show = getattr(error, "show", None)
+        if callable(show) and isinstance(getattr(error, "exit_code", None), int):  # click's ClickException family
+            show()
             sys.exit(2)
         if runtime().debug:
             raise

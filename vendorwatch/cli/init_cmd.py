@@ -9,7 +9,7 @@ import typer
 
 from vendorwatch.cli.registry_view import print_plan
 from vendorwatch.cli.runtime import runtime
-from vendorwatch.db.engine import make_engine, session_scope
+from vendorwatch.db.engine import database_exists, make_engine, session_scope
 from vendorwatch.db.migrate import current_revision, head_revision, upgrade
 from vendorwatch.registry.loader import load_registry
 from vendorwatch.registry.sync import apply_import, plan_import
@@ -29,7 +29,7 @@ def init(
     registry, text = load_registry(path)  # validate before touching the database
     engine = current.engine
     if dry_run:
-        if current_revision(engine) != head_revision():
+        if not database_exists(current.url) or current_revision(engine) != head_revision():
             # Not created yet (or behind): compare against an empty database of the current schema.
             engine = make_engine("sqlite://")
             upgrade(engine)

@@ -51,7 +51,7 @@ def validate_text(text: str, file: str = "vendorwatch.yaml") -> tuple[Registry |
         registry = Registry.model_validate(document.data)
     except ValidationError as exc:
         for error in exc.errors():
-            path = tuple(error["loc"])
+            path = _without_union_tags(tuple(error["loc"]))
             if any(path[: len(s)] == s for s in secret_paths):
                 continue  # already reported as a clear secret, without echoing it
             problems.append(RegistryProblem(path=path, message=translate(error)))
@@ -59,6 +59,19 @@ def validate_text(text: str, file: str = "vendorwatch.yaml") -> tuple[Registry |
         problems.extend(check_references(registry))
     problems = _with_lines(document, problems)
     return (registry if not problems else None), problems
+
+
+_SOURCE_KINDS = {"aws", "ldap", "files"}
+
+
+def _without_union_tags(loc: tuple[str | int, ...]) -> tuple[str | int, ...]:
+    """Pydantic puts the discriminator's value into the path (``sources[2].ldap.url``); users never wrote it."""
+    out: list[str | int] = []
+    for part in loc:
+        if part in _SOURCE_KINDS and len(out) >= 2 and out[-2] == "sources" and isinstance(out[-1], int):
+            continue
+        out.append(part)
+    return tuple(out)
 
 
 def _with_lines(document: YamlDocument, problems: list[RegistryProblem]) -> list[RegistryProblem]:
