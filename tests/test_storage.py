@@ -56,7 +56,7 @@ def test_an_event_id_is_unique_per_source(registered: Engine, clock: FixedClock)
     events = [AccessEventRecord(source_event_id=f"evt-{n}", event_time=clock.now(), action="GetObject") for n in range(5)]
     writer.add_all(events)
     writer.flush()
-    writer.add_all(events + [AccessEventRecord(source_event_id="evt-5", event_time=clock.now(), action="PutObject")])
+    writer.add_all([*events, AccessEventRecord(source_event_id="evt-5", event_time=clock.now(), action="PutObject")])
     counts = writer.flush()
     assert (counts.stored, counts.duplicate) == (6, 5)
     # the same id from another source is another event

@@ -93,7 +93,8 @@ def test_a_changed_file_shows_what_changes(engine: Engine, clock: FixedClock) ->
     do_import(engine, CONTRACT, clock)
     changed = CONTRACT.replace("    tier: high\n    handles_customer_data: true\n    services: [24x7",
                                "    tier: critical\n    handles_customer_data: true\n    services: [24x7")
-    changed = changed.replace("        since: 2024-10-01\n        until: 2026-09-30", "        since: 2024-10-01\n        until: 2026-08-31")
+    changed = changed.replace("        since: 2024-10-01\n        until: 2026-09-30",
+                              "        since: 2024-10-01\n        until: 2026-08-31")
     with Session(engine) as session:
         plan = plan_import(session, parse(changed), changed)
     described = sorted(c.describe() for c in plan.changes)
