@@ -66,14 +66,19 @@ def iter_records(data: BinaryIO) -> Iterator[dict[str, Any] | RecordProblem]:
         raise FileReadError(f"unreadable compressed data: {exc}") from None
 
 
+def decompress(raw: bytes) -> bytes:
+    """The content of a file held in memory, gunzipped if it is gzip; ``FileReadError`` if it is damaged."""
+    if raw[:2] != _GZIP_MAGIC:
+        return raw
+    try:
+        return gzip.decompress(raw)
+    except (EOFError, OSError, zlib.error) as exc:
+        raise FileReadError(f"unreadable compressed data: {exc}") from None
+
+
 def iter_bytes(raw: bytes) -> Iterator[dict[str, Any] | RecordProblem]:
-    """``iter_records`` over bytes held in memory (an S3 object)."""
-    if raw[:2] == _GZIP_MAGIC:
-        try:
-            raw = gzip.decompress(raw)
-        except (EOFError, OSError, zlib.error) as exc:
-            raise FileReadError(f"unreadable compressed data: {exc}") from None
-    yield from _iter_records(io.BytesIO(raw))
+    """``iter_records`` over bytes held in memory (an S3 object), compressed or not."""
+    yield from _iter_records(io.BytesIO(decompress(raw)))
 
 
 def _records_of(document: Any) -> Iterator[dict[str, Any] | RecordProblem]:

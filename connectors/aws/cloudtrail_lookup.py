@@ -1,0 +1,78 @@
+"""Read management events with ``LookupEvents`` when no trail bucket can be read.
+
+LookupEvents keeps 90 days of management events per region and serves them late (up to ~15 minutes), so
+each run reads from the previous run's end minus an overlap; the events read twice are duplicates the
+unique event id drops. The checkpoint (per region, the end of the window) moves only once the whole
+window was read and committed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from typing import Any
+
+import orjson
+from botocore.exceptions import BotoCoreError, ClientError
+
+from connectors.aws.cloudtrail_files import RecordProblem
+from connectors.aws.cloudtrail_ingest import EventSink, FileOutcome
+from connectors.aws.session import AwsAccess
+from vendorwatch.clock import Clock
+from vendorwatch.ingest.runs import RunRecorder
+
+CHECKPOINT_KEY = "lookup"
+OVERLAP = timedelta(minutes=20)
+FIRST_WINDOW = timedelta(days=7)
+
+
+def lookup_records(access: AwsAccess, region: str, start: datetime,
+                   end: datetime) -> Iterator[dict[str, Any] | RecordProblem]:
+    """The CloudTrail records of a region between two times, read page by page with the paginator."""
+    paginator = access.client("cloudtrail", region).get_paginator("lookup_events")
+    position = 0
+    for page in paginator.paginate(StartTime=start, EndTime=end):
+        for event in page.get("Events", []):
+            raw = event.get("CloudTrailEvent")
+            try:
+                record = orjson.loads(raw) if raw else None
+            except orjson.JSONDecodeError:
+                record = None
+            if isinstance(record, dict):
+                yield record
+            else:
+                yield RecordProblem(position, f"event {event.get('EventId')}: CloudTrailEvent is not a JSON object")
+            position += 1
+
+
+def collect_lookup(access: AwsAccess, sink: EventSink, recorder: RunRecorder, clock: Clock,
+                   regions: list[str]) -> None:
+    """Read each region's window since its checkpoint; move a region's checkpoint only after a full read."""
+    state: dict[str, str] = dict((recorder.checkpoint or {}).get(CHECKPOINT_KEY) or {})
+    end = clock.now()
+    finished: dict[str, str] = {}
+    for region in regions:
+        previous = state.get(region)
+        start = (datetime.fromisoformat(previous) - OVERLAP) if previous else end - FIRST_WINDOW
+        outcome = FileOutcome(key=f"lookup:{region}:{start.isoformat()}/{end.isoformat()}")
+        try:
+            sink.ingest(outcome, lookup_records(access, region, start, end))
+        except (ClientError, BotoCoreError) as exc:
+            outcome.status = "failed"
+            outcome.reason = _reason(exc)
+            recorder.error(f"cloudtrail:LookupEvents {region}", outcome.reason)
+            continue
+        if outcome.status == "ingested":
+            finished[region] = end.isoformat()
+    sink.close()  # commits the events; only then does the window count as read
+    state.update(finished)
+    checkpoint = dict(recorder.checkpoint or {})
+    checkpoint[CHECKPOINT_KEY] = state
+    recorder.save_checkpoint(checkpoint)
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, ClientError):
+        error = exc.response.get("Error", {})
+        return f"{error.get('Code')}: {error.get('Message', '')}"[:500]
+    return f"{type(exc).__name__}: {exc}"[:500]
