@@ -203,6 +203,17 @@ def test_every_error_is_reported_at_once() -> None:
     assert paths == {"vendors[0].tier", "organization.timezone", "vendors[0].environments[0].allowed_hours.start"}
 
 
+def test_schema_errors_and_dangling_references_are_reported_together() -> None:
+    text = mutate("tier: critical", "tier: urgent")  # vendors[0] (asys) fails schema validation
+    text = mutate("  - id: callcenter\n", "  - id: callcenter\n    parent: nobody\n", text)
+    found = {(p[0], p[2]) for p in problems_of(text)}
+    assert ("vendors[0].tier", "must be one of: 'critical', 'high', 'medium' or 'low'") in found
+    assert ("vendors[2].parent", "parent vendor nobody is not in the registry") in found
+    # opsmon's parent asys is in the file, only invalid: not reported as dangling
+    assert not any(p == "vendors[1].parent" for p, _ in found)
+    assert len(found) == 2
+
+
 def test_load_registry_raises_with_file_line_and_both_languages(tmp_path: Path) -> None:
     bad = tmp_path / "vendorwatch.yaml"
     bad.write_text(mutate("tier: critical", "tier: urgent"), encoding="utf-8")

@@ -13,15 +13,19 @@ from vendorwatch.registry.problems import RegistryProblem
 Path = tuple[str | int, ...]
 
 
-def check_references(registry: Registry) -> list[RegistryProblem]:
-    """All cross-reference problems of a registry that passed schema validation."""
+def check_references(registry: Registry, unvalidated_vendor_ids: frozenset[str] = frozenset()) -> list[RegistryProblem]:
+    """All cross-reference problems of a registry.
+
+    ``unvalidated_vendor_ids`` names vendors that exist in the file but failed schema validation (and so are
+    not in ``registry``): references to them are not reported as dangling, their own problems already are.
+    """
     return [
         *_duplicate_ids(registry),
-        *_parents(registry),
+        *_parents(registry, unvalidated_vendor_ids),
         *_vendor_internal(registry),
         *_aws_accounts(registry),
         *_identities(registry),
-        *_transfers(registry),
+        *_transfers(registry, unvalidated_vendor_ids),
     ]
 
 
@@ -73,8 +77,8 @@ def _duplicate_ids(registry: Registry) -> Iterator[RegistryProblem]:
     yield from _duplicates(transfers, "移送承認 ID", "transfer id")
 
 
-def _parents(registry: Registry) -> Iterator[RegistryProblem]:
-    ids = {v.id for v in registry.vendors}
+def _parents(registry: Registry, unvalidated: frozenset[str]) -> Iterator[RegistryProblem]:
+    ids = {v.id for v in registry.vendors} | unvalidated
     parent_of = {v.id: v.parent for v in registry.vendors}
     for i, vendor in enumerate(registry.vendors):
         if vendor.parent is None:
@@ -200,10 +204,12 @@ def _identities(registry: Registry) -> Iterator[RegistryProblem]:
                     )
 
 
-def _transfers(registry: Registry) -> Iterator[RegistryProblem]:
+def _transfers(registry: Registry, unvalidated: frozenset[str]) -> Iterator[RegistryProblem]:
     vendors = {v.id: v for v in registry.vendors}
     for i, transfer in enumerate(registry.transfers):
         vendor = vendors.get(transfer.vendor)
+        if vendor is None and transfer.vendor in unvalidated:
+            continue
         if vendor is None:
             yield RegistryProblem(
                 path=("transfers", i, "vendor"),

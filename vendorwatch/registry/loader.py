@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from vendorwatch.errors import ConfigError
 from vendorwatch.i18n import t
 from vendorwatch.registry.crossrefs import check_references
-from vendorwatch.registry.models import Registry
+from vendorwatch.registry.models import Registry, TransferApproval, Vendor
 from vendorwatch.registry.problems import RegistryProblem
 from vendorwatch.registry.secrets import find_clear_secrets
 from vendorwatch.registry.validation_messages import translate
@@ -57,11 +58,48 @@ def validate_text(text: str, file: str = "vendorwatch.yaml") -> tuple[Registry |
             problems.append(RegistryProblem(path=path, message=translate(error)))
     if registry is not None:
         problems.extend(check_references(registry))
+    else:
+        problems.extend(_references_of_valid_parts(document.data))
     problems = _with_lines(document, problems)
     return (registry if not problems else None), problems
 
 
 _SOURCE_KINDS = {"aws", "ldap", "files"}
+
+
+def _valid_items(raw: Any, model: type[BaseModel]) -> tuple[list[Any], list[int]]:
+    """The items of a raw list that validate on their own, with their positions in the file."""
+    items: list[Any] = []
+    positions: list[int] = []
+    for position, item in enumerate(raw if isinstance(raw, list) else []):
+        try:
+            items.append(model.model_validate(item))
+        except ValidationError:
+            continue
+        positions.append(position)
+    return items, positions
+
+
+def _references_of_valid_parts(data: dict[str, Any]) -> list[RegistryProblem]:
+    """Cross-reference problems among the vendors and transfers that are valid on their own.
+
+    So that a file with a typo in one place still gets every dangling reference reported in the same run.
+    """
+    vendors, vendor_positions = _valid_items(data.get("vendors"), Vendor)
+    transfers, transfer_positions = _valid_items(data.get("transfers"), TransferApproval)
+    raw_vendors = data.get("vendors") if isinstance(data.get("vendors"), list) else []
+    all_ids = {str(v.get("id")) for v in raw_vendors if isinstance(v, dict) and v.get("id") is not None}
+    partial = Registry.model_construct(version=1, vendors=vendors, transfers=transfers)
+    unvalidated = frozenset(all_ids - {v.id for v in vendors})
+    remapped: list[RegistryProblem] = []
+    for problem in check_references(partial, unvalidated):
+        path = list(problem.path)
+        if len(path) >= 2 and path[0] == "vendors" and isinstance(path[1], int):
+            path[1] = vendor_positions[path[1]]
+        elif len(path) >= 2 and path[0] == "transfers" and isinstance(path[1], int):
+            path[1] = transfer_positions[path[1]]
+        remapped.append(RegistryProblem(path=tuple(path), message=problem.message))
+    return remapped
 
 
 def _without_union_tags(loc: tuple[str | int, ...]) -> tuple[str | int, ...]:
