@@ -362,6 +362,9 @@ class LdapSource(SourceBase):
     privileged_groups: list[str] = Field(default_factory=list)
     accesslog_base: str | None = None
     stats_log: str | None = None
+    stats_log_timezone: TimeZoneName = Field(
+        default="UTC", description="zone of syslog-style stats log lines that carry no offset"
+    )
     page_size: int = Field(default=500, ge=1, le=5000)
     timeout_seconds: int = Field(default=30, ge=1, le=600)
 
