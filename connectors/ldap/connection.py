@@ -1,0 +1,197 @@
+"""Reaching a vendor directory: TLS that is always verified, a read-only service account, timeouts, and
+every failure turned into one bilingual ``SourceError`` the collection run can record.
+
+Certificates are checked against the registry's ``ca_file`` (or the system store when none is named); there is
+no switch to turn verification off. The password is read from the environment variable the registry names and
+is never logged or stored.
+"""
+
+from __future__ import annotations
+
+import os
+import ssl
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from ldap3 import BASE, NONE, SUBTREE, Connection, Server, Tls
+from ldap3.core import exceptions as ldap_errors
+
+from connectors.ldap.values import RawAttributes, lower_keys
+from vendorwatch.errors import ConfigError, SourceError
+from vendorwatch.i18n import t
+from vendorwatch.registry.models import LdapSource
+
+#: Result codes of referrals and size limits, for the messages below.
+_TLS_HINTS = ("certificate", "ssl", "tls", "handshake", "wrong version number")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One directory entry: its DN and its raw attribute values, names in lower case."""
+
+    dn: str
+    attributes: dict[str, Sequence[bytes]]
+
+
+def read_password(source: LdapSource, environ: Mapping[str, str] | None = None) -> str:
+    """The service account's password from the variable ``password_env`` names; ``ConfigError`` if unset."""
+    value = (os.environ if environ is None else environ).get(source.password_env)
+    if not value:
+        raise ConfigError(t(
+            f"ソース {source.id}: 環境変数 {source.password_env} にサービスアカウントのパスワードが設定されていません",
+            f"source {source.id}: the service account password is not set in environment variable "
+            f"{source.password_env}",
+        ))
+    return value
+
+
+def _tls(source: LdapSource) -> Tls:
+    if source.ca_file and not Path(source.ca_file).is_file():
+        raise ConfigError(t(
+            f"ソース {source.id}: CA 証明書ファイル {source.ca_file} が見つかりません",
+            f"source {source.id}: the CA certificate file {source.ca_file} does not exist",
+        ))
+    # CERT_REQUIRED always: a directory reached without a verified certificate could be anyone's.
+    return Tls(validate=ssl.CERT_REQUIRED, ca_certs_file=source.ca_file, version=ssl.PROTOCOL_TLS_CLIENT)
+
+
+def _describe(error: BaseException) -> str:
+    """The error text with the socket-level history ldap3 keeps, without any credential (ldap3 puts none)."""
+    parts = [str(error)]
+    history = getattr(error, "args", ())
+    for item in history:
+        if isinstance(item, list | tuple):
+            parts.extend(str(x) for x in item)
+    cause = error.__cause__ or error.__context__
+    if cause is not None:
+        parts.append(str(cause))
+    return " ".join(parts)[:1000]
+
+
+def source_error(source: LdapSource, error: BaseException, doing: str) -> SourceError:
+    """Translate an ldap3 exception into one clear bilingual error about the source."""
+    detail = _describe(error)
+    where = f"{source.id} ({source.url})"
+    lowered = detail.lower()
+    if isinstance(error, ldap_errors.LDAPStartTLSError) or (
+        isinstance(error, ldap_errors.LDAPSocketOpenError) and any(h in lowered for h in _TLS_HINTS)
+    ):
+        message = t(
+            f"{where}: TLS 接続を確立できません（証明書を CA {source.ca_file or 'システム既定'} で検証できないか、"
+            "TLS に対応していません）。検証を無効にすることはできません",
+            f"{where}: could not establish TLS (the certificate does not verify against CA "
+            f"{source.ca_file or 'system default'}, or the server does not speak TLS); verification cannot be "
+            "turned off",
+        )
+    elif isinstance(error, ldap_errors.LDAPInvalidCredentialsResult | ldap_errors.LDAPBindError):
+        message = t(
+            f"{where}: サービスアカウント {source.bind_dn} のバインドが拒否されました（パスワード、ロック、"
+            "または権限を確認してください）",
+            f"{where}: the server refused the bind of service account {source.bind_dn} (check the password, "
+            "whether it is locked, and its rights)",
+        )
+    elif isinstance(error, ldap_errors.LDAPSizeLimitExceededResult):
+        message = t(
+            f"{where}: {doing} がサーバーのサイズ制限を超えました。サービスアカウントにページ検索の上限解除"
+            "（olcLimits size.prtotal=unlimited / AD の MaxPageSize）を設定してください",
+            f"{where}: {doing} exceeded the server's size limit; give the service account unlimited paged "
+            "results (olcLimits size.prtotal=unlimited / AD MaxPageSize)",
+        )
+    elif isinstance(error, ldap_errors.LDAPReferralResult | ldap_errors.LDAPReferralError):
+        message = t(
+            f"{where}: {doing} は別のサーバーへの参照（referral）を返しました。参照先は自動では追いません。"
+            "base_dn を確認するか、参照先を別のソースとして登録してください",
+            f"{where}: {doing} was answered with a referral to another server; referrals are not followed. "
+            "Check base_dn or register the other server as its own source",
+        )
+    elif isinstance(error, ldap_errors.LDAPResponseTimeoutError | ldap_errors.LDAPSocketReceiveError):
+        message = t(
+            f"{where}: {doing} の応答が {source.timeout_seconds} 秒以内にありませんでした",
+            f"{where}: no answer to {doing} within {source.timeout_seconds} s",
+        )
+    elif isinstance(error, ldap_errors.LDAPSocketOpenError | ldap_errors.LDAPSocketSendError
+                    | ldap_errors.LDAPSocketCloseError):
+        message = t(
+            f"{where}: サーバーに接続できません（停止中、ファイアウォール、または URL の誤り）",
+            f"{where}: the server cannot be reached (down, blocked by a firewall, or a wrong URL)",
+        )
+    else:
+        message = t(f"{where}: {doing} に失敗しました", f"{where}: {doing} failed")
+    return SourceError(message, details=[detail])
+
+
+@contextmanager
+def translated(source: LdapSource, doing: str) -> Iterator[None]:
+    """Run a block and turn any LDAP failure in it into a ``SourceError``."""
+    try:
+        yield
+    except ldap_errors.LDAPException as error:
+        raise source_error(source, error, doing) from error
+
+
+class Directory:
+    """A bound, read-only connection to one source's directory."""
+
+    def __init__(self, source: LdapSource, connection: Connection) -> None:
+        self.source = source
+        self.connection = connection
+
+    def paged(self, base: str, search_filter: str, attributes: list[str], doing: str) -> Iterator[Entry]:
+        """Every entry under ``base`` matching the filter, read page by page (RFC 2696)."""
+        with translated(self.source, doing):
+            results = self.connection.extend.standard.paged_search(
+                search_base=base, search_filter=search_filter, search_scope=SUBTREE, attributes=attributes,
+                paged_size=self.source.page_size, generator=True,
+            )
+            for item in results:
+                yield self._entry(item, doing)
+
+    def read(self, dn: str, attributes: list[str], doing: str, search_filter: str = "(objectClass=*)") -> Entry | None:
+        """One entry by DN, or ``None`` if it does not exist."""
+        with translated(self.source, doing):
+            try:
+                self.connection.search(dn, search_filter, search_scope=BASE, attributes=attributes)
+            except ldap_errors.LDAPNoSuchObjectResult:
+                return None
+            for item in self.connection.response or []:
+                return self._entry(item, doing)
+        return None
+
+    def search(self, base: str, search_filter: str, attributes: list[str], doing: str) -> list[Entry]:
+        """A small subtree search in one request (for policies and the access log's newest entries)."""
+        return list(self.paged(base, search_filter, attributes, doing))
+
+    def _entry(self, item: dict[str, Any], doing: str) -> Entry:
+        if item.get("type") == "searchResRef":
+            raise source_error(self.source, ldap_errors.LDAPReferralError(", ".join(item.get("uri") or [])), doing)
+        raw: RawAttributes = item.get("raw_attributes") or {}
+        return Entry(dn=str(item.get("dn", "")), attributes=lower_keys(raw))
+
+    def close(self) -> None:
+        """Unbind; errors on the way out do not matter any more."""
+        with suppress(ldap_errors.LDAPException):
+            self.connection.unbind()
+
+
+def connect(source: LdapSource, password: str) -> Directory:
+    """Open, secure (LDAPS or StartTLS) and bind; raises ``SourceError`` with what went wrong."""
+    parts = urlsplit(source.url)
+    use_ssl = parts.scheme == "ldaps"
+    host = parts.hostname or ""
+    port = parts.port or (636 if use_ssl else 389)
+    server = Server(host, port=port, use_ssl=use_ssl, tls=_tls(source), get_info=NONE,
+                    connect_timeout=source.timeout_seconds)
+    connection = Connection(server, user=source.bind_dn, password=password, read_only=True,
+                            raise_exceptions=True, auto_referrals=False, receive_timeout=source.timeout_seconds,
+                            return_empty_attributes=False)
+    with translated(source, "connect"):
+        connection.open()
+        if not use_ssl:
+            # The registry refuses ldap:// without start_tls, so this always upgrades before the bind.
+            connection.start_tls()
+        connection.bind()
+    return Directory(source, connection)
