@@ -19,13 +19,13 @@ from urllib.parse import urlsplit
 
 from ldap3 import BASE, NONE, SUBTREE, Connection, Server, Tls
 from ldap3.core import exceptions as ldap_errors
+from ldap3.core.results import RESULT_REFERRAL, RESULT_SIZE_LIMIT_EXCEEDED, RESULT_TIME_LIMIT_EXCEEDED
 
 from connectors.ldap.values import RawAttributes, lower_keys
 from vendorwatch.errors import ConfigError, SourceError
 from vendorwatch.i18n import t
 from vendorwatch.registry.models import LdapSource
 
-#: Result codes of referrals and size limits, for the messages below.
 _TLS_HINTS = ("certificate", "ssl", "tls", "handshake", "wrong version number")
 
 
@@ -149,6 +149,7 @@ class Directory:
             )
             for item in results:
                 yield self._entry(item, doing)
+        self._check_result(doing)
 
     def read(self, dn: str, attributes: list[str], doing: str, search_filter: str = "(objectClass=*)") -> Entry | None:
         """One entry by DN, or ``None`` if it does not exist."""
@@ -157,9 +158,26 @@ class Directory:
                 self.connection.search(dn, search_filter, search_scope=BASE, attributes=attributes)
             except ldap_errors.LDAPNoSuchObjectResult:
                 return None
+            self._check_result(doing)
             for item in self.connection.response or []:
                 return self._entry(item, doing)
         return None
+
+    def _check_result(self, doing: str) -> None:
+        """ldap3 does not raise for a size limit, time limit or referral result: the entries would silently be
+        incomplete. Turn them into errors."""
+        result = self.connection.result or {}
+        code = result.get("result")
+        if code == RESULT_SIZE_LIMIT_EXCEEDED:
+            error: ldap_errors.LDAPException = ldap_errors.LDAPSizeLimitExceededResult(
+                result=code, description=result.get("description"), message=result.get("message"))
+        elif code == RESULT_TIME_LIMIT_EXCEEDED:
+            error = ldap_errors.LDAPResponseTimeoutError(f"server time limit exceeded: {result.get('message')}")
+        elif code == RESULT_REFERRAL:
+            error = ldap_errors.LDAPReferralError(", ".join(result.get("referrals") or []))
+        else:
+            return
+        raise source_error(self.source, error, doing)
 
     def search(self, base: str, search_filter: str, attributes: list[str], doing: str) -> list[Entry]:
         """A small subtree search in one request (for policies and the access log's newest entries)."""
