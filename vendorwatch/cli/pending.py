@@ -12,10 +12,6 @@ from vendorwatch.i18n import t
 
 # command -> (Japanese, English) description of what will provide it
 PENDING: dict[str, tuple[str, str]] = {
-    "evaluate": ("チェックの評価", "evaluation of the checks"),
-    "findings": ("指摘事項の一覧", "the list of findings"),
-    "finding": ("指摘事項の対応（確認・リスク受容・解決）", "finding triage (ack, accept, resolve)"),
-    "controls": ("管理策カタログ", "the control catalog"),
     "digest": ("月次リスクダイジェスト", "the monthly risk digest"),
     "portal": ("委託先ポータル", "the vendor portal"),
     "dashboard": ("ダッシュボード", "the dashboard"),

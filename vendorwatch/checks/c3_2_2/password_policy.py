@@ -1,0 +1,159 @@
+"""3.2.2 password and lockout policies of the vendor's AWS accounts and directories (observed settings)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from sqlalchemy import select
+
+from vendorwatch.checks.model import EvaluationContext, Evidence, FindingDraft, check
+from vendorwatch.checks.sql import PRINCIPALS, RUNS, SETTINGS
+from vendorwatch.i18n import t
+
+
+def _pick(data: dict[str, Any], *names: str) -> Any:
+    """The first of several spellings present (AWS API names or snake case)."""
+    for name in names:
+        if name in data and data[name] is not None:
+            return data[name]
+    return None
+
+
+@check(
+    id="aws.iam.password_policy_weak",
+    control="3.2.2",
+    severity="medium",
+    title=t("AWS パスワードポリシーが未設定または弱い", "AWS password policy missing or weak"),
+    remediation=t(
+        "IAM のアカウントパスワードポリシーで最小長・文字種・再利用禁止を設定してください。",
+        "Set the IAM account password policy: minimum length, character classes, reuse prevention.",
+    ),
+    parameters={"min_length": 14, "reuse_prevention": 5},
+)
+def aws_password_policy_weak(ctx: EvaluationContext) -> Iterator[FindingDraft]:
+    """Each AWS source with an inventory either reports no password policy or a weak one."""
+    policies = {
+        row.source_id: (row.vendor_id, row.subject, row.data or {})
+        for row in ctx.session.execute(
+            select(SETTINGS.c.source_id, SETTINGS.c.vendor_id, SETTINGS.c.subject, SETTINGS.c.data)
+            .where(SETTINGS.c.kind == "aws.password_policy", SETTINGS.c.gone_at.is_(None))
+        )
+    }
+    # Only sources whose inventory was read can say "no policy"; an unread source says nothing.
+    inventoried = {
+        row.source_id: row.vendor_id
+        for row in ctx.session.execute(
+            select(PRINCIPALS.c.source_id, PRINCIPALS.c.vendor_id).where(
+                PRINCIPALS.c.kind.in_(["iam_user", "iam_role", "root"])).distinct()
+        )
+    }
+    aws_sources = {s.id for v in ctx.vendors for s in v.sources if s.kind == "aws"}
+    for source_id in sorted(aws_sources & (set(inventoried) | set(policies))):
+        vendor_id, _subject, data = policies.get(source_id, (inventoried.get(source_id, ""), source_id, None))
+        params = ctx.parameters(vendor_id)
+        problems: list[str] = []
+        if data is None or data.get("exists") is False or not data:
+            problems.append("missing")
+        else:
+            length = _pick(data, "MinimumPasswordLength", "minimum_password_length", "min_length")
+            if length is None or int(length) < int(params["min_length"]):  # type: ignore[arg-type]
+                problems.append(f"min_length={length}")
+            reuse = _pick(data, "PasswordReusePrevention", "password_reuse_prevention", "reuse_prevention")
+            if reuse is None or int(reuse) < int(params["reuse_prevention"]):  # type: ignore[arg-type]
+                problems.append(f"reuse_prevention={reuse}")
+            for flag in ("RequireSymbols", "RequireNumbers", "RequireUppercaseCharacters", "RequireLowercaseCharacters"):
+                if flag in data and data[flag] is False:
+                    problems.append(flag)
+        if problems:
+            yield FindingDraft(
+                vendor_id, f"source:{source_id}:password_policy",
+                Evidence(details={"source": source_id, "problems": problems, "policy": data}),
+                t(f"{source_id} のパスワードポリシー: {', '.join(problems)}",
+                  f"password policy of {source_id}: {', '.join(problems)}"),
+            )
+
+
+def _directory_policies(ctx: EvaluationContext) -> Iterator[tuple[str, str, str, dict[str, Any]]]:
+    rows = ctx.session.execute(
+        select(SETTINGS.c.vendor_id, SETTINGS.c.source_id, SETTINGS.c.subject, SETTINGS.c.data)
+        .where(SETTINGS.c.kind.in_(["ldap.ppolicy", "ad.domain_policy"]), SETTINGS.c.gone_at.is_(None))
+    )
+    for row in rows:
+        yield row.vendor_id, row.source_id, row.subject, row.data or {}
+
+
+def _directory_sources_without_policy(ctx: EvaluationContext) -> Iterator[tuple[str, str]]:
+    """Directory sources that were collected successfully but report no password policy at all."""
+    with_policy = {source for _, source, _, _ in _directory_policies(ctx)}
+    collected = {
+        row.source_id
+        for row in ctx.session.execute(
+            select(RUNS.c.source_id).where(RUNS.c.status.in_(["success", "partial"])).distinct()
+        )
+    }
+    for vendor in ctx.vendors:
+        for source in vendor.sources:
+            if source.kind == "ldap" and source.id in collected and source.id not in with_policy:
+                yield vendor.id, source.id
+
+
+@check(
+    id="directory.lockout_policy_missing",
+    control="3.2.2",
+    severity="high",
+    title=t("ディレクトリにアカウントロックの設定がない", "Directory without an account lockout policy"),
+    remediation=t(
+        "連続した認証失敗でアカウントをロックする設定（OpenLDAP ppolicy の pwdLockout / "
+        "AD のロックアウトしきい値）を有効にしてください。",
+        "Enable locking accounts after repeated failures (OpenLDAP ppolicy pwdLockout / AD lockout threshold).",
+    ),
+    parameters={"max_failure": 10},
+    related=["1.2.3"],
+)
+def lockout_policy_missing(ctx: EvaluationContext) -> Iterator[FindingDraft]:
+    """A directory password policy without lockout, or with a threshold above ``max_failure``."""
+    for vendor_id, source_id, subject, data in _directory_policies(ctx):
+        limit = int(ctx.parameters(vendor_id)["max_failure"])  # type: ignore[arg-type]
+        lockout = data.get("lockout")
+        failures = data.get("max_failure")
+        if lockout is True and failures is not None and 0 < int(failures) <= limit:
+            continue
+        yield FindingDraft(
+            vendor_id, subject,
+            Evidence(details={"source": source_id, "lockout": lockout, "max_failure": failures, "limit": limit}),
+            t(f"{subject}: ロック={lockout}, 失敗回数上限={failures}（許容 {limit}）",
+              f"{subject}: lockout={lockout}, max failures={failures} (allowed {limit})"),
+        )
+    for vendor_id, source_id in _directory_sources_without_policy(ctx):
+        yield FindingDraft(vendor_id, f"source:{source_id}:ppolicy", Evidence(details={"source": source_id}),
+                           t(f"{source_id} にパスワードポリシーがありません", f"{source_id} reports no password policy"))
+
+
+@check(
+    id="directory.password_policy_weak",
+    control="3.2.2",
+    severity="medium",
+    title=t("ディレクトリのパスワードポリシーが弱い", "Weak directory password policy"),
+    remediation=t(
+        "最小文字数とパスワード有効期限をポリシーに設定してください。",
+        "Set a minimum password length and a maximum password age in the policy.",
+    ),
+    parameters={"min_length": 12, "max_age_days": 365},
+)
+def directory_password_policy_weak(ctx: EvaluationContext) -> Iterator[FindingDraft]:
+    """A directory policy with too short passwords or no (or too long) expiry."""
+    for vendor_id, source_id, subject, data in _directory_policies(ctx):
+        params = ctx.parameters(vendor_id)
+        problems = []
+        length = data.get("min_length")
+        if length is None or int(length) < int(params["min_length"]):  # type: ignore[arg-type]
+            problems.append(f"min_length={length}")
+        age = data.get("max_age_days")
+        if age is None or int(age) <= 0 or int(age) > int(params["max_age_days"]):  # type: ignore[arg-type]
+            problems.append(f"max_age_days={age}")
+        if problems:
+            yield FindingDraft(
+                vendor_id, subject, Evidence(details={"source": source_id, "problems": problems}),
+                t(f"{subject}: {', '.join(problems)}", f"{subject}: {', '.join(problems)}"),
+            )

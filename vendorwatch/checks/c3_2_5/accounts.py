@@ -1,0 +1,321 @@
+"""3.2.5 management of the access rights given to vendors: every account named, owned, current, personal."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterator
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+
+from vendorwatch.checks.model import EvaluationContext, Evidence, FindingDraft, check
+from vendorwatch.checks.sql import EVENTS, PERSONAL_KINDS, PRINCIPALS, as_utc, event_ids
+from vendorwatch.i18n import t
+
+GENERIC_NAMES = ["admin", "administrator", "root", "test", "tester", "guest", "share", "shared", "common", "kyoyu",
+                 "kyouyu", "共有", "temp", "tmp", "user", "operator", "demo"]
+IDENTITY_ACTIONS = ("CreateUser", "CreateAccessKey", "CreateLoginProfile", "UpdateLoginProfile")
+
+
+def short_name(external_id: str) -> str:
+    """``user/dev/alice`` → ``alice``; ``uid=alice,ou=people,...`` → ``alice``; ``CN=Bob,...`` → ``Bob``."""
+    if "=" in external_id.split(",", 1)[0]:
+        return external_id.split(",", 1)[0].split("=", 1)[1]
+    return external_id.rsplit("/", 1)[-1].rsplit(":", 1)[-1]
+
+
+def attributable(principal: str) -> bool:
+    """Whether a principal is named (an ARN or a DN): a bare principal id cannot be looked up in a roster."""
+    return principal.startswith("arn:") or "=" in principal
+
+
+def is_generic(name: str, generic: list[str]) -> bool:
+    """Whether an account name is a generic word (alone or as a token: ``admin01``, ``test-user``, ``共有ID``)."""
+    lowered = name.lower()
+    tokens = [re.sub(r"\d+$", "", token) for token in re.split(r"[-_.@\s]+", lowered) if token]
+    for word in generic:
+        word = word.lower()
+        if not word.isascii():
+            if word in lowered:
+                return True
+        elif word in tokens or re.sub(r"\d+$", "", lowered) == word:
+            return True
+    return False
+
+
+def _end_of_local_day(day: date, zone: str) -> datetime:
+    """The last instant of a day in the organization's zone (an ``until`` date includes the whole day)."""
+    return datetime.combine(day + timedelta(days=1), time(0, 0), tzinfo=ZoneInfo(zone))
+
+
+@check(
+    id="identity.generic_account_name",
+    control="3.2.5",
+    severity="medium",
+    title=t("汎用的な名前のアカウント（共有の疑い）", "Account with a generic name (likely shared)"),
+    remediation=t(
+        "個人ごとのアカウントに置き換えてください。必要なサービスアカウントなら台帳の accounts に所有者付きで登録してください。",
+        "Replace it with personal accounts; if it is a needed service account, declare it with its owner in the "
+        "registry's accounts.",
+    ),
+    parameters={"names": GENERIC_NAMES},
+)
+def generic_account_name(ctx: EvaluationContext) -> Iterator[FindingDraft]:
+    """Personal-kind accounts (inventory or seen acting) with generic names, unless declared."""
+    seen: dict[tuple[str, str], str] = {}
+    for row in ctx.session.execute(
+        select(PRINCIPALS.c.vendor_id, PRINCIPALS.c.external_id, PRINCIPALS.c.name)
+        .where(PRINCIPALS.c.kind.in_(PERSONAL_KINDS), PRINCIPALS.c.gone_at.is_(None))
+    ):
+        seen[(row.vendor_id, row.external_id)] = row.name or short_name(row.external_id)
+    for row in ctx.session.execute(
+        select(EVENTS.c.vendor_id, EVENTS.c.principal).where(EVENTS.c.principal_kind.in_(PERSONAL_KINDS)).distinct()
+    ):
+        if row.principal:
+            seen.setdefault((row.vendor_id, row.principal), short_name(row.principal))
+    for (vendor_id, external_id), name in sorted(seen.items()):
+        generic = [str(n) for n in ctx.parameters(vendor_id)["names"]]  # type: ignore[union-attr]
+        if not is_generic(name, generic) or ctx.knowledge.declared_for(vendor_id, external_id):
+            continue
+        yield FindingDraft(vendor_id, external_id, Evidence(principals=[external_id], details={"name": name}),
+                           t(f"汎用名のアカウント {name}（{external_id}）", f"generic account name {name} ({external_id})"))
+
+
+@check(
+    id="identity.account_without_owner",
+    control="3.2.5",
+    severity="medium",
+    title=t("所有者の名前がないアカウント", "Account with no named owner"),
+    remediation=t(
+        "アカウントの利用者を特定し、台帳の roster（個人）または accounts（サービス用、所有者付き）に"
+        "登録するか、削除してください。",
+        "Find who uses the account and register it on the roster (a person) or under accounts (a service, with "
+        "its owner), or delete it.",
+    ),
+)
+def account_without_owner(ctx: EvaluationContext) -> Iterator[FindingDraft]:
+    """Active personal-kind accounts in the inventory that neither the roster nor the declared accounts name."""
+    for row in ctx.session.execute(
+        select(PRINCIPALS.c.vendor_id, PRINCIPALS.c.external_id, PRINCIPALS.c.name, PRINCIPALS.c.owner)
+        .where(PRINCIPALS.c.kind.in_(PERSONAL_KINDS), PRINCIPALS.c.gone_at.is_(None), PRINCIPALS.c.disabled.is_(False))
+    ):
+        if ctx.knowledge.registered(row.vendor_id, row.external_id):
+            continue
+        yield FindingDraft(row.vendor_id, row.external_id,
+                           Evidence(principals=[row.external_id], details={"owner_attribute": row.owner}),
+                           t(f"{row.external_id} の所有者が台帳にありません", f"no owner of {row.external_id} in the registry"))
+
+
+@check(
+    id="identity.not_on_roster",
+    control="3.2.5",
+    severity="high",
+    title=t("委託先の要員名簿にない人物のアカウントの使用", "Account of a person not on the vendor's roster in use"),
+    remediation=t(
+        "利用者が委託先の要員か確認し、要員であれば名簿（roster）に追加、そうでなければアカウントを無効化してください。",
+        "Check whether the user works for the vendor on the firm's business: add them to the roster, or disable "
+        "the account.",
+    ),
+    kind="act",
+)
+def not_on_roster(ctx: EvaluationContext) -> Iterator[FindingDraft]:
+    """Successful actions by personal accounts that no roster member or declared account names."""
+    acting = (EVENTS.c.principal_kind.in_(PERSONAL_KINDS), EVENTS.c.outcome == "success")
+    rows = ctx.session.execute(
+        select(EVENTS.c.vendor_id, EVENTS.c.principal, func.count().label("n"),
+               func.min(EVENTS.c.event_time).label("first"), func.max(EVENTS.c.event_time).label("last"))
+        .where(*acting, EVENTS.c.principal.is_not(None)).group_by(EVENTS.c.vendor_id, EVENTS.c.principal)
+    )
+    for row in rows:
+        if not attributable(row.principal) or ctx.knowledge.registered(row.vendor_id, row.principal):
+            continue
+        ids = event_ids(ctx.session, *acting, EVENTS.c.vendor_id == row.vendor_id, EVENTS.c.principal == row.principal)
+        first, last = as_utc(row.first), as_utc(row.last)
+        yield FindingDraft(
+            row.vendor_id, row.principal,
+            Evidence(ids, [row.principal], {"event_count": row.n, "first": first.isoformat() if first else None,
+                                            "last": last.isoformat() if last else None}),
+            t(f"名簿にない {short_name(row.principal)}（{row.principal}）が {row.n} 回操作",
+              f"{short_name(row.principal)} ({row.principal}), on no roster, acted {row.n} time(s)"),
+        )
+
+
+@check(
+    id="identity.used_after_leaving",
+    control="3.2.5",
+    severity="critical",
+    title=t("離任後・契約終了後のアカウント使用", "Account used after its person left or the contract ended"),
+    remediation=t(
+        "直ちにアカウントを無効化し、離任後の操作内容を確認してください。",
+        "Disable the account at once and review what was done after the end date.",
+    ),
+    kind="act",
+)
+def used_after_leaving(ctx: EvaluationContext) -> Iterator[FindingDraft]:
+    """Events by a roster identity after its member's ``until``, or by anyone after the vendor's contract end."""
+    zone = ctx.timezone
+    latest_until: dict[tuple[str, str], date | None] = {}
+    for entry in ctx.knowledge.roster:
+        key = (entry.vendor_id, entry.external_id)
+        # An identity handed to a successor (a later member without until) is not "after leaving".
+        if key in latest_until and (latest_until[key] is None or entry.until is None):
+            latest_until[key] = None
+        else:
+            latest_until[key] = max(filter(None, [latest_until.get(key), entry.until]), default=None)
+    for (vendor_id, identity), until in sorted(latest_until.items()):
+        if until is None:
+            continue
+        after = _end_of_local_day(until, zone)
+        where = (EVENTS.c.vendor_id == vendor_id, EVENTS.c.principal == identity, EVENTS.c.event_time >= after,
+                 EVENTS.c.outcome == "success")
+        count = ctx.session.execute(select(func.count()).where(*where)).scalar_one()
+        if not count:
+            continue
+        yield FindingDraft(
+            vendor_id, identity,
+            Evidence(event_ids(ctx.session, *where), [identity], {"until": until.isoformat(), "event_count": count}),
+            t(f"{identity} は {until.isoformat()} に離任済みですが、その後 {count} 回使われました",
+              f"{identity} left on {until.isoformat()} but was used {count} time(s) afterwards"),
+        )
+    for vendor in ctx.vendors:
+        if vendor.contract is None or vendor.contract.end is None:
+            continue
+        after = _end_of_local_day(vendor.contract.end, zone)
+        where = (EVENTS.c.vendor_id == vendor.id, EVENTS.c.event_time >= after, EVENTS.c.outcome == "success",
+                 EVENTS.c.principal_kind.is_distinct_from("aws_service"))
+        row = ctx.session.execute(select(func.count(), func.count(func.distinct(EVENTS.c.principal))).where(*where)).one()
+        if not row[0]:
+            continue
+        principals = [r[0] for r in ctx.session.execute(select(EVENTS.c.principal).where(*where).distinct().limit(20))]
+        yield FindingDraft(
+            vendor.id, f"contract:{vendor.contract.id}",
+            Evidence(event_ids(ctx.session, *where), [p for p in principals if p],
+                     {"contract_end": vendor.contract.end.isoformat(), "event_count": row[0], "principals": row[1]}),
+            t(f"契約 {vendor.contract.id} は {vendor.contract.end.isoformat()} に終了していますが、"
+              f"その後 {row[0]} 件の操作があります",
+              f"contract {vendor.contract.id} ended on {vendor.contract.end.isoformat()} but {row[0]} action(s) "
+              "followed"),
+        )
+
+
+@check(
+    id="identity.not_rotated_after_owner_change",
+    control="3.2.5",
+    severity="high",
+    title=t("担当者交代後に更新されていない認証情報", "Credentials not rotated after the owner changed"),
+    remediation=t(
+        "引継ぎ後の担当者がパスワードを変更し、アクセスキーを再発行してください（前任者が知る認証情報を無効化）。",
+        "Have the new owner change the password and issue new access keys, so that what the former owner knew "
+        "stops working.",
+    ),
+)
+def not_rotated_after_owner_change(ctx: EvaluationContext) -> Iterator[FindingDraft]:
+    """An identity handed from one roster member to another whose password or keys predate the handover."""
+    holders: dict[tuple[str, str], list[tuple[date, str]]] = defaultdict(list)
+    for entry in ctx.knowledge.roster:
+        holders[(entry.vendor_id, entry.external_id.lower())].append((entry.since, entry.person))
+    handovers = {key: max(v) for key, v in holders.items() if len({p for _, p in v}) > 1}
+    if not handovers:
+        return
+    for row in ctx.session.execute(
+        select(PRINCIPALS.c.vendor_id, PRINCIPALS.c.external_id, PRINCIPALS.c.kind, PRINCIPALS.c.parent_external_id,
+               PRINCIPALS.c.password_changed_at, PRINCIPALS.c.created_at)
+        .where(PRINCIPALS.c.gone_at.is_(None), PRINCIPALS.c.disabled.is_(False))
+    ):
+        owner_id = row.parent_external_id if row.kind == "access_key" else row.external_id
+        handover = handovers.get((row.vendor_id, (owner_id or "").lower()))
+        if handover is None:
+            continue
+        since = _end_of_local_day(handover[0] - timedelta(days=1), ctx.timezone)
+        stamp = as_utc(row.created_at if row.kind == "access_key" else row.password_changed_at)
+        if stamp is not None and stamp >= since:
+            continue
+        what = "access_key" if row.kind == "access_key" else "password"
+        yield FindingDraft(
+            row.vendor_id, row.external_id,
+            Evidence(principals=[row.external_id, owner_id or ""],
+                     details={"credential": what, "new_owner": handover[1], "handover": handover[0].isoformat(),
+                              "credential_date": stamp.isoformat() if stamp else None}),
+            t(f"{row.external_id}: {handover[0].isoformat()} に {handover[1]} へ引継ぎ後も"
+              f"{'アクセスキー' if what == 'access_key' else 'パスワード'}が未更新",
+              f"{row.external_id}: {what} not rotated since it passed to {handover[1]} on {handover[0].isoformat()}"),
+        )
+
+
+@check(
+    id="identity.account_used_by_two_vendors",
+    control="3.2.5",
+    severity="high",
+    title=t("複数の委託先で使われている同一アカウント", "One account used by two vendors"),
+    remediation=t(
+        "委託先ごとに別のアカウントを発行し、共用アカウントを廃止してください。",
+        "Give each vendor its own accounts and retire the shared one.",
+    ),
+    kind="act",
+)
+def account_used_by_two_vendors(ctx: EvaluationContext) -> Iterator[FindingDraft]:
+    """The same principal seen acting for (or registered to) more than one vendor."""
+    vendors_of: dict[str, set[str]] = defaultdict(set)
+    for row in ctx.session.execute(
+        select(EVENTS.c.principal, EVENTS.c.vendor_id)
+        .where(EVENTS.c.principal_kind.in_(PERSONAL_KINDS), EVENTS.c.principal.is_not(None))
+        .group_by(EVENTS.c.principal, EVENTS.c.vendor_id)
+    ):
+        vendors_of[row.principal].add(row.vendor_id)
+    for entry in ctx.knowledge.roster:
+        vendors_of[entry.external_id].add(entry.vendor_id)
+    for (vendor_id, principal), _ in sorted(ctx.knowledge.declared.items()):
+        vendors_of[principal].add(vendor_id)
+    for principal, vendors in sorted(vendors_of.items()):
+        if len(vendors) < 2:
+            continue
+        ids = event_ids(ctx.session, EVENTS.c.principal == principal, EVENTS.c.vendor_id.in_(sorted(vendors)), limit=20)
+        for vendor_id in sorted(vendors):
+            others = sorted(vendors - {vendor_id})
+            yield FindingDraft(
+                vendor_id, principal, Evidence(ids, [principal], {"vendors": sorted(vendors)}),
+                t(f"{principal} は {', '.join(others)} でも使われています", f"{principal} is also used by {', '.join(others)}"),
+            )
+
+
+@check(
+    id="identity.created_for_unrostered",
+    control="3.2.5",
+    severity="high",
+    title=t("名簿にない ID へのユーザー・キー・ログインプロファイルの作成",
+            "User, key or login profile created for an identity on no roster"),
+    remediation=t(
+        "作成された ID の利用者と目的を確認し、正当なら名簿または accounts に登録、そうでなければ削除してください。",
+        "Find out who the new identity is for: register it on the roster or under accounts, or delete it.",
+    ),
+    kind="act",
+)
+def created_for_unrostered(ctx: EvaluationContext) -> Iterator[FindingDraft]:
+    """CreateUser / CreateAccessKey / CreateLoginProfile acts whose target user is neither rostered nor declared."""
+    rows = ctx.session.execute(
+        select(EVENTS.c.vendor_id, EVENTS.c.action, EVENTS.c.account_id, EVENTS.c.principal, EVENTS.c.details,
+               EVENTS.c.source_event_id)
+        .where(EVENTS.c.action.in_(IDENTITY_ACTIONS), EVENTS.c.outcome == "success")
+        .order_by(EVENTS.c.event_time, EVENTS.c.id)
+    )
+    targets: dict[tuple[str, str], dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    for row in rows:
+        user = (row.details or {}).get("userName")
+        target = f"arn:aws:iam::{row.account_id}:user/{user}" if user else row.principal
+        if not target or ctx.knowledge.registered(row.vendor_id, target):
+            continue
+        entry = targets[(row.vendor_id, target)]
+        entry["events"].append(row.source_event_id)
+        entry["actions"].append(row.action)
+        if row.principal:
+            entry["actors"].append(row.principal)
+    for (vendor_id, target), entry in sorted(targets.items()):
+        actions = sorted(set(entry["actions"]))
+        actors = sorted(set(entry["actors"]))
+        yield FindingDraft(
+            vendor_id, target, Evidence(entry["events"], [target, *actors], {"actions": actions, "by": actors}),
+            t(f"名簿にない {short_name(target)} に {', '.join(actions)}（実行者 {', '.join(short_name(a) for a in actors)}）",
+              f"{', '.join(actions)} for {short_name(target)}, on no roster (by {', '.join(short_name(a) for a in actors)})"),
+        )

@@ -1,0 +1,138 @@
+"""What the registry says that checks need, indexed once per evaluation (small; held in memory).
+
+The registry is configuration (a few hundred rows at most), so it is read from the model in force; the
+events and inventories it is compared with stay in the database.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cached_property
+
+from vendorwatch.registry.models import DeclaredAccount, Environment, HoursWindow, Registry, RosterMember, Vendor
+
+IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def parse_ip(value: str | None) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """An IP address, or None for what CloudTrail puts there instead (``AWS Internal``, a service name)."""
+    if not value:
+        return None
+    try:
+        return ipaddress.ip_address(value)
+    except ValueError:
+        return None
+
+
+def networks(cidrs: list[str] | None) -> list[IpNetwork]:
+    """Parsed CIDRs (validated by the registry already)."""
+    return [ipaddress.ip_network(c, strict=False) for c in cidrs or []]
+
+
+def ip_allowed(ip: str | None, allowed: list[IpNetwork]) -> bool | None:
+    """Whether an address is inside the allowed networks; None when the value is not an address."""
+    address = parse_ip(ip)
+    if address is None:
+        return None
+    return any(address in network for network in allowed)
+
+
+@dataclass(frozen=True)
+class RosterEntry:
+    """One identity of one roster member."""
+
+    vendor_id: str
+    person: str
+    since: date
+    until: date | None
+    external_id: str
+
+
+@dataclass
+class Knowledge:
+    """Indexes over the registry used by many checks."""
+
+    registry: Registry
+    roster: list[RosterEntry] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        for vendor in self.registry.vendors:
+            for member in vendor.roster:
+                for identity in member.identities:
+                    self.roster.append(RosterEntry(vendor.id, member.person, member.since, member.until, identity))
+
+    @cached_property
+    def vendors(self) -> dict[str, Vendor]:
+        """Vendors by id."""
+        return {v.id: v for v in self.registry.vendors}
+
+    @cached_property
+    def environments(self) -> dict[str, Environment]:
+        """Environments by id."""
+        return {e.id: e for v in self.registry.vendors for e in v.environments}
+
+    @cached_property
+    def environment_vendor(self) -> dict[str, str]:
+        """Vendor id of each environment."""
+        return {e.id: v.id for v in self.registry.vendors for e in v.environments}
+
+    @cached_property
+    def account_environment(self) -> dict[str, str]:
+        """Environment id of each AWS account."""
+        return {a: e.id for v in self.registry.vendors for e in v.environments for a in e.aws_accounts}
+
+    @cached_property
+    def declared(self) -> dict[tuple[str, str], DeclaredAccount]:
+        """Declared accounts by (vendor, principal)."""
+        return {(v.id, a.principal): a for v in self.registry.vendors for a in v.accounts}
+
+    def members(self, vendor_id: str) -> list[RosterMember]:
+        """The roster of a vendor."""
+        return list(self.vendors[vendor_id].roster) if vendor_id in self.vendors else []
+
+    def roster_for(self, vendor_id: str, external_id: str) -> list[RosterEntry]:
+        """Roster entries of a vendor that name this identity (exact, case-insensitive for DNs)."""
+        key = external_id.lower()
+        return [r for r in self.roster if r.vendor_id == vendor_id and r.external_id.lower() == key]
+
+    def declared_for(self, vendor_id: str, *principals: str | None) -> DeclaredAccount | None:
+        """The declared account matching any of the given principals (the ARN, or the role behind a session)."""
+        for principal in principals:
+            if not principal:
+                continue
+            found = self.declared.get((vendor_id, principal))
+            if found is None:
+                lowered = principal.lower()
+                found = next((a for (v, p), a in self.declared.items() if v == vendor_id and p.lower() == lowered), None)
+            if found is not None:
+                return found
+        return None
+
+    def registered(self, vendor_id: str, *principals: str | None) -> bool:
+        """Whether a principal (or the role it assumed) is on the vendor's roster or declared."""
+        for principal in principals:
+            if principal and (self.roster_for(vendor_id, principal) or self.declared_for(vendor_id, principal)):
+                return True
+        return False
+
+    def allowed_networks(self, vendor_id: str, environment_id: str | None,
+                         *principals: str | None) -> list[IpNetwork] | None:
+        """Networks a principal may use in an environment: its declared networks, else the environment's."""
+        account = self.declared_for(vendor_id, *principals)
+        if account is not None and account.allowed_networks is not None:
+            return networks(account.allowed_networks)
+        environment = self.environments.get(environment_id or "")
+        if environment is None or environment.allowed_networks is None:
+            return None
+        return networks(environment.allowed_networks)
+
+    def allowed_hours(self, vendor_id: str, environment_id: str | None,
+                      *principals: str | None) -> HoursWindow | None:
+        """Hours a principal may act in an environment; None means any time."""
+        account = self.declared_for(vendor_id, *principals)
+        if account is not None and account.allowed_hours is not None:
+            return None if account.allowed_hours == "any" else account.allowed_hours
+        environment = self.environments.get(environment_id or "")
+        return environment.allowed_hours if environment else None

@@ -1,0 +1,179 @@
+"""SQL building blocks shared by checks, written once for SQLite and PostgreSQL.
+
+Checks aggregate in the database (GROUP BY, window functions, joins) and bring back only the small set
+of rows they judge; these helpers hide the few places where the two dialects differ (epoch seconds,
+local time of day in the organization's zone).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ColumnElement, Table, and_, case, cast, false, func, literal, literal_column, or_, select
+from sqlalchemy import Integer as SAInteger
+from sqlalchemy.orm import Session
+
+from vendorwatch.db import tables
+from vendorwatch.registry.models import WEEKDAYS, HoursWindow
+
+EVENTS: Table = tables.AccessEvent.__table__  # type: ignore[attr-defined]
+PRINCIPALS: Table = tables.Principal.__table__  # type: ignore[attr-defined]
+GRANTS: Table = tables.Grant.__table__  # type: ignore[attr-defined]
+SETTINGS: Table = tables.ObservedSetting.__table__  # type: ignore[attr-defined]
+RUNS: Table = tables.CollectionRun.__table__  # type: ignore[attr-defined]
+TRANSFERS: Table = tables.Transfer.__table__  # type: ignore[attr-defined]
+SOURCES: Table = tables.Source.__table__  # type: ignore[attr-defined]
+ENVIRONMENTS: Table = tables.Environment.__table__  # type: ignore[attr-defined]
+
+# Principal kinds that stand for a person's account (as opposed to roles, services and keys).
+PERSONAL_KINDS = ("iam_user", "ldap_account", "ad_account")
+
+
+def epoch_seconds(column: ColumnElement[Any], dialect: str) -> ColumnElement[float]:
+    """Seconds since 1970 of a stored (naive UTC) timestamp."""
+    if dialect == "sqlite":
+        return (func.julianday(column) - 2440587.5) * 86400.0
+    return func.extract("epoch", column)  # type: ignore[return-value]
+
+
+def hour_bucket(column: ColumnElement[Any], dialect: str) -> ColumnElement[int]:
+    """The UTC hour an event falls in, as an integer (hours since 1970)."""
+    if dialect == "sqlite":
+        return cast((func.julianday(column) - 2440587.5) * 24.0, SAInteger)
+    return cast(func.floor(func.extract("epoch", column) / 3600.0), SAInteger)
+
+
+def _offset_segments(zone: str, start: datetime, end: datetime) -> list[tuple[datetime, int]]:
+    """(from, offset seconds) pieces of a zone between two UTC instants, found by probing every 6 hours."""
+    tz = ZoneInfo(zone)
+    moment = start.replace(minute=0, second=0, microsecond=0)
+    segments: list[tuple[datetime, int]] = []
+    step = timedelta(hours=6)
+    previous: int | None = None
+    while moment <= end + step:
+        offset = int(moment.astimezone(tz).utcoffset().total_seconds())  # type: ignore[union-attr]
+        if offset != previous:
+            # Refine the change to the hour (zones change offset on the hour or half hour).
+            exact = moment
+            if previous is not None:
+                probe = moment - step
+                while probe < moment:
+                    if int(probe.astimezone(tz).utcoffset().total_seconds()) == offset:  # type: ignore[union-attr]
+                        exact = probe
+                        break
+                    probe += timedelta(minutes=30)
+            segments.append((exact, offset))
+            previous = offset
+        moment += step
+    return segments
+
+
+def local_parts(column: ColumnElement[Any], dialect: str, zone: str,
+                span: tuple[datetime, datetime] | None = None) -> tuple[ColumnElement[int], ColumnElement[int]]:
+    """(weekday 0=Monday, minute of the day) of a timestamp in ``zone``.
+
+    PostgreSQL converts natively. SQLite has no zone database, so the zone's UTC offsets over ``span``
+    (the time range of the data) are written into the query as a CASE over instants.
+    """
+    if dialect == "postgresql":
+        local = func.timezone(zone, func.timezone("UTC", column))
+        dow = cast(func.extract("isodow", local), SAInteger) - 1
+        minutes = cast(func.extract("hour", local), SAInteger) * 60 + cast(func.extract("minute", local), SAInteger)
+        return dow, minutes
+    start, end = span or (datetime(2000, 1, 1, tzinfo=UTC), datetime(2000, 1, 2, tzinfo=UTC))
+    segments = _offset_segments(zone, start, end)
+    if len(segments) == 1:
+        offset_expr: ColumnElement[Any] = literal(segments[0][1])
+    else:
+        whens = [
+            (column < literal(segments[i + 1][0].astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ")), seg[1])
+            for i, seg in enumerate(segments[:-1])
+        ]
+        offset_expr = case(*whens, else_=segments[-1][1])
+    shifted = func.datetime(column, func.printf("%+d seconds", offset_expr))
+    dow = (cast(func.strftime("%w", shifted), SAInteger) + 6) % 7
+    minutes = cast(func.strftime("%H", shifted), SAInteger) * 60 + cast(func.strftime("%M", shifted), SAInteger)
+    return dow, minutes
+
+
+def _minutes(hhmm: str) -> int:
+    if hhmm == "24:00":
+        return 24 * 60
+    hours, minutes = hhmm.split(":")
+    return int(hours) * 60 + int(minutes)
+
+
+def inside_window(dow: ColumnElement[int], minutes: ColumnElement[int], window: HoursWindow) -> ColumnElement[bool]:
+    """SQL truth of ``window.contains`` for a local weekday and minute of day (windows may cross midnight)."""
+    days = [WEEKDAYS.index(d) for d in window.days]
+    start, end = _minutes(window.start), _minutes(window.end)
+    if start < end:
+        return and_(dow.in_(days), minutes >= start, minutes < end)
+    following = [(d + 1) % 7 for d in days]
+    return or_(and_(dow.in_(days), minutes >= start), and_(dow.in_(following), minutes < end))
+
+
+def time_span(session: Session, *where: ColumnElement[bool]) -> tuple[datetime, datetime] | None:
+    """The first and last event time matching ``where`` (to bound zone offsets on SQLite)."""
+    row = session.execute(
+        select(func.min(EVENTS.c.event_time), func.max(EVENTS.c.event_time)).where(*where)
+    ).one()
+    if row[0] is None:
+        return None
+    low, high = (_as_datetime(row[0]), _as_datetime(row[1]))
+    return low, high
+
+
+def _as_datetime(value: Any) -> datetime:
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def as_utc(value: Any) -> datetime | None:
+    """A value read from an aggregate (string on SQLite, naive datetime on PostgreSQL) as aware UTC."""
+    if value is None:
+        return None
+    return _as_datetime(value)
+
+
+def naive_utc(value: datetime) -> datetime:
+    """An aware datetime as the naive UTC value stored in the tables (for comparisons in raw SQL)."""
+    return value.astimezone(UTC).replace(tzinfo=None)
+
+
+def in_or_false(column: ColumnElement[Any], values: Iterable[Any]) -> ColumnElement[bool]:
+    """``column IN (...)``; an empty list is simply false."""
+    items = list(values)
+    return column.in_(items) if items else false()
+
+
+def event_ids(session: Session, *where: ColumnElement[bool], limit: int = 50) -> list[str]:
+    """The source's own ids of the first events matching ``where`` (evidence for a finding)."""
+    rows = session.execute(
+        select(EVENTS.c.source_event_id).where(*where).order_by(EVENTS.c.event_time, EVENTS.c.id).limit(limit)
+    )
+    return [r[0] for r in rows]
+
+
+def success() -> ColumnElement[bool]:
+    """The event was an act, not an attempt (``errorCode`` absent)."""
+    return EVENTS.c.outcome == "success"
+
+
+def not_null(column: ColumnElement[Any]) -> ColumnElement[bool]:
+    """``column IS NOT NULL``."""
+    return column.is_not(None)
+
+
+def true_literal() -> ColumnElement[bool]:
+    """A literal TRUE usable on both dialects."""
+    return literal_column("1") == 1
+
+
+def values_in(column: ColumnElement[Any], values: Sequence[str]) -> ColumnElement[bool]:
+    """Alias of ``in_or_false`` that reads better in WHERE clauses of lists."""
+    return in_or_false(column, values)

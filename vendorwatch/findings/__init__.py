@@ -1,0 +1,1 @@
+"""Findings that live: fingerprints, reconciliation with each evaluation, triage, listing and export."""

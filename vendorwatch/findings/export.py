@@ -1,0 +1,102 @@
+"""Findings as JSON (the contract), CSV (spreadsheets) and OCSF Detection Findings (class 2004, for a SIEM)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime
+from typing import Any
+
+import orjson
+
+from vendorwatch import __version__
+from vendorwatch.db.tables import Finding
+from vendorwatch.findings.query import to_contract
+
+CSV_COLUMNS = ["id", "check", "control", "vendor", "subject", "severity", "status", "first_seen", "last_seen",
+               "title_ja", "title_en", "message_ja", "message_en", "event_ids", "principals"]
+OCSF_SEVERITY = {"info": 1, "low": 2, "medium": 3, "high": 4, "critical": 5}
+OCSF_STATUS = {"open": (1, "New"), "acknowledged": (2, "In Progress"), "risk_accepted": (3, "Suppressed"),
+               "resolved": (4, "Resolved")}
+GUIDELINE = "JSDA インターネット取引における不正アクセス等防止に向けたガイドライン IV.3(2)"
+
+
+def as_json(findings: list[Finding]) -> str:
+    """A JSON list of contract objects."""
+    return orjson.dumps([to_contract(f) for f in findings], option=orjson.OPT_INDENT_2).decode()
+
+
+def as_csv(findings: list[Finding]) -> str:
+    """One row per finding; lists joined with spaces."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for finding in findings:
+        item = to_contract(finding)
+        message = item["message"] or {}
+        writer.writerow({
+            **{k: item[k] for k in ("id", "check", "control", "vendor", "subject", "severity", "status",
+                                    "first_seen", "last_seen")},
+            "title_ja": item["title"]["ja"], "title_en": item["title"]["en"],
+            "message_ja": message.get("ja", ""), "message_en": message.get("en", ""),
+            "event_ids": " ".join(item["evidence"]["event_ids"]),
+            "principals": " ".join(item["evidence"]["principals"]),
+        })
+    return buffer.getvalue()
+
+
+def _ms(value: str | None) -> int | None:
+    return int(datetime.fromisoformat(value).timestamp() * 1000) if value else None
+
+
+def to_ocsf(finding: Finding) -> dict[str, Any]:
+    """An OCSF 1.1 Detection Finding (class_uid 2004) for one finding."""
+    item = to_contract(finding)
+    status_id, status = OCSF_STATUS.get(item["status"], (99, item["status"]))
+    activity_id = 3 if item["status"] == "resolved" else (1 if item["first_seen"] == item["last_seen"] else 2)
+    message = item["message"] or item["title"]
+    return {
+        "class_uid": 2004,
+        "class_name": "Detection Finding",
+        "category_uid": 2,
+        "category_name": "Findings",
+        "activity_id": activity_id,
+        "type_uid": 2004 * 100 + activity_id,
+        "severity_id": OCSF_SEVERITY.get(item["severity"], 0),
+        "severity": item["severity"].capitalize(),
+        "status_id": status_id,
+        "status": status,
+        "time": _ms(item["last_seen"]),
+        "message": message["en"],
+        "metadata": {
+            "version": "1.1.0",
+            "product": {"name": "VendorWatch", "vendor_name": "VendorWatch", "version": __version__},
+            "uid": finding.fingerprint,
+        },
+        "finding_info": {
+            "uid": finding.fingerprint,
+            "title": item["title"]["en"],
+            "desc": message["en"],
+            "types": [f"JSDA IV.{item['control']}"],
+            "first_seen_time": _ms(item["first_seen"]),
+            "last_seen_time": _ms(item["last_seen"]),
+            "analytic": {"uid": item["check"], "name": item["check"], "type_id": 1, "type": "Rule"},
+            "related_events": [{"uid": event_id} for event_id in item["evidence"]["event_ids"]],
+        },
+        "resources": [{"uid": item["subject"], "name": item["subject"]}],
+        "remediation": {"desc": (item["remediation"] or {}).get("en", "")},
+        "unmapped": {
+            "vendor": item["vendor"],
+            "control": item["control"],
+            "guideline": GUIDELINE,
+            "title_ja": item["title"]["ja"],
+            "message_ja": message["ja"],
+            "principals": item["evidence"]["principals"],
+            "finding_id": item["id"],
+        },
+    }
+
+
+def as_ocsf(findings: list[Finding]) -> str:
+    """A JSON list of OCSF Detection Findings."""
+    return orjson.dumps([to_ocsf(f) for f in findings], option=orjson.OPT_INDENT_2).decode()

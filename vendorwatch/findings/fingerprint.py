@@ -1,0 +1,10 @@
+"""A finding's identity: the same check, vendor and subject is the same finding, evaluation after evaluation."""
+
+from __future__ import annotations
+
+import hashlib
+
+
+def fingerprint(check_id: str, vendor_id: str, subject: str) -> str:
+    """sha256 of ``check|vendor|subject`` (hex)."""
+    return hashlib.sha256(f"{check_id}|{vendor_id}|{subject}".encode()).hexdigest()
