@@ -33,7 +33,7 @@ MAX_GARBLED_KEPT = 200
 _MONTHS = {m.encode(): i for i, m in enumerate(
     ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), start=1)}
 _CONN = re.compile(rb"conn=(\d+) (?:op=(\d+)|fd=\d+) ")
-_IP = re.compile(rb"ACCEPT from (?:IP=\[?([0-9A-Fa-f:.]+?)\]?:\d+|PATH=(\S+))")
+_IP = re.compile(rb"ACCEPT from (?:IP=\[([0-9A-Fa-f:.]+)\]:\d+|IP=([0-9.]+):\d+|PATH=(\S+))")
 _ERR = re.compile(rb" err=(\d+)")
 _BSD_PREFIX = re.compile(rb"^([A-Z][a-z]{2}) +(\d{1,2}) (\d\d):(\d\d):(\d\d) (\S+) ")
 _ISO_PREFIX = re.compile(rb"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?) (\S+) ")
@@ -147,7 +147,7 @@ class StatsLogParser:
         key = self._key(line, index, conn.group(1))
         connections.pop(key, None)
         self.state.pending.pop(key, None)
-        connections[key] = (address.group(1) or address.group(2) or b"").decode("ascii", "replace")
+        connections[key] = (address.group(1) or address.group(2) or address.group(3) or b"").decode("ascii", "replace")
         if len(connections) > MAX_OPEN_CONNECTIONS:
             oldest = next(iter(connections))
             connections.pop(oldest)
