@@ -116,7 +116,11 @@ def test_sasl_bind_takes_the_mapped_dn_and_waits_for_the_final_result() -> None:
 
 
 def test_a_restarted_slapd_forgets_its_old_connections() -> None:
-    lines = [*DEBUG_LINES.splitlines(keepends=True)[:3], b"6b07e200.00000000 0x1 slapd starting\n", b"6b07e200.00000001 0x1 conn=1006 op=0 RESULT tag=97 err=0 text=\n"]
+    lines = [
+        *DEBUG_LINES.splitlines(keepends=True)[:3],
+        b"6b07e200.00000000 0x1 slapd starting\n",
+        b"6b07e200.00000001 0x1 conn=1006 op=0 RESULT tag=97 err=0 text=\n",
+    ]
     parser = StatsLogParser()
     assert list(parser.parse(lines)) == []
     assert parser.counts.unmatched_results == 1
