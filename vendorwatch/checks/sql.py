@@ -42,7 +42,8 @@ def epoch_seconds(column: ColumnElement[Any], dialect: str) -> ColumnElement[flo
 def hour_bucket(column: ColumnElement[Any], dialect: str) -> ColumnElement[int]:
     """The UTC hour an event falls in, as an integer (hours since 1970)."""
     if dialect == "sqlite":
-        return cast((func.julianday(column) - 2440587.5) * 24.0, SAInteger)
+        # Integer seconds divided as integers: julianday's floating point puts 01:00:00 into the 00 hour.
+        return cast(func.strftime("%s", column), SAInteger) // 3600
     return cast(func.floor(func.extract("epoch", column) / 3600.0), SAInteger)
 
 

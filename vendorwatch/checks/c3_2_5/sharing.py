@@ -91,8 +91,8 @@ def shared_credential(ctx: EvaluationContext) -> Iterator[FindingDraft]:
             items = sorted(per_network.items(), key=lambda item: item[1][0])
             for i, (net_a, (start_a, end_a)) in enumerate(items):
                 for net_b, (start_b, end_b) in items[i + 1:]:
-                    if start_b <= end_a:  # both networks active at once
-                        overlaps.append((max(start_a, start_b), min(end_a, end_b), net_a, net_b))
+                    if start_b <= end_a:  # both networks active at once: keep both sessions as evidence
+                        overlaps.append((min(start_a, start_b), max(end_a, end_b), net_a, net_b))
         if not overlaps:
             continue
         networks = sorted({n for o in overlaps for n in o[2:]})
