@@ -1,0 +1,165 @@
+"""Findings that live: open, still present, resolved with why, reopened, acknowledged, accepted until a date.
+
+Every test runs on SQLite and PostgreSQL; every transition must be in the history and the audit log.
+"""
+
+from __future__ import annotations
+
+import copy
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from tests.checks.world import BASE, MALLORY, World, at, ev, make_world
+from vendorwatch import audit
+from vendorwatch.checks.discovery import checks_by_id
+from vendorwatch.checks.engine import CheckOutcome
+from vendorwatch.clock import FixedClock
+from vendorwatch.db.tables import AuditEntry, Finding
+from vendorwatch.findings import triage
+from vendorwatch.findings.evaluate import evaluate
+from vendorwatch.findings.fingerprint import fingerprint
+from vendorwatch.findings.query import history
+from vendorwatch.findings.reconcile import reconcile
+
+CHECK = "identity.not_on_roster"
+
+
+@pytest.fixture
+def world(engine: Engine, clock: FixedClock) -> World:
+    created = make_world(engine, clock)
+    created.events(ev("m1", "2026-11-25 01:00", "DescribeInstances", MALLORY))
+    return created
+
+
+def _finding(world: World) -> Finding:
+    with Session(world.engine) as session:
+        found = session.exec(select(Finding).where(Finding.check_id == CHECK)).one()
+        session.expunge(found)
+        return found
+
+
+def _evaluate(world: World) -> None:
+    evaluate(world.engine, world.registry, world.clock, only=[CHECK])
+
+
+def _forget_mallory(world: World) -> None:
+    """Mallory joins the roster: the condition clears."""
+    document = world.registry.model_dump(mode="json", by_alias=True, exclude_none=True)
+    document["vendors"][0]["roster"].append({"person": "mallory", "name": "Mallory", "since": "2026-01-01",
+                                             "identities": [MALLORY]})
+    world.reimport({"vendors": document["vendors"]})
+
+
+def test_new_condition_opens_a_finding_with_fingerprint_and_history(world: World) -> None:
+    _evaluate(world)
+    finding = _finding(world)
+    assert finding.status == "open"
+    assert finding.fingerprint == fingerprint(CHECK, "acme", MALLORY)
+    assert finding.control_id == "3.2.5"
+    assert finding.evidence["event_ids"] == ["m1"]
+    with Session(world.engine) as session:
+        assert [(h.from_status, h.to_status) for h in history(session, finding.id or 0)] == [(None, "open")]
+        actions = [e.action for e in session.exec(select(AuditEntry))]
+        assert "finding.open" in actions and "evaluate" in actions
+        assert audit.verify(session)[1] == []
+
+
+def test_still_present_updates_last_seen_and_evidence_without_duplicating(world: World) -> None:
+    _evaluate(world)
+    first = _finding(world)
+    world.clock.set(at("2026-11-26 10:00"))
+    world.events(ev("m2", "2026-11-26 09:30", "DescribeInstances", MALLORY))
+    _evaluate(world)
+    again = _finding(world)
+    assert again.id == first.id
+    assert again.first_seen == first.first_seen
+    assert again.last_seen == at("2026-11-26 10:00")
+    assert again.evidence["event_ids"] == ["m1", "m2"]
+
+
+def test_gone_condition_is_resolved_with_why_and_comes_back_reopened(world: World) -> None:
+    _evaluate(world)
+    _forget_mallory(world)
+    _evaluate(world)
+    resolved = _finding(world)
+    assert resolved.status == "resolved"
+    assert "no longer present" in (resolved.status_reason or "")
+    assert resolved.resolved_at is not None
+    world.reimport({"vendors": copy.deepcopy(BASE["vendors"])})  # Mallory leaves the roster again
+    _evaluate(world)
+    reopened = _finding(world)
+    assert reopened.status == "open"
+    with Session(world.engine) as session:
+        steps = [(h.from_status, h.to_status) for h in history(session, reopened.id or 0)]
+    assert steps == [(None, "open"), ("open", "resolved"), ("resolved", "open")]
+
+
+def test_acknowledged_stays_acknowledged_while_present(world: World) -> None:
+    _evaluate(world)
+    finding = _finding(world)
+    with Session(world.engine) as session:
+        triage.acknowledge(session, finding.id or 0, actor="yamada", reason="investigating", clock=world.clock)
+        session.commit()
+    _evaluate(world)
+    assert _finding(world).status == "acknowledged"
+
+
+def test_risk_acceptance_holds_until_its_expiry_then_reopens(world: World) -> None:
+    _evaluate(world)
+    finding = _finding(world)
+    until = world.clock.now() + timedelta(days=7)
+    with Session(world.engine) as session:
+        triage.accept_risk(session, finding.id or 0, actor="yamada", reason="contractor onboarding", until=until,
+                           clock=world.clock)
+        session.commit()
+    _evaluate(world)
+    accepted = _finding(world)
+    assert accepted.status == "risk_accepted"
+    assert accepted.accepted_until == until
+    world.clock.set(until + timedelta(minutes=1))
+    _evaluate(world)
+    reopened = _finding(world)
+    assert reopened.status == "open"
+    assert "expired" in (reopened.status_reason or "")
+    with Session(world.engine) as session:
+        entries = session.exec(select(AuditEntry).where(AuditEntry.target == f"finding:{finding.id}")).all()
+    assert [(e.actor, e.action) for e in entries] == [
+        ("vendorwatch", "finding.open"), ("yamada", "finding.risk_accepted"), ("vendorwatch", "finding.open")]
+
+
+def test_accepting_needs_a_reason_and_a_future_expiry(world: World) -> None:
+    _evaluate(world)
+    finding = _finding(world)
+    with Session(world.engine) as session:
+        with pytest.raises(triage.TriageError):
+            triage.accept_risk(session, finding.id or 0, actor="y", reason="", until=at("2027-01-01 00:00"),
+                               clock=world.clock)
+        with pytest.raises(triage.TriageError):
+            triage.accept_risk(session, finding.id or 0, actor="y", reason="ok", until=at("2026-01-01 00:00"),
+                               clock=world.clock)
+        with pytest.raises(triage.TriageError):
+            triage.resolve(session, 999999, actor="y", reason="ok", clock=world.clock)
+
+
+def test_manually_resolved_finding_reopens_if_the_condition_is_still_there(world: World) -> None:
+    _evaluate(world)
+    finding = _finding(world)
+    with Session(world.engine) as session:
+        triage.resolve(session, finding.id or 0, actor="yamada", reason="user removed", clock=world.clock)
+        session.commit()
+    assert _finding(world).status == "resolved"
+    _evaluate(world)
+    assert _finding(world).status == "open"
+
+
+def test_a_failing_check_does_not_resolve_its_findings(world: World) -> None:
+    _evaluate(world)
+    failed = CheckOutcome(checks_by_id()[CHECK], drafts=[], error="OperationalError: database went away")
+    with Session(world.engine) as session:
+        summary = reconcile(session, [failed], world.clock)
+        session.commit()
+    assert summary.counts["resolved"] == 0
+    assert _finding(world).status == "open"
