@@ -138,10 +138,11 @@ class LdapCollection:
                 for note in segment.notes:
                     self.recorder.error(f"stats_log:{segment.path}", note)
                 reached = logfiles.FilePosition(str(segment.path), segment.inode, segment.offset)
-                for number, (line, end) in enumerate(logfiles.complete_lines(segment), start=1):
-                    event = parser.feed(line, str(segment.path), number)
-                    if event is not None:
+                number = 1
+                for lines, end in logfiles.complete_chunks(segment):
+                    for event in parser.feed_lines(lines, str(segment.path), number):
                         writer.add(self.tag(event))
+                    number += len(lines)
                     reached.offset = end
                 if segment.finished:
                     reached = None  # the rotated file is done; the next segment starts the new one

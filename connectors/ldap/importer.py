@@ -72,10 +72,11 @@ def import_path(context: CollectContext, path: Path, timezone: str | None = None
         opener = gzip.open if file.suffix == ".gz" else open
         try:
             with opener(file, "rb") as stream:
-                for number, line in enumerate(stream, start=1):
-                    event = parser.feed(line, str(file), number)
-                    if event is not None:
+                number = 1
+                while lines := stream.readlines(1 << 20):
+                    for event in parser.feed_lines(lines, str(file), number):
                         writer.add(context.index.tag(event, default_environment))
+                    number += len(lines)
         except (OSError, EOFError, zlib.error) as error:
             failed += 1
             recorder.error(str(file), f"read failed midway; lines before it are kept / 途中で読み込みに失敗: {error}")

@@ -101,6 +101,32 @@ def complete_lines(segment: Segment) -> Iterator[tuple[bytes, int]]:
             yield line, offset
 
 
+def complete_chunks(segment: Segment, size: int = READ_BUFFER) -> Iterator[tuple[list[bytes], int]]:
+    """The segment's complete lines in blocks of about ``size`` bytes, each with the offset just after it.
+
+    Same rule as :func:`complete_lines` for a last line without newline; faster for large files.
+    """
+    with segment.path.open("rb", buffering=0) as stream:
+        stream.seek(segment.offset)
+        offset = segment.offset
+        carry = b""
+        while True:
+            block = stream.read(size)
+            if not block:
+                break
+            block = carry + block
+            cut = block.rfind(b"\n")
+            if cut < 0:
+                carry = block
+                continue
+            carry = block[cut + 1:]
+            lines = block[:cut].split(b"\n")
+            offset += cut + 1
+            yield lines, offset
+        if carry and segment.finished:
+            yield [carry], offset + len(carry)
+
+
 def file_identity(path: Path) -> int:
     """The inode of a file (its identity across renames)."""
     return os.stat(path).st_ino
