@@ -28,16 +28,22 @@ from vendorwatch.registry.models import AwsSource
 
 
 def collect(context: CollectContext, *, environ: Mapping[str, str] | None = None,
-            base_session: boto3.Session | None = None) -> CollectionRun:
-    """Collect the source of ``context``; returns the finished run (status success, partial or failed)."""
+            base_session: boto3.Session | None = None,
+            digest_public_keys: Mapping[str, bytes] | None = None) -> CollectionRun:
+    """Collect the source of ``context``; returns the finished run (status success, partial or failed).
+
+    ``environ`` (where the external id is read), ``base_session`` (the firm's own credentials) and
+    ``digest_public_keys`` (instead of ``ListPublicKeys``) are for callers that supply their own.
+    """
     source = context.source
     if not isinstance(source, AwsSource):
         raise SourceError(t(f"ソース {source.id} は AWS ではありません", f"source {source.id} is not an AWS source"))
     recorder = RunRecorder(context.engine, source.id, context.clock)
     try:
-        access = open_access(source, environ, base_session, clock=context.clock)
+        # Credential expiry is judged on the wall clock AWS uses, not the run's clock (which tests may fix).
+        access = open_access(source, environ, base_session)
         account = collect_inventory(context, access, recorder, source)
-        collect_events(context, access, recorder, source, account)
+        collect_events(context, access, recorder, source, account, digest_public_keys)
     except VendorWatchError as error:
         return recorder.finish("failed", error_text=error.message.both())
     except (ClientError, BotoCoreError) as exc:
@@ -92,7 +98,7 @@ def collect_inventory(context: CollectContext, access: AwsAccess, recorder: RunR
 
 
 def collect_events(context: CollectContext, access: AwsAccess, recorder: RunRecorder, source: AwsSource,
-                   account: str | None) -> None:
+                   account: str | None, digest_public_keys: Mapping[str, bytes] | None = None) -> None:
     """CloudTrail events from the trail bucket when one is configured, else from LookupEvents."""
     sink = EventSink(context.engine, source.id, context.vendor.id, source.environment, context.index, recorder,
                      context.clock)
@@ -107,6 +113,7 @@ def collect_events(context: CollectContext, access: AwsAccess, recorder: RunReco
             from connectors.aws.digest import verify_source
 
             verify_source(access, context.engine, recorder, bucket=source.cloudtrail.bucket,
-                          prefix=source.cloudtrail.prefix, account=trail_account, regions=source.regions)
+                          prefix=source.cloudtrail.prefix, account=trail_account, regions=source.regions,
+                          public_keys=digest_public_keys)
     elif source.lookup_events:
         collect_lookup(access, sink, recorder, context.clock, source.regions)

@@ -90,6 +90,7 @@ class IamSnapshot:
     password_policy: dict[str, Any] | None = None
     password_policy_missing: bool = False
     credential_report: list[dict[str, str]] | None = None
+    account_summary: dict[str, int] | None = None
     failed: dict[str, str] = field(default_factory=dict)
 
 
@@ -180,6 +181,10 @@ def get_iam(access: AwsAccess, sleep: Callable[[float], None] = time.sleep) -> I
     def report() -> None:
         snapshot.credential_report = parse_credential_report(get_credential_report(access, sleep))
 
+    def summary() -> None:
+        snapshot.account_summary = access.call(lambda: iam().get_account_summary()["SummaryMap"])
+
+    _guard(snapshot, "iam:GetAccountSummary", summary)
     _guard(snapshot, "iam:GetAccountPasswordPolicy", password_policy)
     _guard(snapshot, "iam:GetCredentialReport", report)
     return snapshot
@@ -395,6 +400,16 @@ def transform_iam(snapshot: IamSnapshot) -> IamInventory:
                                                       root_row.get("access_key_2_active"))},
         ))
 
+    elif snapshot.account_summary is not None and account:
+        # No root row in the report (or no report): the account summary still says MFA and keys of root.
+        summary = snapshot.account_summary
+        principals.append(PrincipalRecord(
+            external_id=f"arn:aws:iam::{account}:root", kind="root", name="<root_account>",
+            mfa_enabled=summary.get("AccountMFAEnabled") == 1,
+            attributes={"has_access_keys": summary.get("AccountAccessKeysPresent") == 1,
+                        "from": "GetAccountSummary"},
+        ))
+
     settings: list[SettingRecord] = []
     subject = account or "account"
     if snapshot.password_policy is not None:
@@ -411,7 +426,7 @@ def transform_iam(snapshot: IamSnapshot) -> IamInventory:
         principal_kinds |= {"iam_user", "iam_role"}
     if keys_ok:
         principal_kinds.add("access_key")
-    if "iam:GetCredentialReport" not in failed and snapshot.credential_report is not None:
+    if root_row is not None or (snapshot.account_summary is not None and account):
         principal_kinds.add("root")
     grant_kinds = ({"managed_policy", "inline_policy", "group_membership", "group_policy", "trust"}
                    if details_ok else set())

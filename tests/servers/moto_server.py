@@ -35,7 +35,12 @@ def reset(url: str) -> None:
 
 @pytest.fixture
 def moto_endpoint(moto_server: str, monkeypatch: pytest.MonkeyPatch) -> str:
-    """The moto endpoint, emptied, with dummy credentials and a region in the environment."""
+    """The moto endpoint, emptied, with dummy credentials and a region in the environment.
+
+    AWS-managed IAM policies (``AdministratorAccess`` ...) exist as in AWS: moto reads this setting in the
+    process it serves from, which is this one.
+    """
+    monkeypatch.setenv("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
     reset(moto_server)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
