@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from ldap3 import Connection, Server, Tls
@@ -101,6 +102,15 @@ vendors:
         password_env: {password_env}
         ca_file: {ca}
         timeout_seconds: 5
+      - id: dirco-shipped
+        kind: ldap
+        environment: dirco-prod
+        url: {ldaps}
+        bind_dn: "{service}"
+        password_env: {password_env}
+        ca_file: {ca}
+        stats_log: {shipped_log}
+        timeout_seconds: 5
       - id: dirco-files
         kind: files
         environment: dirco-prod
@@ -108,9 +118,11 @@ vendors:
 """
 
 
-def registry_text(server: SlapdServer, down_port: int) -> str:
-    """The test registry with its LDAP sources pointing at the running slapd (and at a closed port)."""
-    return REGISTRY.format(base=server.base_dn, ldaps=server.ldaps_url, ldap=server.ldap_url,
+def registry_text(server: SlapdServer, down_port: int, shipped_log: Path | None = None) -> str:
+    """The test registry with its LDAP sources pointing at the running slapd (and at a closed port);
+    ``dirco-shipped`` reads its stats log from ``shipped_log`` (a file the test writes)."""
+    return REGISTRY.format(shipped_log=shipped_log or server.directory / "shipped" / "stats.log",
+                           base=server.base_dn, ldaps=server.ldaps_url, ldap=server.ldap_url,
                            service=server.service_dn, limited=server.limited_dn, password_env=PASSWORD_ENV,
                            wrong_password_env=WRONG_PASSWORD_ENV, ca=server.ca_file, wrong_ca=server.wrong_ca_file,
                            stats_log=server.stats_log, admins=server.admins_dn, down_port=down_port)
@@ -192,12 +204,19 @@ def real_clock() -> FixedClock:
 
 
 @pytest.fixture
+def shipped_log(tmp_path: Path) -> Path:
+    """Where the ``dirco-shipped`` source reads its stats log (the test writes and rotates it)."""
+    (tmp_path / "shipped").mkdir()
+    return tmp_path / "shipped" / "stats.log"
+
+
+@pytest.fixture
 def ldap_registry(engine: Engine, slapd_server: SlapdServer, real_clock: FixedClock,  # noqa: F811
-                  monkeypatch: pytest.MonkeyPatch) -> Iterator[Registry]:
+                  monkeypatch: pytest.MonkeyPatch, shipped_log: Path) -> Iterator[Registry]:
     """The test registry imported into a fresh database (SQLite and PostgreSQL), passwords in the environment."""
     monkeypatch.setenv(PASSWORD_ENV, slapd_server.service_password)
     monkeypatch.setenv(WRONG_PASSWORD_ENV, "not-the-password")
-    yield import_registry(engine, registry_text(slapd_server, free_port()), real_clock)
+    yield import_registry(engine, registry_text(slapd_server, free_port(), shipped_log), real_clock)
 
 
 @pytest.fixture

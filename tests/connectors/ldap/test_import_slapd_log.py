@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from tests.connectors.ldap.conftest import Traffic, registry_text
+from tests.connectors.ldap.conftest import PASSWORD_ENV, Traffic, registry_text
 from tests.servers.slapd import MAX_FAILURE, SlapdServer, free_port
 from vendorwatch.db.engine import make_engine
 from vendorwatch.db.tables import AccessEvent, CollectionRun
@@ -79,3 +79,17 @@ def test_import_of_an_unknown_source_is_a_usage_error(database_url: str, run_cli
     result = run_cli("import", "slapd-log", str(slapd_server.stats_log), "--source", "nope", env=env)
     assert result.exit_code == 2
     assert "nope" in result.stderr + result.stdout
+
+
+def test_vendorwatch_collect_runs_the_ldap_connector(database_url: str, run_cli: Any, tmp_path: Path,
+                                                     slapd_server: SlapdServer) -> None:
+    config = tmp_path / "vendorwatch.yaml"
+    config.write_text(registry_text(slapd_server, free_port()), encoding="utf-8")
+    env = {"VENDORWATCH_DATABASE_URL": database_url, PASSWORD_ENV: slapd_server.service_password}
+    assert run_cli("init", "--config", str(config), env=env).exit_code == 0
+    ok = run_cli("collect", "dirco-ldap", env=env)
+    assert ok.exit_code == 0, ok.stdout + ok.stderr
+    assert "success" in ok.stdout and "principals" in ok.stdout
+    down = run_cli("collect", "dirco-down", env=env)
+    assert down.exit_code == 1
+    assert "cannot be reached" in down.stdout and "サーバーに接続できません" in down.stdout
