@@ -1,5 +1,8 @@
 """``vendorwatch collect`` for an ``ldap`` source: policy, accounts and groups, accesslog, stats log.
 
+When a source has both the accesslog and a stats log, binds are taken from the stats log only (it has the
+client IP; the same login is not counted twice) and the accesslog gives the writes.
+
 Order matters: access logs are stored first so that an OpenLDAP account's ``last_used_at`` can be the newest
 successful bind they show. Each part either completes or leaves nothing behind: the inventory is loaded in one
 transaction only after every account and group was read; a log's checkpoint moves only past what was stored.
@@ -101,12 +104,21 @@ class LdapCollection:
         since = (self.checkpoint.get("accesslog") or {}).get("req_start")
         entries = accesslog.get_accesslog(directory, base, since)
         writer = self.writer()
-        read = 0
+        read = skipped = 0
+        # With a stats log too, binds come from it (with the client IP); keeping the accesslog's copy as well
+        # would count every login twice.
+        keep_binds = not self.source.stats_log
         for entry in entries:
             event = accesslog.transform_entry(entry)
-            if event is not None:
-                writer.add(self.tag(event))
-                read += 1
+            if event is None:
+                continue
+            if event.action == "bind" and not keep_binds:
+                skipped += 1
+                continue
+            writer.add(self.tag(event))
+            read += 1
+        if skipped:
+            self.recorder.count("accesslog_binds_left_to_stats_log", skipped)
         counts = writer.flush()
         self.recorder.count("accesslog_read", read)
         self.recorder.count("events_stored", counts.stored)

@@ -59,6 +59,7 @@ vendors:
         bind_dn: "{service}"
         password_env: {password_env}
         ca_file: {ca}
+        accesslog_base: cn=accesslog
         timeout_seconds: 5
       - id: dirco-wrong-ca
         kind: ldap
