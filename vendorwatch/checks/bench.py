@@ -1,0 +1,190 @@
+"""Benchmark: every check over 1,000,000 access events, on SQLite and on PostgreSQL.
+
+    .venv/bin/python -m vendorwatch.checks.bench [--events 1000000] [--only sqlite|postgresql]
+
+Events are generated in chunks and written with the drivers' bulk paths (executemany on SQLite, COPY on
+PostgreSQL), so generation stays fast and small. The registry is the demo registry; principals act from
+their office network in office hours, with a few of the incidents the checks look for sprinkled in.
+Prints the time of the transfer derivation, of each check, of the whole evaluation (with reconciliation),
+and the process's peak RSS. Targets: all ≤ 10 s, no check > 2 s, peak RSS ≤ 300 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import resource
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import orjson
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+from sqlmodel import Session
+
+from vendorwatch.checks.engine import run_checks
+from vendorwatch.clock import FixedClock
+from vendorwatch.db.engine import make_engine
+from vendorwatch.db.migrate import upgrade
+from vendorwatch.demo import DEMO_REGISTRY
+from vendorwatch.findings.evaluate import evaluate
+from vendorwatch.registry.loader import load_registry
+from vendorwatch.registry.models import Registry
+from vendorwatch.registry.sync import apply_import
+
+COLUMNS = ["source_id", "source_event_id", "event_time", "vendor_id", "environment_id", "account_id", "region",
+           "principal", "principal_kind", "access_key_id", "session_issuer", "action", "service", "resource",
+           "bucket", "object_key", "target_account", "source_ip", "user_agent", "outcome", "error_code", "mfa_used",
+           "customer_data", "data_class", "details"]
+PROD, DEV = "123456789123", "123837392027"
+CUSTOMER_BUCKET = "mordors3stack-s3bucket-llp2yingx64a"
+END = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)
+DAYS = 30
+CLOCK = FixedClock(END + timedelta(hours=1))
+READS = ["GetObject", "ListObjects", "HeadObject", "DescribeInstances", "GetParameter", "Decrypt", "ListBuckets"]
+WRITES = ["PutObject", "CreateTags", "UpdateItem", "PutParameter", "DeleteObject"]
+
+
+def peak_rss_mb() -> float:
+    """Peak resident set size of this process so far, in MB (Linux reports KB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def generate(count: int, seed: int = 7) -> Iterator[tuple[Any, ...]]:
+    """``count`` events over 30 days: 400 people in two accounts, roles, keys, and a few incidents."""
+    rng = random.Random(seed)
+    people = [(f"arn:aws:iam::{PROD if i % 3 else DEV}:user/staff{i:03d}", f"AKIA{i:016d}", f"203.0.113.{i % 250}")
+              for i in range(400)]
+    roles = [f"arn:aws:iam::{PROD}:role/app-{i}" for i in range(20)]
+    start = END - timedelta(days=DAYS)
+    span = DAYS * 86400
+    for n in range(count):
+        # Office hours in Tokyo (09:00-19:00 JST = 00:00-10:00 UTC) on most events, nights for a few.
+        day = rng.randrange(DAYS)
+        second = rng.randrange(10 * 3600) if rng.random() < 0.97 else rng.randrange(86400)
+        when = start + timedelta(days=day, seconds=second)
+        if when > start + timedelta(seconds=span):
+            when = start + timedelta(seconds=span)
+        roll = rng.random()
+        if roll < 0.85:
+            principal, key, ip = people[rng.randrange(len(people))]
+            kind, issuer = "iam_user", None
+            if rng.random() < 0.0005:
+                ip = "1.2.3.4"  # the occasional foreign address
+        else:
+            role = roles[rng.randrange(len(roles))]
+            principal = role.replace(":iam:", ":sts:").replace(":role/", ":assumed-role/") + f"/s{rng.randrange(50)}"
+            kind, issuer, key, ip = "assumed_role", role, f"ASIA{rng.randrange(10**12):016d}", "10.0.1.5"
+        account = principal.split(":")[4]
+        environment = "tradesys-prod" if account == PROD else "tradesys-dev"
+        customer = account == PROD and rng.random() < 0.3
+        action = rng.choice(WRITES) if rng.random() < 0.15 else rng.choice(READS)
+        outcome, error = ("failure", "AccessDenied") if rng.random() < 0.02 else ("success", None)
+        details = None
+        bucket = CUSTOMER_BUCKET if customer else None
+        if rng.random() < 0.0002:
+            action, bucket = "CopyObject", "tradesys-dev-testdata"
+            details = orjson.dumps({"copy_source": f"{CUSTOMER_BUCKET}/raw/file{n}.csv"}).decode()
+            customer = False
+        elif rng.random() < 0.0005:
+            action, principal, kind = "ConsoleLogin", principal, "iam_user"
+        yield ("tradesys-aws-prod" if account == PROD else "tradesys-aws-dev", uuid.UUID(int=rng.getrandbits(128)).hex,
+               when.replace(tzinfo=None), "tradesys", environment, account, "ap-northeast-1", principal, kind, key,
+               issuer, action, "s3.amazonaws.com" if bucket else "ec2.amazonaws.com", None, bucket, None, None, ip,
+               "aws-cli/2.15.0", outcome, error, True if action == "ConsoleLogin" else None, customer,
+               "customer" if customer else None, details)
+
+
+def load_events(engine: Engine, count: int, chunk: int = 50_000) -> float:
+    """Bulk-insert generated events; returns seconds."""
+    began = time.perf_counter()
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        rows: list[tuple[Any, ...]] = []
+        if engine.dialect.name == "postgresql":
+            with cursor.copy(f"COPY access_events ({', '.join(COLUMNS)}) FROM STDIN") as copy:  # type: ignore[attr-defined]
+                for row in generate(count):
+                    copy.write_row(row)
+        else:
+            sql = f"INSERT INTO access_events ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
+            for row in generate(count):
+                rows.append((*row[:2], row[2].isoformat(sep=" ", timespec="microseconds"), *row[3:]))
+                if len(rows) >= chunk:
+                    cursor.executemany(sql, rows)
+                    rows.clear()
+            if rows:
+                cursor.executemany(sql, rows)
+        raw.commit()
+    finally:
+        raw.close()
+    with engine.begin() as connection:
+        connection.execute(text("ANALYZE"))
+    return time.perf_counter() - began
+
+
+def prepare(url: str, count: int) -> tuple[Engine, Registry, float]:
+    """A migrated database with the demo registry and ``count`` events."""
+    engine = make_engine(url)
+    upgrade(engine)
+    registry, document = load_registry(DEMO_REGISTRY)
+    with Session(engine) as session:
+        apply_import(session, registry, document, path=str(DEMO_REGISTRY), actor="bench", clock=CLOCK)
+        session.commit()
+    return engine, registry, load_events(engine, count)
+
+
+def measure(label: str, url: str, count: int) -> None:
+    """Load, then time every check and a full evaluation; print the figures."""
+    engine, registry, loading = prepare(url, count)
+    print(f"\n== {label}: {count:,} events loaded in {loading:.1f} s (peak RSS so far {peak_rss_mb():.0f} MB)")
+    run = run_checks(engine, registry, CLOCK)
+    print(f"  {'derive transfers':48s} {run.derive_seconds:7.3f} s  (+{run.transfers_added} transfers)")
+    for outcome in sorted(run.outcomes, key=lambda o: -o.seconds):
+        flag = "  > 2 s" if outcome.seconds > 2 else ""
+        error = f"  ERROR {outcome.error.splitlines()[0]}" if outcome.error else ""
+        print(f"  {outcome.check.id:48s} {outcome.seconds:7.3f} s  {len(outcome.drafts):5d} found{flag}{error}")
+    print(f"  {'all checks (first run)':48s} {run.seconds:7.3f} s")
+    began = time.perf_counter()
+    evaluation = evaluate(engine, registry, CLOCK)
+    total = time.perf_counter() - began
+    print(f"  {'evaluate (checks + reconcile, second run)':48s} {total:7.3f} s  {dict(evaluation.summary.counts)}")
+    print(f"  peak RSS {peak_rss_mb():.0f} MB")
+    engine.dispose()
+
+
+def main() -> None:
+    """Run the benchmark on SQLite (a temporary file) and PostgreSQL (a temporary database)."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--only", choices=["sqlite", "postgresql"])
+    args = parser.parse_args()
+    if args.only in (None, "sqlite"):
+        path = f"/tmp/vendorwatch-bench-{os.getpid()}.db"
+        try:
+            measure("SQLite", f"sqlite:///{path}", args.events)
+        finally:
+            for suffix in ("", "-wal", "-shm"):
+                if os.path.exists(path + suffix):
+                    os.remove(path + suffix)
+    if args.only in (None, "postgresql"):
+        admin_url = os.environ.get("VENDORWATCH_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+        name = f"vw_bench_{uuid.uuid4().hex[:8]}"
+        admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        try:
+            measure("PostgreSQL", make_url(admin_url).set(database=name).render_as_string(hide_password=False),
+                    args.events)
+        finally:
+            with admin.connect() as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
+
+
+if __name__ == "__main__":
+    main()
