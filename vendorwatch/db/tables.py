@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Column, Index, UniqueConstraint
+from sqlalchemy import Column, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from vendorwatch.db.types import JSONType, UTCDateTime
@@ -301,6 +301,15 @@ class AccessEvent(SQLModel, table=True):
         UniqueConstraint("source_id", "source_event_id", name="uq_access_event"),
         Index("ix_access_events_vendor_time", "vendor_id", "event_time"),
         Index("ix_access_events_principal_time", "principal", "event_time"),
+        # For the checks (migration 0004checks): event-name checks (trail, sharing, sign-ins, IAM changes),
+        # identity checks that group by principal (index-only), and customer-data checks (a partial index
+        # over customer-data events only).
+        Index("ix_access_events_action_outcome", "action", "outcome"),
+        Index("ix_access_events_identity", "principal", "vendor_id", "principal_kind", "outcome", "source_ip",
+              "event_time"),
+        Index("ix_access_events_customer", "vendor_id", "environment_id", "principal", "session_issuer", "source_ip",
+              "outcome", "event_time", sqlite_where=text("customer_data = 1"),
+              postgresql_where=text("customer_data = true")),
     )
 
     id: int | None = Field(default=None, primary_key=True)
