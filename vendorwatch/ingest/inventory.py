@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, SQLModel, col, select
+from sqlalchemy import insert, update
+from sqlmodel import Session, col, select
 
 from vendorwatch.db.tables import Grant, ObservedSetting, Principal
 from vendorwatch.records import GrantRecord, PrincipalRecord, SettingRecord
@@ -42,109 +43,91 @@ class InventoryCounts:
     gone: int = 0
 
 
-def _apply(row: SQLModel, values: dict[str, Any]) -> bool:
-    changed = False
-    for name, value in values.items():
-        if getattr(row, name) != value:
-            setattr(row, name, value)
-            changed = True
-    return changed
+def _sync(
+    session: Session,
+    scope: InventoryScope,
+    table: type[Any],
+    key_columns: tuple[str, ...],
+    records: Iterable[dict[str, Any]],
+    *,
+    stamp: dict[str, Any],
+    first_seen: dict[str, Any],
+    complete_kinds: frozenset[str],
+) -> InventoryCounts:
+    """Upsert ``records`` (column values) of one source on their natural key, in bulk; sweep what was not seen.
+
+    ``stamp`` is written on every row seen (the run, the time) and does not count as a change;
+    ``first_seen`` only on new rows. The first record of a key wins if a source reports it twice.
+    """
+    session.flush()
+    counts = InventoryCounts()
+    existing = {
+        tuple(getattr(row, c) for c in key_columns): row
+        for row in session.exec(select(table).where(table.source_id == scope.source_id))
+    }
+    inserts: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
+    seen: set[tuple[Any, ...]] = set()
+    for values in records:
+        key = tuple(values[c] for c in key_columns)
+        if key in seen:
+            continue
+        seen.add(key)
+        row = existing.get(key)
+        if row is None:
+            inserts.append({"source_id": scope.source_id, **values, **stamp, **first_seen})
+            counts.added += 1
+            continue
+        changed = any(getattr(row, name) != value for name, value in values.items())
+        counts.updated += changed
+        counts.unchanged += not changed
+        updates.append({"id": row.id, **values, **stamp})
+    gone = [
+        {"id": row.id, "gone_at": scope.now, "gone_run_id": scope.run_id}
+        for key, row in existing.items()
+        if key not in seen and row.gone_at is None and row.kind in complete_kinds
+    ]
+    counts.gone = len(gone)
+    # ORM bulk INSERT and bulk UPDATE by primary key: one executemany each instead of a statement per row.
+    for batch in (inserts, updates, gone):
+        if batch:
+            session.execute(insert(table) if batch is inserts else update(table), batch)
+    session.expire_all()
+    return counts
+
+
+_CLEARED = {"gone_at": None, "gone_run_id": None}
 
 
 def load_principals(session: Session, scope: InventoryScope, records: Iterable[PrincipalRecord]) -> InventoryCounts:
     """Upsert principals by (source, external id); mark unseen ones of complete kinds gone."""
-    counts = InventoryCounts()
-    existing = {p.external_id: p for p in session.exec(select(Principal).where(Principal.source_id == scope.source_id))}
-    seen: set[str] = set()
-    for record in records:
-        seen.add(record.external_id)
-        values = record.model_dump()
-        values |= {"vendor_id": scope.vendor_id, "environment_id": scope.environment_id,
-                   "last_seen_run_id": scope.run_id, "gone_at": None, "gone_run_id": None}
-        row = existing.get(record.external_id)
-        if row is None:
-            session.add(Principal(source_id=scope.source_id, first_seen_run_id=scope.run_id, **values))
-            counts.added += 1
-            continue
-        stamp_only = {"last_seen_run_id"}
-        changed = _apply(row, {k: v for k, v in values.items() if k not in stamp_only})
-        row.last_seen_run_id = scope.run_id
-        session.add(row)
-        counts.updated += changed
-        counts.unchanged += not changed
-    for external_id, row in existing.items():
-        if external_id not in seen and row.gone_at is None and row.kind in scope.complete_principal_kinds:
-            row.gone_at = scope.now
-            row.gone_run_id = scope.run_id
-            session.add(row)
-            counts.gone += 1
-    session.flush()
-    return counts
+    where = {"vendor_id": scope.vendor_id, "environment_id": scope.environment_id}
+    return _sync(
+        session, scope, Principal, ("external_id",),
+        (record.model_dump() | where | _CLEARED for record in records),
+        stamp={"last_seen_run_id": scope.run_id}, first_seen={"first_seen_run_id": scope.run_id},
+        complete_kinds=scope.complete_principal_kinds,
+    )
 
 
 def load_grants(session: Session, scope: InventoryScope, records: Iterable[GrantRecord]) -> InventoryCounts:
     """Upsert grants by (source, principal, kind, name); mark unseen ones of complete kinds gone."""
-    counts = InventoryCounts()
-    rows = session.exec(select(Grant).where(Grant.source_id == scope.source_id))
-    existing: dict[tuple[str, str, str], Grant] = {(g.principal_external_id, g.kind, g.name): g for g in rows}
-    seen: set[tuple[str, str, str]] = set()
-    for record in records:
-        key: tuple[str, str, str] = (record.principal_external_id, str(record.kind), record.name)
-        if key in seen:
-            continue
-        seen.add(key)
-        values = record.model_dump() | {"vendor_id": scope.vendor_id, "gone_at": None, "gone_run_id": None}
-        row = existing.get(key)
-        if row is None:
-            session.add(Grant(source_id=scope.source_id, first_seen_run_id=scope.run_id,
-                              last_seen_run_id=scope.run_id, **values))
-            counts.added += 1
-            continue
-        changed = _apply(row, values)
-        row.last_seen_run_id = scope.run_id
-        session.add(row)
-        counts.updated += changed
-        counts.unchanged += not changed
-    for key, row in existing.items():
-        if key not in seen and row.gone_at is None and row.kind in scope.complete_grant_kinds:
-            row.gone_at = scope.now
-            row.gone_run_id = scope.run_id
-            session.add(row)
-            counts.gone += 1
-    session.flush()
-    return counts
+    return _sync(
+        session, scope, Grant, ("principal_external_id", "kind", "name"),
+        (record.model_dump() | {"vendor_id": scope.vendor_id} | _CLEARED for record in records),
+        stamp={"last_seen_run_id": scope.run_id}, first_seen={"first_seen_run_id": scope.run_id},
+        complete_kinds=scope.complete_grant_kinds,
+    )
 
 
 def load_settings(session: Session, scope: InventoryScope, records: Iterable[SettingRecord]) -> InventoryCounts:
     """Upsert observed settings by (source, kind, subject); mark unseen ones of complete kinds gone."""
-    counts = InventoryCounts()
-    rows = session.exec(select(ObservedSetting).where(ObservedSetting.source_id == scope.source_id))
-    existing = {(s.kind, s.subject): s for s in rows}
-    seen: set[tuple[str, str]] = set()
-    for record in records:
-        key = (record.kind, record.subject)
-        seen.add(key)
-        row = existing.get(key)
-        if row is None:
-            session.add(ObservedSetting(source_id=scope.source_id, vendor_id=scope.vendor_id, kind=record.kind,
-                                        subject=record.subject, data=record.data, observed_at=scope.now,
-                                        last_seen_run_id=scope.run_id))
-            counts.added += 1
-            continue
-        changed = _apply(row, {"data": record.data, "gone_at": None, "gone_run_id": None})
-        row.observed_at = scope.now
-        row.last_seen_run_id = scope.run_id
-        session.add(row)
-        counts.updated += changed
-        counts.unchanged += not changed
-    for key, row in existing.items():
-        if key not in seen and row.gone_at is None and row.kind in scope.complete_setting_kinds:
-            row.gone_at = scope.now
-            row.gone_run_id = scope.run_id
-            session.add(row)
-            counts.gone += 1
-    session.flush()
-    return counts
+    return _sync(
+        session, scope, ObservedSetting, ("kind", "subject"),
+        (record.model_dump() | {"vendor_id": scope.vendor_id} | _CLEARED for record in records),
+        stamp={"last_seen_run_id": scope.run_id, "observed_at": scope.now}, first_seen={},
+        complete_kinds=scope.complete_setting_kinds,
+    )
 
 
 def active_principals(session: Session, source_id: str) -> list[Principal]:
