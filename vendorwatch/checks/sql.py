@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Table, and_, case, cast, false, func, literal, literal_column, or_, select
+from sqlalchemy import ColumnElement, Table, and_, case, cast, false, func, literal, literal_column, or_, select, true
 from sqlalchemy import Integer as SAInteger
 from sqlalchemy.orm import Session
 
@@ -94,9 +94,10 @@ def local_parts(column: ColumnElement[Any], dialect: str, zone: str,
             for i, seg in enumerate(segments[:-1])
         ]
         offset_expr = case(*whens, else_=segments[-1][1])
-    shifted = func.datetime(column, func.printf("%+d seconds", offset_expr))
-    dow = (cast(func.strftime("%w", shifted), SAInteger) + 6) % 7
-    minutes = cast(func.strftime("%H", shifted), SAInteger) * 60 + cast(func.strftime("%M", shifted), SAInteger)
+    # One strftime per row, then integer arithmetic: 1970-01-01 was a Thursday (Monday = 0 → +3).
+    seconds = cast(func.strftime("%s", column), SAInteger) + offset_expr
+    dow = (seconds // 86400 + 3) % 7
+    minutes = (seconds % 86400) // 60
     return dow, minutes
 
 
@@ -158,6 +159,35 @@ def event_ids(session: Session, *where: ColumnElement[bool], limit: int = 50) ->
         select(EVENTS.c.source_event_id).where(*where).order_by(EVENTS.c.event_time, EVENTS.c.id).limit(limit)
     )
     return [r[0] for r in rows]
+
+
+def event_ids_by(session: Session, keys: Sequence[ColumnElement[Any]], *where: ColumnElement[bool],
+                 limit: int = 50) -> dict[tuple[Any, ...], list[str]]:
+    """The first ``limit`` source event ids per group of ``keys`` among the events matching ``where``.
+
+    Two queries instead of one per finding. The first ranks row ids with ROW_NUMBER using only the columns
+    of the check's own query (so the same covering index serves it); the second reads the source's event
+    ids of the few rows kept, by primary key.
+    """
+    rank = func.row_number().over(partition_by=list(keys), order_by=(EVENTS.c.event_time, EVENTS.c.id))
+    labelled = [key.label(f"k{i}") for i, key in enumerate(keys)]
+    ranked = select(*labelled, EVENTS.c.id, rank.label("rank")).where(*where).subquery()
+    kept = session.execute(select(ranked).where(ranked.c.rank <= limit)).all()
+    names: dict[int, str] = {}
+    ids = [row.id for row in kept]
+    for start in range(0, len(ids), 5000):
+        chunk = ids[start:start + 5000]
+        rows = session.execute(select(EVENTS.c.id, EVENTS.c.source_event_id).where(EVENTS.c.id.in_(chunk)))
+        names.update((row.id, row.source_event_id) for row in rows)
+    found: dict[tuple[Any, ...], list[str]] = {}
+    for row in sorted(kept, key=lambda r: r.rank):
+        found.setdefault(tuple(row[: len(keys)]), []).append(names[row.id])
+    return found
+
+
+def customer_events() -> ColumnElement[bool]:
+    """Events on customer data, written as the partial index ``ix_access_events_customer`` is, so it is used."""
+    return EVENTS.c.customer_data == true()
 
 
 def success() -> ColumnElement[bool]:

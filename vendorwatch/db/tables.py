@@ -304,7 +304,8 @@ class AccessEvent(SQLModel, table=True):
         # For the checks (migration 0004checks): event-name checks (trail, sharing, sign-ins, IAM changes),
         # identity checks that group by principal (index-only), and customer-data checks (a partial index
         # over customer-data events only).
-        Index("ix_access_events_action_outcome", "action", "outcome"),
+        Index("ix_access_events_action_outcome", "action", "outcome", "principal", "environment_id", "vendor_id",
+              "event_time"),
         Index("ix_access_events_identity", "principal", "vendor_id", "principal_kind", "outcome", "source_ip",
               "event_time"),
         Index("ix_access_events_customer", "vendor_id", "environment_id", "principal", "session_issuer", "source_ip",

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from sqlalchemy import func, select
 
 from vendorwatch.checks.model import EvaluationContext, Evidence, FindingDraft, check
-from vendorwatch.checks.sql import EVENTS, as_utc, epoch_seconds, event_ids, in_or_false
+from vendorwatch.checks.sql import EVENTS, as_utc, epoch_seconds, event_ids_by, in_or_false
 from vendorwatch.i18n import t
 
 SIGN_IN_ACTIONS = ("ConsoleLogin", "bind")
@@ -32,9 +32,11 @@ def console_login_without_mfa(ctx: EvaluationContext) -> Iterator[FindingDraft]:
                func.max(EVENTS.c.event_time).label("last"))
         .where(*where).group_by(EVENTS.c.vendor_id, EVENTS.c.principal)
     )
-    for row in rows:
+    found = rows.all()
+    evidence = event_ids_by(ctx.session, (EVENTS.c.vendor_id, EVENTS.c.principal), *where) if found else {}
+    for row in found:
         principal = row.principal or "(unknown)"
-        ids = event_ids(ctx.session, *where, EVENTS.c.vendor_id == row.vendor_id, EVENTS.c.principal == row.principal)
+        ids = evidence.get((row.vendor_id, row.principal), [])
         last = as_utc(row.last)
         yield FindingDraft(
             row.vendor_id, principal,
@@ -79,10 +81,12 @@ def failed_signin_burst(ctx: EvaluationContext) -> Iterator[FindingDraft]:
             .where(ordered.c.span.is_not(None), ordered.c.span <= window)
             .group_by(ordered.c.vendor_id, ordered.c.principal)
         )
-        for row in rows:
+        found = rows.all()
+        evidence = event_ids_by(ctx.session, (EVENTS.c.vendor_id, EVENTS.c.principal), *failed,
+                                in_or_false(EVENTS.c.principal, {r.principal for r in found})) if found else {}
+        for row in found:
             principal = row.principal or "(unknown)"
-            ids = event_ids(ctx.session, *failed, EVENTS.c.vendor_id == row.vendor_id,
-                            EVENTS.c.principal == row.principal)
+            ids = evidence.get((row.vendor_id, row.principal), [])
             first, last = as_utc(row.first), as_utc(row.last)
             yield FindingDraft(
                 row.vendor_id, principal,

@@ -10,12 +10,21 @@ from sqlalchemy import ColumnElement, and_, func, not_, or_, select
 
 from vendorwatch.checks.knowledge import ip_allowed
 from vendorwatch.checks.model import EvaluationContext, Evidence, FindingDraft, check
-from vendorwatch.checks.sql import EVENTS, as_utc, event_ids, inside_window, local_parts, time_span
+from vendorwatch.checks.sql import (
+    EVENTS,
+    as_utc,
+    customer_events,
+    event_ids_by,
+    in_or_false,
+    inside_window,
+    local_parts,
+    time_span,
+)
 from vendorwatch.display import local_time
 from vendorwatch.i18n import t
 
-_CUSTOMER_ACTS = (EVENTS.c.customer_data.is_(True), EVENTS.c.outcome == "success")
-_SERVICE_KINDS = ("aws_service",)
+_CUSTOMER_ACTS = (customer_events(), EVENTS.c.outcome == "success")
+_SERVICE_SUFFIX = ".amazonaws.com"
 
 
 def _principal_is(principal: str | None) -> ColumnElement[bool]:
@@ -60,11 +69,14 @@ def customer_data_outside_networks(ctx: EvaluationContext) -> Iterator[FindingDr
         for name, pick in (("first", min), ("last", max)):
             value = as_utc(getattr(row, name))
             entry[name] = value if entry[name] is None else pick(entry[name], value)
+    evidence = event_ids_by(
+        ctx.session, (EVENTS.c.vendor_id, EVENTS.c.environment_id, EVENTS.c.principal, EVENTS.c.source_ip),
+        *_CUSTOMER_ACTS, in_or_false(EVENTS.c.principal, {k[2] for k in outside}),
+        in_or_false(EVENTS.c.source_ip, {ip for e in outside.values() for ip in e["ips"]}),
+    )
     for (vendor_id, environment_id, principal), entry in sorted(outside.items(), key=lambda i: str(i[0])):
         ips = sorted(entry["ips"])
-        ids = event_ids(ctx.session, *_CUSTOMER_ACTS, EVENTS.c.vendor_id == vendor_id,
-                        EVENTS.c.environment_id == environment_id, _principal_is(principal),
-                        EVENTS.c.source_ip.in_(ips))
+        ids = [i for ip in ips for i in evidence.get((vendor_id, environment_id, principal, ip), [])]
         who = principal or "(unknown)"
         yield FindingDraft(
             vendor_id, f"{who}@{environment_id}",
@@ -127,9 +139,10 @@ def customer_data_outside_hours(ctx: EvaluationContext) -> Iterator[FindingDraft
                        func.min(EVENTS.c.event_time).label("first"), func.max(EVENTS.c.event_time).label("last"))
                 .where(*outside).group_by(EVENTS.c.principal, EVENTS.c.environment_id)
             )
-            for row in found:
-                ids = event_ids(ctx.session, *outside, _principal_is(row.principal),
-                                EVENTS.c.environment_id == row.environment_id)
+            rows = found.all()
+            evidence = event_ids_by(ctx.session, (EVENTS.c.principal, EVENTS.c.environment_id), *outside) if rows else {}
+            for row in rows:
+                ids = evidence.get((row.principal, row.environment_id), [])
                 first, last = as_utc(row.first), as_utc(row.last)
                 who = row.principal or "(unknown)"
                 hours = f"{','.join(window.days)} {window.start}-{window.end}"
@@ -159,23 +172,24 @@ def customer_data_outside_hours(ctx: EvaluationContext) -> Iterator[FindingDraft
 def unregistered_principal(ctx: EvaluationContext) -> Iterator[FindingDraft]:
     """Successful customer-data events by principals that neither the roster nor the declared accounts name."""
     rows = ctx.session.execute(
-        select(EVENTS.c.vendor_id, EVENTS.c.principal, EVENTS.c.session_issuer, EVENTS.c.principal_kind,
-               func.count().label("n"))
+        select(EVENTS.c.vendor_id, EVENTS.c.principal, EVENTS.c.session_issuer, func.count().label("n"))
         .where(*_CUSTOMER_ACTS)
-        .group_by(EVENTS.c.vendor_id, EVENTS.c.principal, EVENTS.c.session_issuer, EVENTS.c.principal_kind)
+        .group_by(EVENTS.c.vendor_id, EVENTS.c.principal, EVENTS.c.session_issuer)
     )
     grouped: dict[tuple[str, str], dict[str, Any]] = defaultdict(lambda: {"n": 0, "principals": set()})
     for row in rows:
-        if row.principal_kind in _SERVICE_KINDS or not row.principal:
-            continue
+        if not row.principal or row.principal.endswith(_SERVICE_SUFFIX):
+            continue  # an AWS service acting (ec2.amazonaws.com, ...), named by CloudTrail's invokedBy
         if ctx.knowledge.registered(row.vendor_id, row.principal, row.session_issuer):
             continue
         key = (row.vendor_id, row.session_issuer or row.principal)
         grouped[key]["n"] += row.n
         grouped[key]["principals"].add(row.principal)
+    evidence = event_ids_by(ctx.session, (EVENTS.c.vendor_id, EVENTS.c.principal), *_CUSTOMER_ACTS,
+                            in_or_false(EVENTS.c.principal, {p for e in grouped.values() for p in e["principals"]}))
     for (vendor_id, subject), entry in sorted(grouped.items()):
         principals = sorted(entry["principals"])
-        ids = event_ids(ctx.session, *_CUSTOMER_ACTS, EVENTS.c.vendor_id == vendor_id, EVENTS.c.principal.in_(principals))
+        ids = [i for p in principals for i in evidence.get((vendor_id, p), [])]
         yield FindingDraft(
             vendor_id, subject, Evidence(ids, [subject, *principals], {"event_count": entry["n"]}),
             t(f"未登録の主体 {subject} が顧客データに {entry['n']} 回アクセス",
@@ -197,17 +211,18 @@ def unregistered_principal(ctx: EvaluationContext) -> Iterator[FindingDraft]:
 )
 def customer_data_denied_attempts(ctx: EvaluationContext) -> Iterator[FindingDraft]:
     """At least ``attempts`` failed (access-denied) calls on customer data by one principal."""
-    denied = (EVENTS.c.customer_data.is_(True), EVENTS.c.outcome == "failure")
+    denied = (customer_events(), EVENTS.c.outcome == "failure")
     rows = ctx.session.execute(
         select(EVENTS.c.vendor_id, EVENTS.c.principal, func.count().label("n"))
         .where(*denied).group_by(EVENTS.c.vendor_id, EVENTS.c.principal)
     )
-    for row in rows:
+    over = [r for r in rows if r.n >= int(ctx.parameters(r.vendor_id)["attempts"])]  # type: ignore[arg-type]
+    evidence = event_ids_by(ctx.session, (EVENTS.c.vendor_id, EVENTS.c.principal), *denied,
+                            in_or_false(EVENTS.c.principal, {r.principal for r in over})) if over else {}
+    for row in over:
         needed = int(ctx.parameters(row.vendor_id)["attempts"])  # type: ignore[arg-type]
-        if row.n < needed:
-            continue
         who = row.principal or "(unknown)"
-        ids = event_ids(ctx.session, *denied, EVENTS.c.vendor_id == row.vendor_id, _principal_is(row.principal))
+        ids = evidence.get((row.vendor_id, row.principal), [])
         yield FindingDraft(
             row.vendor_id, who, Evidence(ids, [who], {"attempts": row.n, "threshold": needed}),
             t(f"{who} による顧客データへの拒否された試行 {row.n} 回（試行であり、アクセスは成立していません）",

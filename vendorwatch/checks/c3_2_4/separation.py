@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select, union_all
 
 from vendorwatch.checks.model import EvaluationContext, Evidence, FindingDraft, check
 from vendorwatch.checks.sql import EVENTS, GRANTS, event_ids
@@ -17,8 +17,29 @@ from vendorwatch.i18n import t
 WRITE_PREFIXES = ("Put", "Create", "Delete", "Copy", "Modify", "Update", "Attach", "Upload", "Restore", "Replace")
 
 
+def _prefix(prefix: str) -> Any:
+    """``action`` starts with ``prefix``, as an index range plus the LIKE that states it exactly."""
+    upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    return and_(EVENTS.c.action >= prefix, EVENTS.c.action < upper, EVENTS.c.action.like(f"{prefix}%"))
+
+
 def _write_action() -> Any:
-    return or_(*(EVENTS.c.action.like(f"{prefix}%") for prefix in WRITE_PREFIXES))
+    """Any write-like event name."""
+    return or_(*(_prefix(p) for p in WRITE_PREFIXES))
+
+
+def _writes_by_principal_and_environment(since: Any) -> Any:
+    """Write counts per (vendor, principal, environment): one covering range scan of the action index per
+    prefix, joined with UNION ALL (an OR of ranges makes SQLite fetch every row from the table)."""
+    parts = [
+        select(EVENTS.c.vendor_id, EVENTS.c.principal, EVENTS.c.environment_id)
+        .where(_prefix(prefix), EVENTS.c.outcome == "success", EVENTS.c.principal.is_not(None),
+               EVENTS.c.event_time >= since)
+        for prefix in WRITE_PREFIXES
+    ]
+    writes = union_all(*parts).subquery()
+    return (select(writes.c.vendor_id, writes.c.principal, writes.c.environment_id, func.count().label("n"))
+            .group_by(writes.c.vendor_id, writes.c.principal, writes.c.environment_id))
 
 
 @check(
@@ -37,14 +58,11 @@ def prod_dev_writer(ctx: EvaluationContext) -> Iterator[FindingDraft]:
     """A principal (or one roster person through several identities) with writes in both kinds of environment."""
     for params, vendor_ids in ctx.vendor_groups():
         since = ctx.now - timedelta(days=int(params["lookback_days"]))  # type: ignore[arg-type]
-        rows = ctx.session.execute(
-            select(EVENTS.c.vendor_id, EVENTS.c.principal, EVENTS.c.environment_id, func.count().label("n"))
-            .where(EVENTS.c.vendor_id.in_(vendor_ids), EVENTS.c.event_time >= since, EVENTS.c.outcome == "success",
-                   EVENTS.c.principal.is_not(None), _write_action())
-            .group_by(EVENTS.c.vendor_id, EVENTS.c.principal, EVENTS.c.environment_id)
-        )
+        rows = ctx.session.execute(_writes_by_principal_and_environment(since))
         people: dict[tuple[str, str], dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
         for row in rows:
+            if row.vendor_id not in vendor_ids:
+                continue  # another parameter group's vendor
             kind = getattr(ctx.knowledge.environments.get(row.environment_id or ""), "kind", None)
             if kind not in ("production", "development"):
                 continue

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 
 from vendorwatch.checks.model import EvaluationContext, Evidence, FindingDraft, check
-from vendorwatch.checks.sql import EVENTS, PERSONAL_KINDS, PRINCIPALS, as_utc, event_ids
+from vendorwatch.checks.sql import EVENTS, PERSONAL_KINDS, PRINCIPALS, as_utc, event_ids, event_ids_by, in_or_false
 from vendorwatch.i18n import t
 
 GENERIC_NAMES = ["admin", "administrator", "root", "test", "tester", "guest", "share", "shared", "common", "kyoyu",
@@ -126,12 +126,14 @@ def not_on_roster(ctx: EvaluationContext) -> Iterator[FindingDraft]:
     rows = ctx.session.execute(
         select(EVENTS.c.vendor_id, EVENTS.c.principal, func.count().label("n"),
                func.min(EVENTS.c.event_time).label("first"), func.max(EVENTS.c.event_time).label("last"))
-        .where(*acting, EVENTS.c.principal.is_not(None)).group_by(EVENTS.c.vendor_id, EVENTS.c.principal)
+        .where(*acting, EVENTS.c.principal.is_not(None)).group_by(EVENTS.c.principal, EVENTS.c.vendor_id)
     )
-    for row in rows:
-        if not attributable(row.principal) or ctx.knowledge.registered(row.vendor_id, row.principal):
-            continue
-        ids = event_ids(ctx.session, *acting, EVENTS.c.vendor_id == row.vendor_id, EVENTS.c.principal == row.principal)
+    unknown = [r for r in rows
+               if attributable(r.principal) and not ctx.knowledge.registered(r.vendor_id, r.principal)]
+    evidence = event_ids_by(ctx.session, (EVENTS.c.vendor_id, EVENTS.c.principal), *acting,
+                            in_or_false(EVENTS.c.principal, {r.principal for r in unknown})) if unknown else {}
+    for row in unknown:
+        ids = evidence.get((row.vendor_id, row.principal), [])
         first, last = as_utc(row.first), as_utc(row.last)
         yield FindingDraft(
             row.vendor_id, row.principal,

@@ -12,12 +12,13 @@ import ipaddress
 from collections import defaultdict
 from collections.abc import Iterator
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import and_, func, not_, or_, select
 
 from vendorwatch.checks.knowledge import parse_ip
 from vendorwatch.checks.model import EvaluationContext, Evidence, FindingDraft, check
-from vendorwatch.checks.sql import EVENTS, as_utc, hour_bucket, in_or_false
+from vendorwatch.checks.sql import EVENTS, as_utc, hour_bucket
 from vendorwatch.i18n import t
 
 _INTERNAL_AGENTS = ("AWS Internal", "%aws-internal%")
@@ -47,33 +48,48 @@ def shared_credential(ctx: EvaluationContext) -> Iterator[FindingDraft]:
     """Access keys, users or directory accounts with two networks active in overlapping periods."""
     credential = func.coalesce(EVENTS.c.access_key_id, EVENTS.c.principal)
     bucket = hour_bucket(EVENTS.c.event_time, ctx.dialect)
+    addressed = (EVENTS.c.principal.is_not(None), EVENTS.c.source_ip.is_not(None),
+                 not_(EVENTS.c.source_ip.like("%.amazonaws.com")), EVENTS.c.source_ip != "AWS Internal")
     usable = (
-        EVENTS.c.source_ip.is_not(None),
+        *addressed,
         EVENTS.c.principal_kind.is_distinct_from("aws_service"),
-        not_(EVENTS.c.source_ip.like("%.amazonaws.com")),
-        EVENTS.c.source_ip != "AWS Internal",
         or_(EVENTS.c.user_agent.is_(None), and_(*(not_(EVENTS.c.user_agent.like(a)) for a in _INTERNAL_AGENTS))),
     )
+    # 1. Principals ever seen from more than one address (index-only on (principal, ..., source_ip)); a key
+    #    belongs to one principal, so a key used from two addresses is among them.
+    principals = [r[0] for r in ctx.session.execute(
+        select(EVENTS.c.principal).where(*addressed).group_by(EVENTS.c.principal)
+        .having(func.count(func.distinct(EVENTS.c.source_ip)) > 1)
+    )]
+    if not principals:
+        return
+    # 2. Their credential-hours with more than one address.
     candidates = ctx.session.execute(
         select(EVENTS.c.vendor_id, credential.label("credential"), bucket.label("hour"))
-        .where(*usable)
+        .where(*usable, EVENTS.c.principal.in_(principals))
         .group_by(EVENTS.c.vendor_id, credential, bucket)
         .having(func.count(func.distinct(EVENTS.c.source_ip)) > 1)
     ).all()
-    by_credential: dict[tuple[str, str], set[int]] = defaultdict(set)
-    for row in candidates:
-        by_credential[(row.vendor_id, row.credential)].add(int(row.hour))
-    for (vendor_id, cred), hours in sorted(by_credential.items()):
+    if not candidates:
+        return
+    wanted = {(r.vendor_id, r.credential, int(r.hour)) for r in candidates}
+    # 3. The sessions (first and last time per address) of those credential-hours, in one query.
+    sessions: dict[tuple[str, str], list[Any]] = defaultdict(list)
+    for row in ctx.session.execute(
+        select(EVENTS.c.vendor_id, credential.label("credential"), bucket.label("hour"), EVENTS.c.source_ip,
+               EVENTS.c.principal, func.min(EVENTS.c.event_time).label("first"),
+               func.max(EVENTS.c.event_time).label("last"))
+        .where(*usable, EVENTS.c.principal.in_(principals),
+               credential.in_(sorted({c for _, c, _ in wanted})), bucket.in_(sorted({h for _, _, h in wanted})))
+        .group_by(EVENTS.c.vendor_id, credential, bucket, EVENTS.c.source_ip, EVENTS.c.principal)
+    ):
+        if (row.vendor_id, row.credential, int(row.hour)) in wanted:
+            sessions[(row.vendor_id, row.credential)].append(row)
+    for (vendor_id, cred), rows in sorted(sessions.items()):
         params = ctx.parameters(vendor_id)
         prefix_v4, prefix_v6 = int(params["prefix_v4"]), int(params["prefix_v6"])  # type: ignore[arg-type]
-        rows = ctx.session.execute(
-            select(bucket.label("hour"), EVENTS.c.source_ip, EVENTS.c.principal,
-                   func.min(EVENTS.c.event_time).label("first"), func.max(EVENTS.c.event_time).label("last"))
-            .where(*usable, EVENTS.c.vendor_id == vendor_id, credential == cred, in_or_false(bucket, sorted(hours)))
-            .group_by(bucket, EVENTS.c.source_ip, EVENTS.c.principal)
-        ).all()
         spans: dict[int, dict[str, list[datetime]]] = defaultdict(dict)
-        principals: set[str] = set()
+        seen_principals: set[str] = set()
         ips_by_network: dict[str, set[str]] = defaultdict(set)
         for row in rows:
             network = _network(row.source_ip, prefix_v4, prefix_v6)
@@ -85,7 +101,7 @@ def shared_credential(ctx: EvaluationContext) -> Iterator[FindingDraft]:
             span[0], span[1] = min(span[0], first), max(span[1], last)
             ips_by_network[network].add(row.source_ip)
             if row.principal:
-                principals.add(row.principal)
+                seen_principals.add(row.principal)
         overlaps: list[tuple[datetime, datetime, str, str]] = []
         for per_network in spans.values():
             items = sorted(per_network.items(), key=lambda item: item[1][0])
@@ -107,7 +123,7 @@ def shared_credential(ctx: EvaluationContext) -> Iterator[FindingDraft]:
         )]
         yield FindingDraft(
             vendor_id, cred,
-            Evidence(ids, sorted(principals), {"networks": networks, "source_ips": ips,
+            Evidence(ids, sorted(seen_principals), {"networks": networks, "source_ips": ips,
                                                "overlapping_periods": len(overlaps),
                                                "first_overlap": window_start.isoformat()}),
             t(

@@ -19,7 +19,8 @@ depends_on = None
 
 def upgrade() -> None:
     with op.batch_alter_table('access_events', schema=None) as batch_op:
-        batch_op.create_index('ix_access_events_action_outcome', ['action', 'outcome'], unique=False)
+        batch_op.create_index('ix_access_events_action_outcome', ['action', 'outcome', 'principal', 'environment_id',
+                                                                   'vendor_id', 'event_time'], unique=False)
         batch_op.create_index('ix_access_events_customer', ['vendor_id', 'environment_id', 'principal', 'session_issuer', 'source_ip', 'outcome', 'event_time'], unique=False, sqlite_where=sa.text('customer_data = 1'), postgresql_where=sa.text('customer_data = true'))
         batch_op.create_index('ix_access_events_identity', ['principal', 'vendor_id', 'principal_kind', 'outcome', 'source_ip', 'event_time'], unique=False)
 
