@@ -49,3 +49,11 @@ def test_sql_local_time_matches_python_across_a_dst_change(engine: Engine, world
         for (_, got_dow, got_minutes), moment in zip(rows, moments, strict=True):
             local = moment.astimezone(ZoneInfo(zone))
             assert (got_dow, got_minutes) == (local.weekday(), local.hour * 60 + local.minute), (zone, moment)
+
+
+def test_docs_list_every_check() -> None:
+    from tests.conftest import ROOT
+
+    text = (ROOT / "docs" / "controls.md").read_text(encoding="utf-8")
+    missing = [c.id for c in discover_checks() if f"`{c.id}`" not in text]
+    assert not missing, f"docs/controls.md does not describe {missing}"
