@@ -23,6 +23,7 @@ import orjson
 
 SUFFIXES = (".json", ".json.gz", ".ndjson", ".ndjson.gz", ".jsonl", ".jsonl.gz")
 _GZIP_MAGIC = b"\x1f\x8b"
+WHOLE_FILE_LIMIT = 16 * 1024 * 1024  # compressed bytes; larger exports are streamed
 
 
 class RecordProblem(NamedTuple):
@@ -66,19 +67,63 @@ def iter_records(data: BinaryIO) -> Iterator[dict[str, Any] | RecordProblem]:
         raise FileReadError(f"unreadable compressed data: {exc}") from None
 
 
+def gunzip(raw: bytes) -> tuple[bytes, str | None]:
+    """(content, problem): all that could be decompressed, and why the rest could not (or ``None``)."""
+    if raw[:2] != _GZIP_MAGIC:
+        return raw, None
+    parts: list[bytes] = []
+    while True:
+        inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        try:
+            parts.append(inflater.decompress(raw))
+        except zlib.error as exc:
+            return b"".join(parts), f"unreadable compressed data: {exc}"
+        if not inflater.eof:
+            return b"".join(parts), "unreadable compressed data: the gzip stream ends early (truncated)"
+        raw = inflater.unused_data  # a file may hold several gzip members
+        if not raw.strip(b"\0"):
+            return b"".join(parts), None
+
+
 def decompress(raw: bytes) -> bytes:
     """The content of a file held in memory, gunzipped if it is gzip; ``FileReadError`` if it is damaged."""
-    if raw[:2] != _GZIP_MAGIC:
-        return raw
-    try:
-        return gzip.decompress(raw)
-    except (EOFError, OSError, zlib.error) as exc:
-        raise FileReadError(f"unreadable compressed data: {exc}") from None
+    content, problem = gunzip(raw)
+    if problem is not None:
+        raise FileReadError(problem)
+    return content
 
 
 def iter_bytes(raw: bytes) -> Iterator[dict[str, Any] | RecordProblem]:
-    """``iter_records`` over bytes held in memory (an S3 object), compressed or not."""
-    yield from _iter_records(io.BytesIO(decompress(raw)))
+    """``iter_records`` over bytes held in memory, compressed or not.
+
+    A truncated gzip of one-event-per-line data still gives the complete lines before the cut; then
+    ``FileReadError`` says the rest was lost.
+    """
+    content, problem = gunzip(raw)
+    if problem is not None:
+        cut = content.rfind(b"\n")
+        if cut > 0 and not content[:16].lstrip().startswith(b'{"Records"'):
+            yield from _iter_records(io.BytesIO(content[: cut + 1]))
+        raise FileReadError(problem)
+    # The common case, one delivery file: decode it in one call, without going line by line.
+    if content[:16].lstrip().startswith(b'{"Records"'):
+        try:
+            document = orjson.loads(content)
+        except orjson.JSONDecodeError:
+            document = None
+        if document is not None:
+            yield from _records_of(document)
+            return
+    yield from _iter_records(io.BytesIO(content))
+
+
+def iter_path(path: Path) -> Iterator[dict[str, Any] | RecordProblem]:
+    """The records of a file on disk: read whole when small, streamed line by line when large."""
+    if path.stat().st_size <= WHOLE_FILE_LIMIT:
+        yield from iter_bytes(path.read_bytes())
+        return
+    with path.open("rb") as handle:
+        yield from iter_records(handle)
 
 
 def _records_of(document: Any) -> Iterator[dict[str, Any] | RecordProblem]:

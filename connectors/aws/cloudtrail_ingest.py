@@ -60,13 +60,13 @@ class EventSink:
     read: int = 0
     rejected: int = 0
     _pending: list[FileOutcome] = field(default_factory=list)
-    _flushed: list[FileOutcome] = field(default_factory=list)
     writer: EventWriter = field(init=False)
 
     def __post_init__(self) -> None:
         self.writer = EventWriter(self.engine, source_id=self.source_id, vendor_id=self.vendor_id,
                                   run_id=self.recorder.run_id, batch_size=self.batch_size,
-                                  after_flush=self._record_objects, after_commit=self._committed)
+                                  before_write=self._take_pending, after_flush=self._record_objects,
+                                  after_commit=self._committed)
 
     @property
     def counts(self) -> WriteCounts:
@@ -75,25 +75,26 @@ class EventSink:
 
     def ingest(self, outcome: FileOutcome, records: Iterator[dict[str, Any] | RecordProblem]) -> FileOutcome:
         """Take every record of one file; a file that breaks off keeps what was read and is marked failed."""
-        tag = self.index.tag
+        index = self.index
         environment = self.environment_id
         add = self.writer.add
         rejected_here = 0
         try:
             for item in records:
                 outcome.read += 1
-                if isinstance(item, RecordProblem):
+                if type(item) is not dict:
                     rejected_here += 1
-                    self._reject(outcome, rejected_here, f"record {item.position}: {item.reason}")
+                    problem: Any = item
+                    self._reject(outcome, rejected_here, f"record {problem.position}: {problem.reason}")
                     continue
                 try:
-                    event = parse_record(item)
+                    event = parse_record(item, index, environment)
                 except RecordError as exc:
                     rejected_here += 1
                     position = item.get("eventID") or f"#{outcome.read - 1}"
                     self._reject(outcome, rejected_here, f"record {position}: {exc}")
                     continue
-                add(tag(event, environment))
+                add(event)
                 outcome.accepted += 1
         except FileReadError as exc:
             outcome.status = "failed"
@@ -120,8 +121,8 @@ class EventSink:
         self._pending.append(outcome)
 
     def close(self) -> WriteCounts:
-        """Write what is left (events and file rows) and total the run's counts."""
-        self.writer.flush()
+        """Write what is left (events and file rows), stop the writer and total the run's counts."""
+        self.writer.close()
         counts = self.writer.counts
         self.recorder.counts["read"] = self.read
         self.recorder.counts["stored"] = counts.stored
@@ -129,15 +130,16 @@ class EventSink:
         self.recorder.counts["rejected"] = self.rejected
         return counts
 
-    def _record_objects(self, connection: Connection) -> None:
-        if not self._pending:
-            return
+    def _take_pending(self) -> list[FileOutcome]:
+        # Files completed so far: all their events are in the batch being handed over or in earlier ones.
         done, self._pending = self._pending, []
-        upsert_objects(connection, self.source_id, self.recorder.run_id, self.clock.now(), done)
-        self._flushed = done
+        return done
 
-    def _committed(self) -> None:
-        done, self._flushed = self._flushed, []
+    def _record_objects(self, connection: Connection, done: list[FileOutcome]) -> None:
+        if done:
+            upsert_objects(connection, self.source_id, self.recorder.run_id, self.clock.now(), done)
+
+    def _committed(self, done: list[FileOutcome]) -> None:
         if done and self.on_commit is not None:
             self.on_commit(done)
 

@@ -67,16 +67,17 @@ def collect_s3(access: AwsAccess, sink: EventSink, recorder: RunRecorder, *, buc
     owner: dict[str, str] = {}
 
     def committed(outcomes: list[FileOutcome]) -> None:
+        # Runs in the writer's thread: only marks keys; the checkpoint is saved from this thread below.
         for outcome in outcomes:
             region = owner.get(outcome.key)
             if region is None:
                 continue
             (progress[region].done if outcome.status == "ingested" else progress[region].failed).add(outcome.key)
-        _save(recorder, state, progress)
 
     sink.on_commit = committed
     with sink.engine.connect() as connection:
         known = ingested_keys(connection, sink.source_id)
+    saved: dict[str, str] = dict(state)
     for region in regions:
         where = log_prefix(prefix, account, region)
         progress[region] = here = RegionProgress(start_after=state.get(region))
@@ -93,6 +94,7 @@ def collect_s3(access: AwsAccess, sink: EventSink, recorder: RunRecorder, *, buc
                     recorder.count("skipped_objects")
                     continue
                 _ingest_object(access, sink, bucket, key, item.get("Size"), etag)
+                saved = _save_if_moved(recorder, state, progress, saved)
         except (ClientError, BotoCoreError) as exc:
             recorder.error(f"s3://{bucket}/{where}", _reason(exc))
     sink.close()
@@ -117,6 +119,16 @@ def _ingest_object(access: AwsAccess, sink: EventSink, bucket: str, key: str, si
     # The hash CloudTrail digests hold is of the uncompressed log content: keep that one for verification.
     outcome.sha256 = hashlib.sha256(content).hexdigest()
     sink.ingest(outcome, iter_bytes(content))
+
+
+def _save_if_moved(recorder: RunRecorder, state: dict[str, Any], progress: dict[str, RegionProgress],
+                   saved: dict[str, str]) -> dict[str, str]:
+    """Save the checkpoint when a region's has moved since it was last saved (so a crash loses little)."""
+    current = {region: point for region, here in progress.items() if (point := here.checkpoint())}
+    if any(saved.get(region) != point for region, point in current.items()):
+        _save(recorder, state, progress)
+        return dict(state)
+    return saved
 
 
 def _save(recorder: RunRecorder, state: dict[str, Any], progress: dict[str, RegionProgress]) -> None:

@@ -6,8 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from connectors.aws.cloudtrail_files import find_files, iter_records
-from connectors.aws.cloudtrail_ingest import EventSink, FileOutcome
+from connectors.aws.cloudtrail_files import find_files, iter_path
+from connectors.aws.cloudtrail_ingest import EventSink, FileOutcome, ingested_keys
 from vendorwatch.db.tables import CollectionRun
 from vendorwatch.errors import ConfigError
 from vendorwatch.i18n import t
@@ -29,6 +29,7 @@ class ImportResult:
     files: int
     failed_files: int
     run: CollectionRun
+    skipped_files: int = 0
 
     def summary(self) -> dict[str, int]:
         """The counts users and scripts read."""
@@ -36,8 +37,13 @@ class ImportResult:
 
 
 def import_path(context: CollectContext, root: Path, *, progress: Progress | None = None,
-                batch_size: int = BATCH_SIZE) -> ImportResult:
-    """Ingest every CloudTrail file at ``root`` into the context's source; one run of kind ``import``."""
+                batch_size: int = BATCH_SIZE, skip_known: bool = False) -> ImportResult:
+    """Ingest every CloudTrail file at ``root`` into the context's source; one run of kind ``import``.
+
+    With ``skip_known``, a file already ingested completely with the same size and modification time is
+    skipped before it is read (a scheduled re-collection of a folder); without it every event is read
+    again and counted as a duplicate (what a person re-importing expects to see).
+    """
     if not root.exists():
         raise ConfigError(t(f"{root} がありません", f"{root} does not exist"))
     files = find_files(root)
@@ -49,14 +55,24 @@ def import_path(context: CollectContext, root: Path, *, progress: Progress | Non
     recorder = RunRecorder(context.engine, context.source.id, context.clock, kind="import")
     sink = EventSink(context.engine, context.source.id, context.vendor.id, context.source.environment,
                      context.index, recorder, context.clock, batch_size=batch_size)
-    failed = 0
+    failed = skipped = 0
+    known: dict[str, str | None] = {}
+    if skip_known:
+        with context.engine.connect() as connection:
+            known = ingested_keys(connection, context.source.id)
     try:
         for path in files:
             outcome = FileOutcome(key=str(path.resolve()))
             try:
-                outcome.size = path.stat().st_size
-                with path.open("rb") as handle:
-                    sink.ingest(outcome, iter_records(handle))
+                stat = path.stat()
+                outcome.size = stat.st_size
+                outcome.etag = f"{stat.st_size}-{stat.st_mtime_ns}"  # a file's version, as S3's ETag is
+                if skip_known and known.get(outcome.key) == outcome.etag:
+                    skipped += 1
+                    if progress is not None:
+                        progress(outcome.size)
+                    continue
+                sink.ingest(outcome, iter_path(path))
             except OSError as exc:
                 outcome.reason = f"cannot read: {exc}"
                 sink.skip_failed(outcome)
@@ -68,7 +84,10 @@ def import_path(context: CollectContext, root: Path, *, progress: Progress | Non
         recorder.finish("failed", error_text=f"{type(exc).__name__}: {exc}"[:2000])
         raise
     recorder.count("files", len(files))
+    if skipped:
+        recorder.count("skipped_objects", skipped)
     if failed:
         recorder.count("failed_files", failed)
     run = recorder.finish("failed" if failed == len(files) else None)
-    return ImportResult(sink.read, counts.stored, counts.duplicate, sink.rejected, len(files), failed, run)
+    return ImportResult(sink.read, counts.stored, counts.duplicate, sink.rejected, len(files), failed, run,
+                        skipped)

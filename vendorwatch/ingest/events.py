@@ -8,13 +8,14 @@ rows are turned into plain tuples once and handed to the driver in one call per 
 - PostgreSQL: ``COPY`` into a temporary table, then ``INSERT ... SELECT ... ON CONFLICT DO NOTHING``.
 
 Both count stored rows from what the database reports (changes / rowcount), so stored + duplicate is exact.
-An optional ``after_flush`` callback runs in the same transaction as the batch, for bookkeeping that must
-commit together with the events (source objects); ``after_commit`` runs once it is committed (checkpoints).
+Callbacks let bookkeeping commit together with the events (source objects) or follow their commit
+(checkpoints); see ``EventWriter``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from operator import itemgetter
@@ -33,8 +34,8 @@ _TIME = RECORD_FIELDS.index("event_time")
 _DETAILS = RECORD_FIELDS.index("details")
 _EVENT_ID = RECORD_FIELDS.index("source_event_id")
 # SQLite page cache for the writing connection (KiB, negative = size); the unique index on random ids
-# stops thrashing once its hot pages fit. 64 MiB keeps the process well under its memory budget.
-SQLITE_CACHE_KIB = 65_536
+# thrashes less when its upper pages stay cached. 16 MiB keeps the process well under its memory budget.
+SQLITE_CACHE_KIB = 16_384
 
 
 @dataclass
@@ -45,14 +46,16 @@ class WriteCounts:
     duplicate: int = 0
 
 
-AfterFlush = Callable[[Connection], None]
+AfterFlush = Callable[[Connection, Any], None]
+AfterCommit = Callable[[Any], None]
+BeforeWrite = Callable[[], Any]
 
 
 def _sqlite_time(value: datetime) -> str:
     # The format SQLAlchemy's SQLite DateTime stores (naive UTC), so ORM reads and SQL comparisons agree.
     if value.tzinfo is not None:
         value = value.astimezone(UTC)
-    return value.strftime("%Y-%m-%d %H:%M:%S.%f")
+    return value.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
 
 
 def _pg_time(value: datetime) -> datetime:
@@ -64,11 +67,20 @@ def _json(value: dict[str, Any] | None) -> str | None:
 
 
 class EventWriter:
-    """Buffers events and inserts them in transactions of ``batch_size`` rows, skipping duplicates."""
+    """Buffers events and inserts them in transactions of ``batch_size`` rows, skipping duplicates.
+
+    With ``background`` (the default), a full batch is written by one worker thread while the caller goes on
+    parsing the next one: both drivers release the GIL while the database works, so reading and writing
+    overlap on two cores. At most one batch is in flight; ``flush()`` waits for everything to be written.
+    ``before_write`` is called when a batch is handed over; what it returns is given to ``after_flush``
+    (same transaction as the batch) and ``after_commit`` (once committed), so bookkeeping describes
+    exactly the events of that batch and those before it.
+    """
 
     def __init__(self, engine: Engine, *, source_id: str, vendor_id: str, run_id: int | None,
                  batch_size: int = BATCH_SIZE, after_flush: AfterFlush | None = None,
-                 after_commit: Callable[[], None] | None = None) -> None:
+                 after_commit: AfterCommit | None = None, before_write: BeforeWrite | None = None,
+                 background: bool = True) -> None:
         self.engine = engine
         self.source_id = source_id
         self.vendor_id = vendor_id
@@ -76,68 +88,96 @@ class EventWriter:
         self.batch_size = batch_size
         self.after_flush = after_flush
         self.after_commit = after_commit
+        self.before_write = before_write
         self.counts = WriteCounts()
-        self._buffer: list[AccessEventRecord] = []
+        self._buffer: list[tuple[Any, ...]] = []
         self._postgres = engine.dialect.name == "postgresql"
         self._time_cache: dict[datetime, Any] = {}
+        self._convert = _pg_time if self._postgres else _sqlite_time
+        self._tail = (source_id, vendor_id, run_id)
+        self._background = background
+        self._worker: ThreadPoolExecutor | None = None
+        self._inflight: Future[None] | None = None
 
     def __len__(self) -> int:
-        """Events queued and not yet written."""
+        """Events queued and not yet handed to the database."""
         return len(self._buffer)
 
     def add(self, event: AccessEventRecord) -> None:
-        """Queue one event; flushes when the batch is full."""
-        self._buffer.append(event)
+        """Queue one event (kept only as its row tuple); a full batch is handed over for writing."""
+        self._buffer.append(self._row(event))
         if len(self._buffer) >= self.batch_size:
-            self.flush()
+            self._hand_over()
 
     def add_all(self, events: Iterable[AccessEventRecord]) -> None:
         """Queue many events."""
         for event in events:
             self.add(event)
 
-    def _rows(self, events: list[AccessEventRecord]) -> list[tuple[Any, ...]]:
-        convert = _pg_time if self._postgres else _sqlite_time
-        cache = self._time_cache
-        if len(cache) > 100_000:
-            cache.clear()
-        tail = (self.source_id, self.vendor_id, self.run_id)
-        rows: list[tuple[Any, ...]] = []
-        append = rows.append
-        for event in events:
-            when: Any = event[_TIME]
-            stamp = cache.get(when)
-            if stamp is None:
-                stamp = cache[when] = convert(when)
-            details: Any = event[_DETAILS]
-            append((*event[:_TIME], stamp, *event[_TIME + 1:_DETAILS],
-                    None if details is None else _json(details), *tail))
-        rows.sort(key=itemgetter(_EVENT_ID))
-        return rows
+    def _row(self, event: AccessEventRecord) -> tuple[Any, ...]:
+        when: Any = event[_TIME]
+        stamp = self._time_cache.get(when)
+        if stamp is None:
+            if len(self._time_cache) > 100_000:
+                self._time_cache.clear()
+            stamp = self._time_cache[when] = self._convert(when)
+        details: Any = event[_DETAILS]
+        return (*event[:_TIME], stamp, *event[_TIME + 1:_DETAILS], None if details is None else _json(details),
+                *self._tail)
 
     def flush(self) -> WriteCounts:
-        """Insert what is queued in one transaction (with ``after_flush``); returns the running totals."""
-        events, self._buffer = self._buffer, []
-        if not events and self.after_flush is None:
-            return self.counts
-        rows = self._rows(events)
+        """Write everything queued and wait until it is committed; returns the running totals."""
+        self._hand_over(force=True)
+        self._wait()
+        return self.counts
+
+    def close(self) -> WriteCounts:
+        """Flush and stop the worker thread."""
+        try:
+            return self.flush()
+        finally:
+            if self._worker is not None:
+                self._worker.shutdown(wait=True)
+                self._worker = None
+
+    def _hand_over(self, force: bool = False) -> None:
+        rows, self._buffer = self._buffer, []
+        if not rows and not force:
+            return
+        if not rows and self.after_flush is None and self.after_commit is None:
+            return
+        token = self.before_write() if self.before_write is not None else None
+        self._wait()  # one batch in flight at most: memory stays bounded
+        if not self._background:
+            self._write(rows, token)
+            return
+        if self._worker is None:
+            self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vendorwatch-events")
+        self._inflight = self._worker.submit(self._write, rows, token)
+
+    def _wait(self) -> None:
+        if self._inflight is not None:
+            inflight, self._inflight = self._inflight, None
+            inflight.result()  # re-raises a failure of the write in the caller's thread
+
+    def _write(self, rows: list[tuple[Any, ...]], token: Any) -> None:
+        rows.sort(key=itemgetter(_EVENT_ID))  # walk the unique index in order
         with self.engine.begin() as connection:
             stored = (self._copy_postgres(connection, rows) if self._postgres
                       else self._insert_sqlite(connection, rows)) if rows else 0
             if self.after_flush is not None:
-                self.after_flush(connection)
+                self.after_flush(connection, token)
         self.counts.stored += stored
         self.counts.duplicate += len(rows) - stored
         if self.after_commit is not None:
-            self.after_commit()
-        return self.counts
+            self.after_commit(token)
 
     @staticmethod
     def _insert_sqlite(connection: Connection, rows: list[tuple[Any, ...]]) -> int:
         raw: Any = connection.connection.dbapi_connection
         cursor = raw.cursor()
         try:
-            cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
+            cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")  # per connection; cheap to repeat
             before = raw.total_changes
             cursor.executemany(
                 f"INSERT OR IGNORE INTO {TABLE} ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})",

@@ -110,3 +110,16 @@ def test_cli_import_prints_counts_as_json(run_cli: Callable[..., CliResult], tmp
     assert "格納 / stored: 0" in out and "重複 / duplicate: 3003" in out
     unknown = run_cli("import", "cloudtrail", str(DATASETS), "--source", "nope", env=env)
     assert unknown.exit_code == 2 and "nope" in unknown.stderr + unknown.stdout
+
+
+def test_tagging_inside_the_parser_matches_the_registry_index(context_for: Callable[[str], CollectContext]) -> None:
+    from connectors.aws.cloudtrail_files import iter_path
+    from connectors.aws.cloudtrail_parse import parse_record
+
+    index = context_for("acme-files").index
+    index.bucket_class["mordors3stack-s3bucket-llp2yingx64a"] = "customer"
+    index.bucket_environment["mordors3stack-s3bucket-llp2yingx64a"] = "acme-prod"
+    for path in (INVICTUS, OTRF):
+        for record in iter_path(path):
+            assert isinstance(record, dict)
+            assert parse_record(record, index, "acme-dev") == index.tag(parse_record(record), "acme-dev")

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import orjson
 import pytest
 
-from connectors.aws.cloudtrail_files import FileReadError, RecordProblem, iter_records
+from connectors.aws.cloudtrail_files import FileReadError, RecordProblem, iter_bytes, iter_records
 from connectors.aws.cloudtrail_parse import RecordError, parse_record
 from connectors.aws.iam import IamSnapshot, is_admin_document, parse_credential_report, transform_iam
 from tests.connectors.aws.conftest import cloudtrail_record
@@ -109,6 +109,17 @@ def test_reader_reports_bad_lines_and_breaks_off_on_damage() -> None:
         _read(packed[: len(packed) // 2])
     with pytest.raises(FileReadError, match="invalid JSON"):
         _read(b'{"Records": [\n{"eventID": ')
+
+
+def test_a_truncated_gzip_export_keeps_the_complete_lines_before_the_cut() -> None:
+    lines = b"".join(orjson.dumps(cloudtrail_record(event_id=f"n{i}")) + b"\n" for i in range(400))
+    packed = gzip.compress(lines)
+    kept: list[object] = []
+    with pytest.raises(FileReadError, match="truncated"):
+        for item in iter_bytes(packed[: len(packed) * 2 // 3]):
+            kept.append(item)
+    assert 0 < len(kept) < 400 and all(isinstance(k, dict) for k in kept)
+    assert [k["eventID"] for k in kept] == [f"n{i}" for i in range(len(kept))]  # type: ignore[index]
 
 
 @pytest.mark.parametrize(("statement", "admin"), [
