@@ -69,9 +69,10 @@ def _json(value: dict[str, Any] | None) -> str | None:
 class EventWriter:
     """Buffers events and inserts them in transactions of ``batch_size`` rows, skipping duplicates.
 
-    With ``background`` (the default), a full batch is written by one worker thread while the caller goes on
-    parsing the next one: both drivers release the GIL while the database works, so reading and writing
-    overlap on two cores. At most one batch is in flight; ``flush()`` waits for everything to be written.
+    With ``background``, a full batch is written by one worker thread while the caller goes on parsing the
+    next one (both drivers release the GIL while the database works). Measured on the shared 2-core machine
+    it was slower (binding parameters needs the GIL, and there was no idle core), so it is off by default.
+    At most one batch is in flight; ``flush()`` waits for everything to be written.
     ``before_write`` is called when a batch is handed over; what it returns is given to ``after_flush``
     (same transaction as the batch) and ``after_commit`` (once committed), so bookkeeping describes
     exactly the events of that batch and those before it.
@@ -80,7 +81,7 @@ class EventWriter:
     def __init__(self, engine: Engine, *, source_id: str, vendor_id: str, run_id: int | None,
                  batch_size: int = BATCH_SIZE, after_flush: AfterFlush | None = None,
                  after_commit: AfterCommit | None = None, before_write: BeforeWrite | None = None,
-                 background: bool = True) -> None:
+                 background: bool = False) -> None:
         self.engine = engine
         self.source_id = source_id
         self.vendor_id = vendor_id
