@@ -379,3 +379,46 @@ def test_lookup_events_reads_a_window_and_moves_the_checkpoint(
     assert sorted(e.source_event_id for e in _events(engine, "acme-aws-role")) == ["lk-0", "lk-1", "lk-2"]
     assert run.counts["rejected"] == 1
     assert run.checkpoint == {"lookup": {"us-east-1": clock.now().isoformat()}}
+
+
+def test_a_throttled_call_is_retried_and_the_run_succeeds(
+    engine: Engine, context_for: ContextFor, iam: Any, s3: Any
+) -> None:
+    # The throttling answer is injected with botocore's "before-send" event, which sits inside botocore's
+    # retry loop (moto does not throttle): the adaptive retry mode must try again and reach moto.
+    _vendor_iam(iam, s3)
+    throttled: list[str] = []
+
+    def throttle_once(request: Any, **_: Any) -> AWSResponse | None:
+        body_sent = request.body or b""
+        text_sent = body_sent.decode() if isinstance(body_sent, bytes) else str(body_sent)
+        if throttled or "GetAccountPasswordPolicy" not in text_sent:
+            return None
+        throttled.append("once")
+        body = (b'<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code>'
+                b'<Message>Rate exceeded</Message></Error></ErrorResponse>')
+        return AWSResponse(request.url, 400, {}, _Raw(body))
+
+    session = boto3.Session(region_name="us-east-1")
+    hook: Any = throttle_once
+    session.events.register("before-send.iam", hook)
+    run = collect(context_for("acme-aws"), base_session=session)
+    assert throttled == ["once"]
+    assert run.status == "success", run.errors
+    with Session(engine) as session_db:
+        kinds = {s.kind for s in session_db.exec(select(ObservedSetting))}
+    assert "aws.password_policy" in kinds
+
+
+class _Raw:
+    """The raw body of an injected HTTP response, as botocore reads it."""
+
+    def __init__(self, body: bytes) -> None:
+        self._body = body
+
+    def stream(self, **_: Any) -> Any:
+        yield self._body
+
+    def read(self, *_: Any) -> bytes:
+        body, self._body = self._body, b""
+        return body
