@@ -10,7 +10,7 @@ from typing import Any
 
 import boto3
 import orjson
-from botocore.awsrequest import AWSResponse
+from botocore.awsrequest import AWSResponse, HTTPHeaders
 from moto.sts.models import sts_backends
 from sqlalchemy import Engine, text
 from sqlmodel import Session, select
@@ -397,7 +397,7 @@ def test_a_throttled_call_is_retried_and_the_run_succeeds(
         throttled.append("once")
         body = (b'<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code>'
                 b'<Message>Rate exceeded</Message></Error></ErrorResponse>')
-        return AWSResponse(request.url, 400, {}, _Raw(body))
+        return AWSResponse(request.url, 400, HTTPHeaders(), _Raw(body))
 
     session = boto3.Session(region_name="us-east-1")
     hook: Any = throttle_once
