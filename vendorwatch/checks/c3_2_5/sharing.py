@@ -59,7 +59,7 @@ def shared_credential(ctx: EvaluationContext) -> Iterator[FindingDraft]:
     #    belongs to one principal, so a key used from two addresses is among them.
     principals = [r[0] for r in ctx.session.execute(
         select(EVENTS.c.principal).where(*addressed).group_by(EVENTS.c.principal)
-        .having(func.count(func.distinct(EVENTS.c.source_ip)) > 1)
+        .having(func.min(EVENTS.c.source_ip) != func.max(EVENTS.c.source_ip))  # > 1 address, without a sort
     )]
     if not principals:
         return
@@ -68,7 +68,7 @@ def shared_credential(ctx: EvaluationContext) -> Iterator[FindingDraft]:
         select(EVENTS.c.vendor_id, credential.label("credential"), bucket.label("hour"))
         .where(*usable, EVENTS.c.principal.in_(principals))
         .group_by(EVENTS.c.vendor_id, credential, bucket)
-        .having(func.count(func.distinct(EVENTS.c.source_ip)) > 1)
+        .having(func.min(EVENTS.c.source_ip) != func.max(EVENTS.c.source_ip))
     ).all()
     if not candidates:
         return
@@ -117,7 +117,8 @@ def shared_credential(ctx: EvaluationContext) -> Iterator[FindingDraft]:
         window_end = max(o[1] for o in overlaps)
         ids = [r[0] for r in ctx.session.execute(
             select(EVENTS.c.source_event_id)
-            .where(*usable, EVENTS.c.vendor_id == vendor_id, credential == cred, EVENTS.c.source_ip.in_(ips),
+            .where(*usable, EVENTS.c.principal.in_(sorted(seen_principals)), EVENTS.c.vendor_id == vendor_id,
+                   credential == cred, EVENTS.c.source_ip.in_(ips),
                    EVENTS.c.event_time >= window_start, EVENTS.c.event_time <= window_end)
             .order_by(EVENTS.c.event_time).limit(50)
         )]
