@@ -42,7 +42,8 @@ def findings(
     status: Annotated[str | None, typer.Option("--status", help="open,acknowledged,risk_accepted,resolved or all "
                                                               "(default: all but resolved)")] = None,
     check: Annotated[str | None, typer.Option("--check", help="check id")] = None,
-    fail_on: Annotated[str | None, typer.Option("--fail-on", help="exit 1 if an open finding is this severe or worse")]
+    fail_on: Annotated[str | None, typer.Option("--fail-on", help="exit 1 if an open or acknowledged finding listed "
+                                                                  "is this severe or worse")]
     = None,
 ) -> None:
     """指摘事項の一覧 / List findings."""
@@ -68,11 +69,12 @@ def findings(
                 current.console.print("該当する指摘事項はありません / no findings match", highlight=False)
         if fail_on:
             gate = severity_rank(fail_on)
-            failing = [f for f in found if f.status == "open" and severity_rank(f.severity) <= gate]
+            # Acknowledged is still unresolved; only an accepted risk (until its expiry) passes the gate.
+            failing = [f for f in found if f.status in ("open", "acknowledged") and severity_rank(f.severity) <= gate]
             if failing:
                 current.err.print(
-                    f"ゲート失敗 / gate failed: {len(failing)} 件の {fail_on} 以上の未対応指摘 / open findings "
-                    f"at {fail_on} or worse", highlight=False)
+                    f"ゲート失敗 / gate failed: {fail_on} 以上の未解決の指摘 {len(failing)} 件 / {len(failing)} unresolved "
+                    f"finding(s) at {fail_on} or worse", highlight=False)
                 raise typer.Exit(1)
 
 
