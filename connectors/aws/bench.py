@@ -7,8 +7,9 @@ peak RSS is its own:
    ``AWSLogs/<account>/CloudTrail/<region>/YYYY/MM/DD/*.json.gz``, plus 200,000 further events, in /tmp;
 2. read limit: gzip + orjson of every file, no normalization, no database;
 3. parse: files → normalized, tagged ``AccessEventRecord`` rows, no database;
-4. baseline: plain ``sqlite3.executemany`` of the same rows (built untimed) into a table with the same
-   unique key and indexes as ``access_events``, 50,000 rows per transaction, rows in file order;
+4. baseline: plain ``sqlite3.executemany`` of the same rows (built untimed) into the product's own
+   ``access_events`` table (same unique key and indexes, whatever the migrations created), 50,000 rows per
+   transaction, rows in file order;
 5. SQLite ingest into an empty database through the product's path (``import_path``);
 6. 200,000 new events into that database, which then holds N;
 7. re-collecting the N events already ingested: read again (every one a duplicate), and skipped before
@@ -166,22 +167,25 @@ def phase_parse(corpus: Path) -> dict[str, Any]:
     return {"events": count, "seconds": time.perf_counter() - began}
 
 
-def phase_baseline(corpus: Path, database: Path) -> dict[str, Any]:
-    """Plain sqlite3.executemany of the same rows, 50,000 per transaction; only the inserts are timed."""
-    from connectors.aws.cloudtrail_files import iter_records
+def phase_baseline(corpus: Path, url: str) -> dict[str, Any]:
+    """Plain sqlite3.executemany of the same rows, 50,000 per transaction; only the inserts are timed.
+
+    The table is the product's own ``access_events`` (same unique key and every index the migrations
+    created), in a database prepared like the ingest one; plain ``sqlite3`` leaves foreign keys unchecked.
+    """
+    from sqlalchemy import create_engine
+
+    from connectors.aws.cloudtrail_files import iter_path
     from connectors.aws.cloudtrail_parse import parse_record
     from vendorwatch.ingest.events import COLUMNS, EventWriter
 
-    database.unlink(missing_ok=True)
-    connection = sqlite3.connect(database)
+    connection = sqlite3.connect(url.removeprefix("sqlite:///"))
     connection.execute("PRAGMA journal_mode=WAL")
     connection.execute("PRAGMA synchronous=NORMAL")
-    connection.executescript(_baseline_ddl())
+    run_id = connection.execute("SELECT max(id) FROM collection_runs").fetchone()[0]
     index = _index()
     # The writer's own row conversion gives exactly the values it stores; rows stay in file order here.
-    from sqlalchemy import create_engine
-
-    converter = EventWriter(create_engine("sqlite://"), source_id=SOURCE_ID, vendor_id="tradesys", run_id=1)
+    converter = EventWriter(create_engine("sqlite://"), source_id=SOURCE_ID, vendor_id="tradesys", run_id=run_id)
     statement = (f"INSERT OR IGNORE INTO access_events ({', '.join(COLUMNS)}) "
                  f"VALUES ({', '.join('?' * len(COLUMNS))})")
     timed = 0.0
@@ -196,35 +200,18 @@ def phase_baseline(corpus: Path, database: Path) -> dict[str, Any]:
         return time.perf_counter() - began
 
     for path in _files(corpus):
-        with path.open("rb") as handle:
-            for record in iter_records(handle):
-                batch.append(parse_record(record, index, "tradesys-prod"))  # type: ignore[arg-type]
-                if len(batch) == 50_000:
-                    timed += flush()
-                    count += len(batch)
-                    batch = []
+        for record in iter_path(path):
+            batch.append(parse_record(record, index, "tradesys-prod"))  # type: ignore[arg-type]
+            if len(batch) == 50_000:
+                timed += flush()
+                count += len(batch)
+                batch = []
     if batch:
         timed += flush()
         count += len(batch)
     stored = connection.execute("SELECT count(*) FROM access_events").fetchone()[0]
     connection.close()
     return {"events": count, "seconds": timed, "stored": stored}
-
-
-def _baseline_ddl() -> str:
-    return """
-    CREATE TABLE access_events (
-        id INTEGER PRIMARY KEY, source_id VARCHAR NOT NULL, source_event_id VARCHAR NOT NULL,
-        event_time DATETIME NOT NULL, vendor_id VARCHAR NOT NULL, environment_id VARCHAR, account_id VARCHAR,
-        region VARCHAR, principal VARCHAR, principal_kind VARCHAR, access_key_id VARCHAR, session_issuer VARCHAR,
-        action VARCHAR NOT NULL, service VARCHAR, resource VARCHAR, bucket VARCHAR, object_key VARCHAR,
-        target_account VARCHAR, source_ip VARCHAR, user_agent VARCHAR, outcome VARCHAR(16) NOT NULL,
-        error_code VARCHAR, mfa_used BOOLEAN, customer_data BOOLEAN NOT NULL, data_class VARCHAR(16),
-        details JSON, run_id INTEGER,
-        CONSTRAINT uq_access_event UNIQUE (source_id, source_event_id));
-    CREATE INDEX ix_access_events_vendor_time ON access_events (vendor_id, event_time);
-    CREATE INDEX ix_access_events_principal_time ON access_events (principal, event_time);
-    """
 
 
 def _prepare(url: str) -> None:
@@ -288,7 +275,7 @@ def _run_phase(name: str, arguments: argparse.Namespace) -> None:
     elif name == "parse":
         result = phase_parse(corpus)
     elif name == "baseline":
-        result = phase_baseline(corpus, Path(arguments.database))
+        result = phase_baseline(corpus, arguments.url)
     elif name == "ingest":
         result = phase_ingest(corpus, arguments.url, skip_known=arguments.skip_known)
     else:
@@ -320,7 +307,6 @@ def main() -> None:
         "VENDORWATCH_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"))
     parser.add_argument("--phase")
     parser.add_argument("--corpus")
-    parser.add_argument("--database")
     parser.add_argument("--url")
     parser.add_argument("--skip-known", action="store_true")
     arguments = parser.parse_args()
@@ -352,8 +338,12 @@ def main() -> None:
     results: dict[str, dict[str, Any]] = {}
     results["read limit (gzip + orjson)"] = _child(["--phase", "read", "--corpus", str(corpus)])
     results["parse (files -> rows)"] = _child(["--phase", "parse", "--corpus", str(corpus)])
+    baseline_path = work / "baseline.db"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{baseline_path}{suffix}").unlink(missing_ok=True)
+    _prepare(f"sqlite:///{baseline_path}")
     results["baseline sqlite3.executemany"] = _child(
-        ["--phase", "baseline", "--corpus", str(corpus), "--database", str(work / "baseline.db")])
+        ["--phase", "baseline", "--corpus", str(corpus), "--url", f"sqlite:///{baseline_path}"])
     _prepare(sqlite_url)
     results["SQLite ingest, empty db"] = _child(["--phase", "ingest", "--corpus", str(corpus), "--url", sqlite_url])
     results[f"SQLite +{arguments.more:,} new into {arguments.events:,}"] = _child(
