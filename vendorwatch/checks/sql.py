@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Table, and_, case, cast, false, func, literal, literal_column, or_, select, true
+from sqlalchemy import BigInteger, ColumnElement, Table, and_, case, cast, false, func, literal, or_, select, true
 from sqlalchemy import Integer as SAInteger
 from sqlalchemy.orm import Session
 
@@ -76,26 +76,23 @@ def local_parts(column: ColumnElement[Any], dialect: str, zone: str,
                 span: tuple[datetime, datetime] | None = None) -> tuple[ColumnElement[int], ColumnElement[int]]:
     """(weekday 0=Monday, minute of the day) of a timestamp in ``zone``.
 
-    PostgreSQL converts natively. SQLite has no zone database, so the zone's UTC offsets over ``span``
-    (the time range of the data) are written into the query as a CASE over instants.
+    Integer arithmetic on epoch seconds plus the zone's UTC offset, on both databases: SQLite has no zone
+    database, and PostgreSQL's per-row zone conversion costs more than the rest of the query. The zone's
+    offsets over ``span`` (the time range of the data) are written into the query as a CASE over instants.
     """
-    if dialect == "postgresql":
-        local = func.timezone(zone, func.timezone("UTC", column))
-        dow = cast(func.extract("isodow", local), SAInteger) - 1
-        minutes = cast(func.extract("hour", local), SAInteger) * 60 + cast(func.extract("minute", local), SAInteger)
-        return dow, minutes
     start, end = span or (datetime(2000, 1, 1, tzinfo=UTC), datetime(2000, 1, 2, tzinfo=UTC))
     segments = _offset_segments(zone, start, end)
     if len(segments) == 1:
         offset_expr: ColumnElement[Any] = literal(segments[0][1])
     else:
-        whens = [
-            (column < literal(segments[i + 1][0].astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ")), seg[1])
-            for i, seg in enumerate(segments[:-1])
-        ]
+        whens = [(column < segments[i + 1][0], seg[1]) for i, seg in enumerate(segments[:-1])]
         offset_expr = case(*whens, else_=segments[-1][1])
-    # One strftime per row, then integer arithmetic: 1970-01-01 was a Thursday (Monday = 0 → +3).
-    seconds = cast(func.strftime("%s", column), SAInteger) + offset_expr
+    if dialect == "sqlite":
+        epoch: ColumnElement[Any] = cast(func.strftime("%s", column), SAInteger)
+    else:
+        epoch = cast(func.floor(func.extract("epoch", column)), BigInteger)
+    # 1970-01-01 was a Thursday (Monday = 0 → +3); the instants are after 1970, so / truncates like floor.
+    seconds = epoch + offset_expr
     dow = (seconds // 86400 + 3) % 7
     minutes = (seconds % 86400) // 60
     return dow, minutes
@@ -142,9 +139,6 @@ def as_utc(value: Any) -> datetime | None:
     return _as_datetime(value)
 
 
-def naive_utc(value: datetime) -> datetime:
-    """An aware datetime as the naive UTC value stored in the tables (for comparisons in raw SQL)."""
-    return value.astimezone(UTC).replace(tzinfo=None)
 
 
 def in_or_false(column: ColumnElement[Any], values: Iterable[Any]) -> ColumnElement[bool]:
@@ -188,23 +182,3 @@ def event_ids_by(session: Session, keys: Sequence[ColumnElement[Any]], *where: C
 def customer_events() -> ColumnElement[bool]:
     """Events on customer data, written as the partial index ``ix_access_events_customer`` is, so it is used."""
     return EVENTS.c.customer_data == true()
-
-
-def success() -> ColumnElement[bool]:
-    """The event was an act, not an attempt (``errorCode`` absent)."""
-    return EVENTS.c.outcome == "success"
-
-
-def not_null(column: ColumnElement[Any]) -> ColumnElement[bool]:
-    """``column IS NOT NULL``."""
-    return column.is_not(None)
-
-
-def true_literal() -> ColumnElement[bool]:
-    """A literal TRUE usable on both dialects."""
-    return literal_column("1") == 1
-
-
-def values_in(column: ColumnElement[Any], values: Sequence[str]) -> ColumnElement[bool]:
-    """Alias of ``in_or_false`` that reads better in WHERE clauses of lists."""
-    return in_or_false(column, values)

@@ -27,10 +27,6 @@ _CUSTOMER_ACTS = (customer_events(), EVENTS.c.outcome == "success")
 _SERVICE_SUFFIX = ".amazonaws.com"
 
 
-def _principal_is(principal: str | None) -> ColumnElement[bool]:
-    return EVENTS.c.principal.is_(None) if principal is None else EVENTS.c.principal == principal
-
-
 @check(
     id="access.customer_data_outside_networks",
     control="3.2.3",
