@@ -28,6 +28,9 @@ TRANSFERS: Table = tables.Transfer.__table__  # type: ignore[attr-defined]
 SOURCES: Table = tables.Source.__table__  # type: ignore[attr-defined]
 ENVIRONMENTS: Table = tables.Environment.__table__  # type: ignore[attr-defined]
 
+# Events named per finding when a check finds many at once (the count is in the details): enough to trace.
+EVIDENCE_PER_GROUP = 20
+
 # Principal kinds that stand for a person's account (as opposed to roles, services and keys).
 PERSONAL_KINDS = ("iam_user", "ldap_account", "ad_account")
 
@@ -156,27 +159,34 @@ def event_ids(session: Session, *where: ColumnElement[bool], limit: int = 50) ->
 
 
 def event_ids_by(session: Session, keys: Sequence[ColumnElement[Any]], *where: ColumnElement[bool],
-                 limit: int = 50) -> dict[tuple[Any, ...], list[str]]:
+                 limit: int = EVIDENCE_PER_GROUP) -> dict[tuple[Any, ...], list[str]]:
     """The first ``limit`` source event ids per group of ``keys`` among the events matching ``where``.
 
-    Two queries instead of one per finding. The first ranks row ids with ROW_NUMBER using only the columns
-    of the check's own query (so the same covering index serves it); the second reads the source's event
-    ids of the few rows kept, by primary key.
+    Two queries instead of one per finding. The first ranks (group, time) with ROW_NUMBER using only the
+    columns of the check's own query, so the covering index that served the check serves it too (a row id
+    or event id in it would make the database visit the table for every candidate row); the second reads
+    the event ids of the few (group, time) pairs kept.
     """
-    rank = func.row_number().over(partition_by=list(keys), order_by=(EVENTS.c.event_time, EVENTS.c.id))
+    rank = func.row_number().over(partition_by=list(keys), order_by=EVENTS.c.event_time)
     labelled = [key.label(f"k{i}") for i, key in enumerate(keys)]
-    ranked = select(*labelled, EVENTS.c.id, rank.label("rank")).where(*where).subquery()
+    ranked = select(*labelled, EVENTS.c.event_time, rank.label("rank")).where(*where).subquery()
     kept = session.execute(select(ranked).where(ranked.c.rank <= limit)).all()
-    names: dict[int, str] = {}
-    ids = [row.id for row in kept]
-    for start in range(0, len(ids), 5000):
-        chunk = ids[start:start + 5000]
-        rows = session.execute(select(EVENTS.c.id, EVENTS.c.source_event_id).where(EVENTS.c.id.in_(chunk)))
-        names.update((row.id, row.source_event_id) for row in rows)
-    found: dict[tuple[Any, ...], list[str]] = {}
-    for row in sorted(kept, key=lambda r: r.rank):
-        found.setdefault(tuple(row[: len(keys)]), []).append(names[row.id])
-    return found
+    wanted = {tuple(row[: len(keys) + 1]) for row in kept}
+    firsts = sorted({pair[0] for pair in wanted}, key=str)
+    times = sorted({pair[-1] for pair in wanted})
+    found: dict[tuple[Any, ...], list[tuple[Any, int, str]]] = {}
+    # (first key, time) lists ride the (principal, event_time) or (vendor_id, event_time) index; the exact
+    # (group, time) pairs are then picked here.
+    for start in range(0, len(times), 5000):
+        rows = session.execute(
+            select(*labelled, EVENTS.c.event_time, EVENTS.c.id, EVENTS.c.source_event_id)
+            .where(*where, in_or_false(keys[0], firsts), EVENTS.c.event_time.in_(times[start:start + 5000]))
+        )
+        for row in rows:
+            key = tuple(row[: len(keys)])
+            if (*key, row.event_time) in wanted:
+                found.setdefault(key, []).append((row.event_time, row.id, row.source_event_id))
+    return {key: [event_id for _, _, event_id in sorted(events)[:limit]] for key, events in found.items()}
 
 
 def customer_events() -> ColumnElement[bool]:

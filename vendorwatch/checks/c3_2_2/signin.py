@@ -33,10 +33,10 @@ def console_login_without_mfa(ctx: EvaluationContext) -> Iterator[FindingDraft]:
         .where(*where).group_by(EVENTS.c.vendor_id, EVENTS.c.principal)
     )
     found = rows.all()
-    evidence = event_ids_by(ctx.session, (EVENTS.c.vendor_id, EVENTS.c.principal), *where) if found else {}
+    evidence = event_ids_by(ctx.session, (EVENTS.c.principal, EVENTS.c.vendor_id), *where) if found else {}
     for row in found:
         principal = row.principal or "(unknown)"
-        ids = evidence.get((row.vendor_id, row.principal), [])
+        ids = evidence.get((row.principal, row.vendor_id), [])
         last = as_utc(row.last)
         yield FindingDraft(
             row.vendor_id, principal,
@@ -82,11 +82,11 @@ def failed_signin_burst(ctx: EvaluationContext) -> Iterator[FindingDraft]:
             .group_by(ordered.c.vendor_id, ordered.c.principal)
         )
         found = rows.all()
-        evidence = event_ids_by(ctx.session, (EVENTS.c.vendor_id, EVENTS.c.principal), *failed,
+        evidence = event_ids_by(ctx.session, (EVENTS.c.principal, EVENTS.c.vendor_id), *failed,
                                 in_or_false(EVENTS.c.principal, {r.principal for r in found})) if found else {}
         for row in found:
             principal = row.principal or "(unknown)"
-            ids = evidence.get((row.vendor_id, row.principal), [])
+            ids = evidence.get((row.principal, row.vendor_id), [])
             first, last = as_utc(row.first), as_utc(row.last)
             yield FindingDraft(
                 row.vendor_id, principal,

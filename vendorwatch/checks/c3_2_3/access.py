@@ -66,13 +66,13 @@ def customer_data_outside_networks(ctx: EvaluationContext) -> Iterator[FindingDr
             value = as_utc(getattr(row, name))
             entry[name] = value if entry[name] is None else pick(entry[name], value)
     evidence = event_ids_by(
-        ctx.session, (EVENTS.c.vendor_id, EVENTS.c.environment_id, EVENTS.c.principal, EVENTS.c.source_ip),
+        ctx.session, (EVENTS.c.principal, EVENTS.c.vendor_id, EVENTS.c.environment_id, EVENTS.c.source_ip),
         *_CUSTOMER_ACTS, in_or_false(EVENTS.c.principal, {k[2] for k in outside}),
         in_or_false(EVENTS.c.source_ip, {ip for e in outside.values() for ip in e["ips"]}),
     )
     for (vendor_id, environment_id, principal), entry in sorted(outside.items(), key=lambda i: str(i[0])):
         ips = sorted(entry["ips"])
-        ids = [i for ip in ips for i in evidence.get((vendor_id, environment_id, principal, ip), [])]
+        ids = [i for ip in ips for i in evidence.get((principal, vendor_id, environment_id, ip), [])]
         who = principal or "(unknown)"
         yield FindingDraft(
             vendor_id, f"{who}@{environment_id}",
@@ -181,11 +181,11 @@ def unregistered_principal(ctx: EvaluationContext) -> Iterator[FindingDraft]:
         key = (row.vendor_id, row.session_issuer or row.principal)
         grouped[key]["n"] += row.n
         grouped[key]["principals"].add(row.principal)
-    evidence = event_ids_by(ctx.session, (EVENTS.c.vendor_id, EVENTS.c.principal), *_CUSTOMER_ACTS,
+    evidence = event_ids_by(ctx.session, (EVENTS.c.principal, EVENTS.c.vendor_id), *_CUSTOMER_ACTS,
                             in_or_false(EVENTS.c.principal, {p for e in grouped.values() for p in e["principals"]}))
     for (vendor_id, subject), entry in sorted(grouped.items()):
         principals = sorted(entry["principals"])
-        ids = [i for p in principals for i in evidence.get((vendor_id, p), [])]
+        ids = [i for p in principals for i in evidence.get((p, vendor_id), [])]
         yield FindingDraft(
             vendor_id, subject, Evidence(ids, [subject, *principals], {"event_count": entry["n"]}),
             t(f"未登録の主体 {subject} が顧客データに {entry['n']} 回アクセス",
@@ -213,12 +213,12 @@ def customer_data_denied_attempts(ctx: EvaluationContext) -> Iterator[FindingDra
         .where(*denied).group_by(EVENTS.c.vendor_id, EVENTS.c.principal)
     )
     over = [r for r in rows if r.n >= int(ctx.parameters(r.vendor_id)["attempts"])]  # type: ignore[arg-type]
-    evidence = event_ids_by(ctx.session, (EVENTS.c.vendor_id, EVENTS.c.principal), *denied,
+    evidence = event_ids_by(ctx.session, (EVENTS.c.principal, EVENTS.c.vendor_id), *denied,
                             in_or_false(EVENTS.c.principal, {r.principal for r in over})) if over else {}
     for row in over:
         needed = int(ctx.parameters(row.vendor_id)["attempts"])  # type: ignore[arg-type]
         who = row.principal or "(unknown)"
-        ids = evidence.get((row.vendor_id, row.principal), [])
+        ids = evidence.get((row.principal, row.vendor_id), [])
         yield FindingDraft(
             row.vendor_id, who, Evidence(ids, [who], {"attempts": row.n, "threshold": needed}),
             t(f"{who} による顧客データへの拒否された試行 {row.n} 回（試行であり、アクセスは成立していません）",

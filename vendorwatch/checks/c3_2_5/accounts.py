@@ -130,10 +130,10 @@ def not_on_roster(ctx: EvaluationContext) -> Iterator[FindingDraft]:
     )
     unknown = [r for r in rows
                if attributable(r.principal) and not ctx.knowledge.registered(r.vendor_id, r.principal)]
-    evidence = event_ids_by(ctx.session, (EVENTS.c.vendor_id, EVENTS.c.principal), *acting,
+    evidence = event_ids_by(ctx.session, (EVENTS.c.principal, EVENTS.c.vendor_id), *acting,
                             in_or_false(EVENTS.c.principal, {r.principal for r in unknown})) if unknown else {}
     for row in unknown:
-        ids = evidence.get((row.vendor_id, row.principal), [])
+        ids = evidence.get((row.principal, row.vendor_id), [])
         first, last = as_utc(row.first), as_utc(row.last)
         yield FindingDraft(
             row.vendor_id, row.principal,
