@@ -33,6 +33,12 @@ fi
 .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade "pip>=24" 2>/dev/null
 extras=""
 [ "$dev" = 1 ] && extras="[dev]"
-.venv/bin/python -m pip install -q --disable-pip-version-check -c constraints.txt -e ".${extras}" 2>&1 \
-  | grep -v -e "^WARNING: Location" -e "is ignored" || true
+log=$(mktemp)
+if ! .venv/bin/python -m pip install -q --disable-pip-version-check -c constraints.txt -e ".${extras}" >"$log" 2>&1; then
+  grep -v -e "^WARNING: Location" -e "is ignored" "$log" >&2 || true
+  rm -f "$log"
+  echo "pip install failed / パッケージのインストールに失敗しました" >&2
+  exit 1
+fi
+rm -f "$log"
 .venv/bin/python -c "import vendorwatch" >/dev/null
