@@ -118,15 +118,20 @@ def inside_window(dow: ColumnElement[int], minutes: ColumnElement[int], window: 
     return or_(and_(dow.in_(days), minutes >= start), and_(dow.in_(following), minutes < end))
 
 
-def time_span(session: Session, *where: ColumnElement[bool]) -> tuple[datetime, datetime] | None:
-    """The first and last event time matching ``where`` (to bound zone offsets on SQLite)."""
-    row = session.execute(
-        select(func.min(EVENTS.c.event_time), func.max(EVENTS.c.event_time)).where(*where)
-    ).one()
-    if row[0] is None:
-        return None
-    low, high = (_as_datetime(row[0]), _as_datetime(row[1]))
-    return low, high
+def time_span(session: Session, vendor_ids: Sequence[str]) -> tuple[datetime, datetime] | None:
+    """The first and last event time of the given vendors (to bound zone offsets).
+
+    One MIN and one MAX per vendor, each a single seek in ``ix_access_events_vendor_time``.
+    """
+    lows, highs = [], []
+    for vendor_id in vendor_ids:
+        # Two statements: SQLite answers a lone MIN or MAX from the index, but scans for both at once.
+        low = session.execute(select(func.min(EVENTS.c.event_time)).where(EVENTS.c.vendor_id == vendor_id)).scalar()
+        high = session.execute(select(func.max(EVENTS.c.event_time)).where(EVENTS.c.vendor_id == vendor_id)).scalar()
+        if low is not None and high is not None:
+            lows.append(_as_datetime(low))
+            highs.append(_as_datetime(high))
+    return (min(lows), max(highs)) if lows else None
 
 
 def _as_datetime(value: Any) -> datetime:

@@ -102,7 +102,7 @@ def customer_data_outside_networks(ctx: EvaluationContext) -> Iterator[FindingDr
 def customer_data_outside_hours(ctx: EvaluationContext) -> Iterator[FindingDraft]:
     """Customer-data events outside the environment's hours (in the organization's zone), unless allowed."""
     zone = ctx.timezone
-    span = time_span(ctx.session, *_CUSTOMER_ACTS)
+    span = time_span(ctx.session, [v.id for v in ctx.vendors])
     if span is None:
         return
     dow, minutes = local_parts(EVENTS.c.event_time, ctx.dialect, zone, span)
