@@ -146,3 +146,21 @@ def test_user_and_key_created_for_someone_on_no_roster_is_found(world: World) ->
     drafts = world.drafts("identity.created_for_unrostered")
     assert [(d.subject, sorted(d.evidence.event_ids)) for d in drafts] == [
         (f"arn:aws:iam::{PROD}:user/backdoor", ["ck", "cu"])]
+
+
+def test_declared_account_whose_owner_changed_needs_new_credentials(sqlite_world: World) -> None:
+    service = "uid=svc-test,ou=services,dc=acme,dc=example"
+    sqlite_world.principals(PrincipalRecord(external_id=service, kind="ldap_account", name="svc-test",
+                                            password_changed_at=at("2026-11-20 00:00")), source="acme-ldap")
+    assert sqlite_world.drafts("identity.not_rotated_after_owner_change") == []
+    document = sqlite_world.registry.model_dump(mode="json", by_alias=True, exclude_none=True)
+    account = next(a for a in document["vendors"][0]["accounts"] if a["principal"] == service)
+    account["owner"] = "erin"  # alice hands the service account to erin, in a new registry version
+    sqlite_world.reimport({"vendors": document["vendors"]})
+    drafts = sqlite_world.drafts("identity.not_rotated_after_owner_change")
+    assert [(d.subject, d.evidence.details["new_owner"], d.evidence.details["known_from"]) for d in drafts] == [
+        (service, "erin", "registry")]
+    sqlite_world.clock.set(at("2026-11-27 09:00"))
+    sqlite_world.principals(PrincipalRecord(external_id=service, kind="ldap_account", name="svc-test",
+                                            password_changed_at=at("2026-11-27 08:00")), source="acme-ldap")
+    assert sqlite_world.drafts("identity.not_rotated_after_owner_change") == []

@@ -27,6 +27,7 @@ RUNS: Table = tables.CollectionRun.__table__  # type: ignore[attr-defined]
 TRANSFERS: Table = tables.Transfer.__table__  # type: ignore[attr-defined]
 SOURCES: Table = tables.Source.__table__  # type: ignore[attr-defined]
 ENVIRONMENTS: Table = tables.Environment.__table__  # type: ignore[attr-defined]
+SNAPSHOTS: Table = tables.RegistrySnapshot.__table__  # type: ignore[attr-defined]
 
 # Events named per finding when a check finds many at once (the count is in the details): enough to trace.
 EVIDENCE_PER_GROUP = 20

@@ -47,10 +47,10 @@ _LIMITS = """## 既知の限界 / Known limits
 - `PutBucketReplication` の転送先はイベント要約に残らないため、転送先不明の転送として記録し、承認でのみ解消できます。
   The destination of `PutBucketReplication` is not kept in the event summary:
   the transfer is recorded with an unknown destination.
-- 担当者交代後の未ローテーション判定は名簿（roster）で ID が引き継がれた場合のみです。
-  宣言済みアカウントの所有者変更は台帳履歴の比較が必要で未対応です。
-  Rotation after an owner change is judged for identities handed over on the roster;
-  owner changes of declared accounts are not compared yet.
+- 担当者交代は、名簿（roster）での ID の引継ぎと、取込み済み台帳の版の間での宣言済みアカウントの owner の変更から判定します。
+  台帳の外で起きた交代は分かりません。
+  An owner change is known from the roster (an identity handed over) and from a declared account's owner changing
+  between imported registry versions; a change made outside the registry is not seen.
 """
 
 _KIND = {"act": "行為 act", "attempt": "試行 attempt", "posture": "設定 posture"}

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 
 from vendorwatch.checks.model import EvaluationContext, Evidence, FindingDraft, check
-from vendorwatch.checks.sql import EVENTS, PERSONAL_KINDS, PRINCIPALS, as_utc, event_ids, event_ids_by, in_or_false
+from vendorwatch.checks.sql import EVENTS, PERSONAL_KINDS, PRINCIPALS, SNAPSHOTS, as_utc, event_ids, event_ids_by, in_or_false
 from vendorwatch.i18n import t
 
 GENERIC_NAMES = ["admin", "administrator", "root", "test", "tester", "guest", "share", "shared", "common", "kyoyu",
@@ -202,6 +202,34 @@ def used_after_leaving(ctx: EvaluationContext) -> Iterator[FindingDraft]:
         )
 
 
+def _handovers(ctx: EvaluationContext) -> dict[tuple[str, str], tuple[datetime, str, str]]:
+    """(vendor, identity in lower case) → (handover instant, new owner, how we know) for identities that changed
+    hands: on the roster (a later member holds an earlier member's identity), or for declared accounts, an
+    ``owner`` that changed between two imported registry versions."""
+    handovers: dict[tuple[str, str], tuple[datetime, str, str]] = {}
+    holders: dict[tuple[str, str], list[tuple[date, str]]] = defaultdict(list)
+    for entry in ctx.knowledge.roster:
+        holders[(entry.vendor_id, entry.external_id.lower())].append((entry.since, entry.person))
+    for key, held in holders.items():
+        if len({person for _, person in held}) > 1:
+            since, person = max(held)
+            handovers[key] = (_end_of_local_day(since - timedelta(days=1), ctx.timezone), person, "roster")
+    owners: dict[tuple[str, str], str] = {}
+    for snapshot in ctx.session.execute(
+        select(SNAPSHOTS.c.imported_at, SNAPSHOTS.c.document).order_by(SNAPSHOTS.c.id)
+    ):
+        for vendor in (snapshot.document or {}).get("vendors", []):
+            for account in vendor.get("accounts", []):
+                key = (vendor.get("id", ""), str(account.get("principal", "")).lower())
+                owner = str(account.get("owner", ""))
+                if key in owners and owners[key] != owner:
+                    when = as_utc(snapshot.imported_at)
+                    assert when is not None
+                    handovers[key] = (when, owner, "registry")
+                owners[key] = owner
+    return handovers
+
+
 @check(
     id="identity.not_rotated_after_owner_change",
     control="3.2.5",
@@ -214,11 +242,8 @@ def used_after_leaving(ctx: EvaluationContext) -> Iterator[FindingDraft]:
     ),
 )
 def not_rotated_after_owner_change(ctx: EvaluationContext) -> Iterator[FindingDraft]:
-    """An identity handed from one roster member to another whose password or keys predate the handover."""
-    holders: dict[tuple[str, str], list[tuple[date, str]]] = defaultdict(list)
-    for entry in ctx.knowledge.roster:
-        holders[(entry.vendor_id, entry.external_id.lower())].append((entry.since, entry.person))
-    handovers = {key: max(v) for key, v in holders.items() if len({p for _, p in v}) > 1}
+    """An identity that changed hands (roster, or a declared account's owner) whose password or keys predate it."""
+    handovers = _handovers(ctx)
     if not handovers:
         return
     for row in ctx.session.execute(
@@ -230,19 +255,20 @@ def not_rotated_after_owner_change(ctx: EvaluationContext) -> Iterator[FindingDr
         handover = handovers.get((row.vendor_id, (owner_id or "").lower()))
         if handover is None:
             continue
-        since = _end_of_local_day(handover[0] - timedelta(days=1), ctx.timezone)
+        since, new_owner, source = handover
         stamp = as_utc(row.created_at if row.kind == "access_key" else row.password_changed_at)
         if stamp is not None and stamp >= since:
             continue
         what = "access_key" if row.kind == "access_key" else "password"
+        day = since.astimezone(ZoneInfo(ctx.timezone)).date().isoformat()
         yield FindingDraft(
             row.vendor_id, row.external_id,
             Evidence(principals=[row.external_id, owner_id or ""],
-                     details={"credential": what, "new_owner": handover[1], "handover": handover[0].isoformat(),
-                              "credential_date": stamp.isoformat() if stamp else None}),
-            t(f"{row.external_id}: {handover[0].isoformat()} に {handover[1]} へ引継ぎ後も"
+                     details={"credential": what, "new_owner": new_owner, "handover": since.isoformat(),
+                              "known_from": source, "credential_date": stamp.isoformat() if stamp else None}),
+            t(f"{row.external_id}: {day} に {new_owner} へ引継ぎ後も"
               f"{'アクセスキー' if what == 'access_key' else 'パスワード'}が未更新",
-              f"{row.external_id}: {what} not rotated since it passed to {handover[1]} on {handover[0].isoformat()}"),
+              f"{row.external_id}: {what} not rotated since it passed to {new_owner} on {day}"),
         )
 
 
