@@ -98,6 +98,20 @@ def test_aws_account_with_inventory_but_no_password_policy_is_missing_one(world:
         ("source:acme-aws-prod:password_policy", ["missing"])]
 
 
+def test_connector_reporting_no_password_policy_is_missing_one(world: World) -> None:
+    world.settings(SettingRecord(kind="aws.password_policy", subject=PROD, data={"present": False}))
+    drafts = world.drafts("aws.iam.password_policy_weak")
+    assert [d.evidence.details["problems"] for d in drafts] == [["missing"]]
+
+
+def test_root_with_keys_per_account_summary_is_found(world: World) -> None:
+    root = f"arn:aws:iam::{PROD}:root"
+    world.principals(PrincipalRecord(external_id=root, kind="root", name="<root_account>", mfa_enabled=False,
+                                     attributes={"has_access_keys": True, "from": "GetAccountSummary"}))
+    drafts = world.drafts("aws.root.access_keys_or_no_mfa")
+    assert [d.evidence.details["problems"] for d in drafts] == [["access_keys", "no_mfa"]]
+
+
 def test_directory_without_lockout_is_a_finding_related_to_1_2_3(world: World) -> None:
     world.settings(SettingRecord(kind="ldap.ppolicy", subject="cn=default,ou=policies,dc=acme,dc=example",
                                  data={"lockout": False, "max_failure": 0, "min_length": 12, "max_age_days": 90}),

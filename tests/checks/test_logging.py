@@ -62,3 +62,9 @@ def test_customer_bucket_covered_by_a_logging_trail_is_fine(world: World) -> Non
     world.settings(SettingRecord(kind="aws.trail", subject=f"arn:aws:cloudtrail:ap-northeast-1:{PROD}:trail/{TRAIL}",
                                  data={"logging": True, "data_event_buckets": [f"arn:aws:s3:::{CUSTOMERS}/"]}))
     assert world.drafts("aws.cloudtrail.customer_bucket_without_data_events") == []
+
+
+def test_trail_logging_data_events_of_every_bucket_covers_the_customer_bucket(world: World) -> None:
+    world.settings(SettingRecord(kind="aws.trail", subject=f"arn:aws:cloudtrail:ap-northeast-1:{PROD}:trail/{TRAIL}",
+                                 data={"logging": True, "data_event_buckets": [], "all_buckets_data_events": True}))
+    assert world.drafts("aws.cloudtrail.customer_bucket_without_data_events") == []

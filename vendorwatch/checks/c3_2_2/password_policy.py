@@ -53,7 +53,7 @@ def aws_password_policy_weak(ctx: EvaluationContext) -> Iterator[FindingDraft]:
         vendor_id, _subject, data = policies.get(source_id, (inventoried.get(source_id, ""), source_id, None))
         params = ctx.parameters(vendor_id)
         problems: list[str] = []
-        if data is None or data.get("exists") is False or not data:
+        if not data or data.get("present") is False:  # the connector says there is no policy at all
             problems.append("missing")
         else:
             length = _pick(data, "MinimumPasswordLength", "minimum_password_length", "min_length")

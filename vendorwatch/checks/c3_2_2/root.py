@@ -77,6 +77,8 @@ def root_keys_or_no_mfa(ctx: EvaluationContext) -> Iterator[FindingDraft]:
         attributes = root.attributes or {}
         key_count = keys.get((root.vendor_id, root.external_id), 0)
         key_count += sum(1 for k in ("access_key_1_active", "access_key_2_active") if attributes.get(k) is True)
+        if not key_count and attributes.get("has_access_keys") is True:
+            key_count = 1  # GetAccountSummary says "some", not how many
         problems = []
         if key_count:
             problems.append("access_keys")

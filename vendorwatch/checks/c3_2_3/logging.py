@@ -196,6 +196,8 @@ def customer_bucket_without_data_events(ctx: EvaluationContext) -> Iterator[Find
             data = row.data or {}
             if row.vendor_id != vendor.id or data.get("logging") is False:
                 continue
+            if data.get("all_buckets_data_events") is True:
+                every_bucket = True
             for bucket in data.get("data_event_buckets") or []:
                 name = str(bucket).removeprefix("arn:aws:s3:::").split("/", 1)[0]
                 if name in ("", "*"):
