@@ -53,6 +53,47 @@ _LIMITS = """## 既知の限界 / Known limits
   between imported registry versions; a change made outside the registry is not seen.
 """
 
+_LIFE_TEMPLATE = """## 指摘事項の一生 / The life of a finding
+
+| 状態 status | 意味 meaning | 次に / next |
+| --- | --- | --- |
+{status_rows}
+
+すべての状態変化は指摘事項の履歴（`finding show ID`）と監査ログ（`vendorwatch audit log`）に残ります。
+Every change is in the finding's history (`finding show ID`) and in the audit log (`vendorwatch audit log`).
+
+```sh
+vendorwatch evaluate                                   # チェックを実行し指摘事項を更新 / run the checks, update findings
+vendorwatch findings --vendor tradesys --control 3.2.4 --severity critical --status open
+vendorwatch findings --format json | csv | ocsf        # JSON 契約・CSV・OCSF Detection Finding (class_uid 2004)
+vendorwatch findings --fail-on high                    # high 以上の未解決があれば終了コード 1 / exit 1 for a gate
+vendorwatch finding ack 12 --reason "調査中 / investigating"
+vendorwatch finding accept 12 --reason "契約第12条で監督 / supervised under clause 12" --until 2026-12-31
+vendorwatch finding resolve 12 --reason "アカウント削除済 / account deleted"
+```
+
+## リスクスコア / Risk score
+
+委託先ごとのスコア（0〜100）= 未解決の指摘事項の重みの合計（`open`・`acknowledged`。リスク受容中は 0 点で表示）
+＋ 監視カバレッジの不足（SLA 内に収集できていないソースの割合 × 20 点、ソースがなければ 20 点）。
+再委託先の点数は親委託先に合算されます（3.2.7）。スコアは必ず、その点数を作る指摘事項とともに示されます
+（`vendorwatch evaluate` の表、`vendorwatch.scoring.risk.score_vendors`）。
+Score per vendor (0–100) = the weights of its unresolved findings (open, acknowledged; risk-accepted ones are listed
+at 0) + the monitoring coverage gap (share of sources not collected within their SLA × 20; no source at all: 20).
+A sub-vendor's points are added to its parent's (3.2.7). A score is always shown with the findings that make it.
+"""
+
+_STATUS_ROWS = [
+    ("`open`", "新たに検出、または再発 / new, or back again", "`finding ack` · `finding accept` · `finding resolve`"),
+    ("`acknowledged`", "担当者が対応中。条件が続く限りこの状態のまま / someone owns it; stays while the condition lasts",
+     "条件が消えれば `resolved` / resolved when the condition clears"),
+    ("`risk_accepted`", "理由と期限付きでリスク受容。期限後の評価で `open` に戻る / accepted with a reason until a "
+     "date; the first evaluation after it reopens it", "期限切れで `open` / reopens at expiry"),
+    ("`resolved`", "条件が消えた（理由付き）、または担当者が解決とした / the condition cleared (with why) or a person "
+     "resolved it", "条件が再び現れれば `open` / reopens if it comes back"),
+]
+_LIFE = _LIFE_TEMPLATE.format(status_rows="\n".join(f"| {a} | {b} | {c} |" for a, b, c in _STATUS_ROWS))
+
 _KIND = {"act": "行為 act", "attempt": "試行 attempt", "posture": "設定 posture"}
 
 
@@ -94,6 +135,7 @@ def render() -> Iterator[str]:
     for item in catalog.related:
         yield f"- **{item.id}** ({item.item}) {item.title.ja} / {item.title.en}: {item.guideline.ja} / {item.guideline.en}"
     yield ""
+    yield _LIFE
     yield _LIMITS
 
 
