@@ -123,7 +123,7 @@ class EventWriter:
         when: Any = event[_TIME]
         stamp = self._time_cache.get(when)
         if stamp is None:
-            if len(self._time_cache) > 100_000:
+            if len(self._time_cache) > 20_000:
                 self._time_cache.clear()
             stamp = self._time_cache[when] = self._convert(when)
         details: Any = event[_DETAILS]
@@ -132,7 +132,7 @@ class EventWriter:
         # A batch holds 50,000 rows: sharing the repeated strings (principal, agent, address, action, ...)
         # instead of one copy per row keeps the writer's memory well inside its budget.
         strings: dict[Any, Any] = self._strings
-        if len(strings) > 200_000:
+        if len(strings) > 50_000:
             strings.clear()
         for position in _SHARED:
             value = row[position]
