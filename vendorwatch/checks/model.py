@@ -57,7 +57,7 @@ class Evidence:
 
     def as_json(self) -> dict[str, Any]:
         """The stored form (``findings.evidence``)."""
-        ids = sorted(set(self.event_ids))
+        ids = list(dict.fromkeys(self.event_ids))  # in the order the check found them (by time), once each
         details = dict(self.details)
         if len(ids) > MAX_EVENT_IDS:
             details.setdefault("event_count", len(ids))
