@@ -53,7 +53,13 @@ def to_ocsf(finding: Finding) -> dict[str, Any]:
     """An OCSF 1.1 Detection Finding (class_uid 2004) for one finding."""
     item = to_contract(finding)
     status_id, status = OCSF_STATUS.get(item["status"], (99, item["status"]))
-    activity_id = 3 if item["status"] == "resolved" else (1 if item["first_seen"] == item["last_seen"] else 2)
+    # Create for a finding just detected and untouched; Update once seen again or triaged; Close when resolved.
+    if item["status"] == "resolved":
+        activity_id = 3
+    elif item["status"] == "open" and item["first_seen"] == item["last_seen"]:
+        activity_id = 1
+    else:
+        activity_id = 2
     message = item["message"] or item["title"]
     return {
         "class_uid": 2004,
