@@ -37,3 +37,11 @@ def test_sub_vendor_without_customer_data_needs_no_own_monitoring(sqlite_world: 
     sqlite_world.reimport({"vendors": document["vendors"]})
     assert sqlite_world.drafts("monitoring.vendor_without_source") == []
     assert sqlite_world.drafts("supervision.subvendor_unsupervised") == []
+
+
+def test_a_vendor_may_switch_a_check_off_in_the_registry(sqlite_world: World) -> None:
+    document = sqlite_world.registry.model_dump(mode="json", by_alias=True, exclude_none=True)
+    document["vendors"][0]["checks"] = {"monitoring.source_not_collected": {"enabled": False}}
+    sqlite_world.reimport({"vendors": document["vendors"]})
+    drafts = sqlite_world.drafts("monitoring.source_not_collected")
+    assert drafts and {d.vendor_id for d in drafts} == {"beta"}  # acme's sources are no longer judged
