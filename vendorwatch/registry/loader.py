@@ -87,9 +87,11 @@ def _references_of_valid_parts(data: dict[str, Any]) -> list[RegistryProblem]:
     """
     vendors, vendor_positions = _valid_items(data.get("vendors"), Vendor)
     transfers, transfer_positions = _valid_items(data.get("transfers"), TransferApproval)
-    raw_vendors = data.get("vendors") if isinstance(data.get("vendors"), list) else []
+    raw = data.get("vendors")
+    raw_vendors: list[Any] = raw if isinstance(raw, list) else []
     all_ids = {str(v.get("id")) for v in raw_vendors if isinstance(v, dict) and v.get("id") is not None}
-    partial = Registry.model_construct(version=1, vendors=vendors, transfers=transfers)
+    # Cross-references never read the organization; model_construct skips validating what is absent.
+    partial = Registry.model_construct(version=1, vendors=vendors, transfers=transfers)  # type: ignore[call-arg]
     unvalidated = frozenset(all_ids - {v.id for v in vendors})
     remapped: list[RegistryProblem] = []
     for problem in check_references(partial, unvalidated):
