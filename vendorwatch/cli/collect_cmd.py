@@ -16,7 +16,7 @@ from rich.table import Table
 
 from vendorwatch.cli.runtime import runtime
 from vendorwatch.db.tables import CollectionRun
-from vendorwatch.errors import ConfigError, NotBuiltError, VendorWatchError
+from vendorwatch.errors import NotBuiltError, VendorWatchError
 from vendorwatch.i18n import t
 from vendorwatch.ingest.context import CollectContext
 
@@ -42,17 +42,14 @@ def collect(
 ) -> None:
     """ソースを収集 / Collect every source, or one; exit 1 if any run failed."""
     current = runtime()
-    engine = current.ready_engine()
     registry = current.registry()
     ids = [s.id for v in registry.vendors for s in v.sources]
-    if source is not None and source not in ids:
-        raise ConfigError(t(f"ソース {source} は台帳にありません", f"source {source} is not in the registry"),
-                          details=[f"sources: {', '.join(ids) or '-'}"])
+    if source is not None:
+        current.source_context(source)  # an unknown source is a usage error (exit 2), not a failed run
     table = Table("source", "状態 / status", "件数 / counts", "エラー / errors")
     failed = False
     for source_id in [source] if source else ids:
-        context = CollectContext.for_source(engine, registry, source_id, current.clock,
-                                            show_progress=current.console.is_terminal)
+        context = current.source_context(source_id, show_progress=current.console.is_terminal)
         try:
             run = connector_for(context.source.kind)(context)
         except VendorWatchError as error:

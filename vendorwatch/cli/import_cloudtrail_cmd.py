@@ -11,9 +11,6 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColu
 
 from vendorwatch.cli.import_group import import_app
 from vendorwatch.cli.runtime import runtime
-from vendorwatch.errors import ConfigError
-from vendorwatch.i18n import t
-from vendorwatch.ingest.context import CollectContext
 
 
 @import_app.command("cloudtrail")
@@ -26,14 +23,7 @@ def import_cloudtrail(
     from connectors.aws.import_files import import_path
 
     current = runtime()
-    engine = current.ready_engine()
-    registry = current.registry()
-    try:
-        context = CollectContext.for_source(engine, registry, source, current.clock)
-    except KeyError:
-        ids = [s.id for v in registry.vendors for s in v.sources]
-        raise ConfigError(t(f"ソース {source} は台帳にありません", f"source {source} is not in the registry"),
-                          details=[f"sources: {', '.join(ids) or '-'}"]) from None
+    context = current.source_context(source)
     if current.console.is_terminal and not as_json:
         total = sum(p.stat().st_size for p in _files(path))
         with Progress("[progress.description]{task.description}", BarColumn(), DownloadColumn(),

@@ -12,7 +12,6 @@ from vendorwatch.cli.import_group import import_app
 from vendorwatch.cli.runtime import runtime
 from vendorwatch.errors import ConfigError
 from vendorwatch.i18n import t
-from vendorwatch.ingest.context import CollectContext
 
 
 @import_app.command("slapd-log")
@@ -30,14 +29,7 @@ def import_slapd_log(
     from connectors.ldap.importer import import_path
 
     current = runtime()
-    engine = current.ready_engine()
-    registry = current.registry()
-    try:
-        context = CollectContext.for_source(engine, registry, source, current.clock)
-    except KeyError:
-        ids = [s.id for v in registry.vendors for s in v.sources]
-        raise ConfigError(t(f"ソース {source} は台帳にありません", f"source {source} is not in the registry"),
-                          details=[f"sources: {', '.join(ids) or '-'}"]) from None
+    context = current.source_context(source)
     if timezone is not None:
         try:
             ZoneInfo(timezone)

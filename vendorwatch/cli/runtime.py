@@ -14,6 +14,7 @@ from vendorwatch.db.engine import make_engine, session_scope
 from vendorwatch.db.migrate import require_current
 from vendorwatch.errors import ConfigError
 from vendorwatch.i18n import t
+from vendorwatch.ingest.context import CollectContext
 from vendorwatch.registry.models import Registry
 from vendorwatch.registry.sync import imported_registry
 from vendorwatch.settings import Settings, get_settings
@@ -57,6 +58,19 @@ class Runtime:
                 )
             )
         return registry
+
+    def source_context(self, source_id: str, *, show_progress: bool = False) -> CollectContext:
+        """What a connector needs to read one source of the registry in force; a clear error if there is none."""
+        engine = self.ready_engine()
+        registry = self.registry()
+        try:
+            return CollectContext.for_source(engine, registry, source_id, self.clock, show_progress)
+        except KeyError:
+            ids = [s.id for v in registry.vendors for s in v.sources]
+            raise ConfigError(
+                t(f"ソース {source_id} は台帳にありません", f"source {source_id} is not in the registry"),
+                details=[f"sources: {', '.join(ids) or '-'}"],
+            ) from None
 
     def config_path(self, override: Path | None) -> Path:
         """``--config`` over ``VENDORWATCH_CONFIG`` over ``./vendorwatch.yaml``."""
