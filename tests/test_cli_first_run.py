@@ -68,3 +68,14 @@ def test_a_part_not_built_yet_says_so(run_cli) -> None:
 
 def test_unknown_command_is_a_usage_error(run_cli) -> None:
     assert run_cli("frobnicate").exit_code == 2
+
+
+def test_an_unknown_source_is_a_usage_error(run_cli, tmp_path: Path) -> None:
+    shutil.copy(CONTRACT_REGISTRY, tmp_path / "vendorwatch.yaml")
+    assert run_cli("init").exit_code == 0
+    for args in (("collect", "asys-aws-test"), ("import", "cloudtrail", str(tmp_path), "--source", "asys-aws-test"),
+                 ("import", "slapd-log", str(tmp_path), "--source", "asys-aws-test")):
+        result = run_cli(*args)
+        assert result.exit_code == 2, args
+        assert "source asys-aws-test is not in the registry" in result.stderr
+        assert "asys-aws-prod, asys-aws-dev, asys-ldap" in result.stderr
