@@ -17,6 +17,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from connectors.aws.cloudtrail_files import RecordProblem
 from connectors.aws.cloudtrail_ingest import EventSink, FileOutcome
+from connectors.aws.errors import describe_error
 from connectors.aws.session import AwsAccess
 from vendorwatch.clock import Clock
 from vendorwatch.ingest.runs import RunRecorder
@@ -59,7 +60,7 @@ def collect_lookup(access: AwsAccess, sink: EventSink, recorder: RunRecorder, cl
             sink.ingest(outcome, lookup_records(access, region, start, end))
         except (ClientError, BotoCoreError) as exc:
             outcome.status = "failed"
-            outcome.reason = _reason(exc)
+            outcome.reason = describe_error(exc)
             recorder.error(f"cloudtrail:LookupEvents {region}", outcome.reason)
             continue
         if outcome.status == "ingested":
@@ -70,9 +71,3 @@ def collect_lookup(access: AwsAccess, sink: EventSink, recorder: RunRecorder, cl
     checkpoint[CHECKPOINT_KEY] = state
     recorder.save_checkpoint(checkpoint)
 
-
-def _reason(exc: Exception) -> str:
-    if isinstance(exc, ClientError):
-        error = exc.response.get("Error", {})
-        return f"{error.get('Code')}: {error.get('Message', '')}"[:500]
-    return f"{type(exc).__name__}: {exc}"[:500]

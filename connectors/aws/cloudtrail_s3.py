@@ -17,6 +17,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from connectors.aws.cloudtrail_files import FileReadError, decompress, iter_bytes
 from connectors.aws.cloudtrail_ingest import EventSink, FileOutcome, ingested_keys
+from connectors.aws.errors import describe_error
 from connectors.aws.session import AwsAccess
 from vendorwatch.ingest.runs import RunRecorder
 
@@ -96,7 +97,7 @@ def collect_s3(access: AwsAccess, sink: EventSink, recorder: RunRecorder, *, buc
                 _ingest_object(access, sink, bucket, key, item.get("Size"), etag)
                 saved = _save_if_moved(recorder, state, progress, saved)
         except (ClientError, BotoCoreError) as exc:
-            recorder.error(f"s3://{bucket}/{where}", _reason(exc))
+            recorder.error(f"s3://{bucket}/{where}", describe_error(exc))
     sink.close()
     _save(recorder, state, progress)
 
@@ -107,7 +108,7 @@ def _ingest_object(access: AwsAccess, sink: EventSink, bucket: str, key: str, si
     try:
         body: bytes = access.call(lambda: access.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read())
     except (ClientError, BotoCoreError) as exc:
-        outcome.reason = f"cannot read s3://{bucket}/{key}: {_reason(exc)}"
+        outcome.reason = f"cannot read s3://{bucket}/{key}: {describe_error(exc)}"
         sink.skip_failed(outcome)
         return
     try:
@@ -140,9 +141,3 @@ def _save(recorder: RunRecorder, state: dict[str, Any], progress: dict[str, Regi
     checkpoint[CHECKPOINT_KEY] = dict(state)
     recorder.save_checkpoint(checkpoint)
 
-
-def _reason(exc: Exception) -> str:
-    if isinstance(exc, ClientError):
-        error = exc.response.get("Error", {})
-        return f"{error.get('Code')}: {error.get('Message', '')}"[:500]
-    return f"{type(exc).__name__}: {exc}"[:500]

@@ -20,6 +20,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from connectors.aws.errors import describe_error, error_code
 from connectors.aws.session import AwsAccess
 from vendorwatch.records import GrantRecord, PrincipalRecord, SettingRecord
 
@@ -94,18 +95,12 @@ class IamSnapshot:
     failed: dict[str, str] = field(default_factory=dict)
 
 
-def _error(exc: Exception) -> str:
-    if isinstance(exc, ClientError):
-        error = exc.response.get("Error", {})
-        return f"{error.get('Code')}: {error.get('Message', '')}"[:500]
-    return f"{type(exc).__name__}: {exc}"[:500]
-
 
 def _guard(snapshot: IamSnapshot, part: str, action: Callable[[], None]) -> None:
     try:
         action()
     except (ClientError, BotoCoreError) as exc:
-        snapshot.failed[part] = _error(exc)
+        snapshot.failed[part] = describe_error(exc)
 
 
 def get_iam(access: AwsAccess, sleep: Callable[[float], None] = time.sleep) -> IamSnapshot:
@@ -174,7 +169,7 @@ def get_iam(access: AwsAccess, sleep: Callable[[float], None] = time.sleep) -> I
         try:
             snapshot.password_policy = access.call(lambda: iam().get_account_password_policy()["PasswordPolicy"])
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") != "NoSuchEntity":
+            if error_code(exc) != "NoSuchEntity":
                 raise
             snapshot.password_policy_missing = True
 

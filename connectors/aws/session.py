@@ -19,6 +19,7 @@ from botocore.config import Config
 from botocore.credentials import RefreshableCredentials
 from botocore.exceptions import ClientError
 
+from connectors.aws.errors import error_code
 from vendorwatch.clock import Clock
 from vendorwatch.errors import ConfigError, SourceError
 from vendorwatch.i18n import t
@@ -61,7 +62,7 @@ class AwsAccess:
         try:
             return action()
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in _EXPIRED and self.reopen is not None:
+            if error_code(exc) in _EXPIRED and self.reopen is not None:
                 self.session = self.reopen()
                 self._clients.clear()
                 self.renewals += 1

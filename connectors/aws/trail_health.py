@@ -10,6 +10,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from connectors.aws.errors import describe_error
 from connectors.aws.session import AwsAccess
 from vendorwatch.records import SettingRecord
 
@@ -26,12 +27,6 @@ class TrailSnapshot:
     errors: dict[str, str] = field(default_factory=dict)
 
 
-def _reason(exc: Exception) -> str:
-    if isinstance(exc, ClientError):
-        error = exc.response.get("Error", {})
-        return f"{error.get('Code')}: {error.get('Message', '')}"[:500]
-    return f"{type(exc).__name__}: {exc}"[:500]
-
 
 def get_trails(access: AwsAccess, regions: Iterable[str]) -> tuple[list[TrailSnapshot], dict[str, str]]:
     """Every trail visible from the regions (deduplicated by ARN), with status and event selectors."""
@@ -42,7 +37,7 @@ def get_trails(access: AwsAccess, regions: Iterable[str]) -> tuple[list[TrailSna
         try:
             trails = access.call(partial(client.describe_trails, includeShadowTrails=True))["trailList"]
         except (ClientError, BotoCoreError) as exc:
-            errors[f"cloudtrail:DescribeTrails {region}"] = _reason(exc)
+            errors[f"cloudtrail:DescribeTrails {region}"] = describe_error(exc)
             continue
         for trail in trails:
             arn = trail.get("TrailARN") or trail.get("Name")
@@ -54,11 +49,11 @@ def get_trails(access: AwsAccess, regions: Iterable[str]) -> tuple[list[TrailSna
             try:
                 snapshot.status = access.call(partial(home.get_trail_status, Name=arn))
             except (ClientError, BotoCoreError) as exc:
-                snapshot.errors["GetTrailStatus"] = _reason(exc)
+                snapshot.errors["GetTrailStatus"] = describe_error(exc)
             try:
                 snapshot.selectors = access.call(partial(home.get_event_selectors, TrailName=arn))
             except (ClientError, BotoCoreError) as exc:
-                snapshot.errors["GetEventSelectors"] = _reason(exc)
+                snapshot.errors["GetEventSelectors"] = describe_error(exc)
     return list(seen.values()), errors
 
 

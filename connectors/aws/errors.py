@@ -1,0 +1,19 @@
+"""How an AWS call's failure is written on a collection run."""
+
+from __future__ import annotations
+
+from botocore.exceptions import ClientError
+
+
+def error_code(exc: ClientError) -> str | None:
+    """AWS's error code (``AccessDenied``, ``ExpiredToken``, ...)."""
+    code = exc.response.get("Error", {}).get("Code")
+    return str(code) if code is not None else None
+
+
+def describe_error(exc: Exception) -> str:
+    """``Code: message`` for an AWS error, ``Type: text`` otherwise; at most 500 characters."""
+    if isinstance(exc, ClientError):
+        error = exc.response.get("Error", {})
+        return f"{error.get('Code')}: {error.get('Message', '')}"[:500]
+    return f"{type(exc).__name__}: {exc}"[:500]
