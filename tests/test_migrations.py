@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, inspect
-from sqlmodel import SQLModel
+from sqlalchemy import Engine, inspect, text
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, SQLModel
 
 import vendorwatch.db.tables  # noqa: F401
+from tests.conftest import CONTRACT_REGISTRY
+from vendorwatch.clock import FixedClock
+from vendorwatch.db.conditional import include_object
 from vendorwatch.db.engine import make_engine
 from vendorwatch.db.migrate import MIGRATIONS, alembic_config, current_revision, head_revision, upgrade
+from vendorwatch.registry.loader import load_registry
+from vendorwatch.registry.sync import apply_import
 
 
 def test_there_is_exactly_one_head() -> None:
@@ -20,7 +27,8 @@ def test_there_is_exactly_one_head() -> None:
 
 def test_migrations_match_the_tables(engine: Engine) -> None:
     with engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": False})
+        context = MigrationContext.configure(connection, opts={
+            "compare_type": False, "include_object": include_object(connection.dialect.name)})
         differences = compare_metadata(context, SQLModel.metadata)
     assert differences == []
 
@@ -41,8 +49,57 @@ def test_upgrade_from_empty_then_down_and_up_again(database_url: str) -> None:
 
 
 def test_access_events_have_the_indexes_checks_rely_on(engine: Engine) -> None:
-    indexes = {tuple(i["column_names"]) for i in inspect(engine).get_indexes("access_events")}
-    assert ("vendor_id", "event_time") in indexes
-    assert ("principal", "event_time") in indexes
-    uniques = {tuple(u["column_names"]) for u in inspect(engine).get_unique_constraints("access_events")}
-    assert ("source_id", "source_event_id") in uniques or ("source_id", "source_event_id") in indexes
+    inspector = inspect(engine)
+    indexes = {i["name"]: tuple(i["column_names"]) for i in inspector.get_indexes("access_events")}
+    assert indexes["ix_access_events_vendor_time"] == ("vendor_id", "event_time")
+    if engine.dialect.name == "sqlite":  # grouping by reading covering indexes in order
+        assert indexes["ix_access_events_identity"][0] == "principal"
+        assert indexes["ix_access_events_customer"][0] == "vendor_id"
+        assert indexes["ix_access_events_action_outcome"][0] == "action"
+        assert "ix_access_events_action_time" not in indexes
+    else:  # hash aggregation: only the narrow indexes, cheap to keep up at ingest
+        assert indexes["ix_access_events_action_time"] == ("action", "event_time")
+        assert not {"ix_access_events_identity", "ix_access_events_customer"} & set(indexes)
+    uniques = {u["name"]: tuple(u["column_names"]) for u in inspector.get_unique_constraints("access_events")}
+    assert uniques["uq_access_event"] == ("source_id", "event_time", "source_event_id")
+    assert inspector.get_foreign_keys("access_events") == []  # checked per batch by EventWriter
+
+
+def test_the_customer_index_stays_partial_on_sqlite_after_the_table_rebuild(sqlite_engine: Engine) -> None:
+    upgrade(sqlite_engine)
+    with sqlite_engine.connect() as connection:
+        sql = connection.exec_driver_sql(
+            "SELECT sql FROM sqlite_master WHERE name = 'ix_access_events_customer'").scalar_one()
+    assert "WHERE customer_data = 1" in sql
+
+
+def test_upgrade_keeps_events_and_their_references(database_url: str, clock: FixedClock) -> None:
+    """0005ingest rebuilds access_events on SQLite: rows, and the transfers pointing at them, survive."""
+    engine = make_engine(database_url)
+    command.upgrade(alembic_config(engine), "0004checks")
+    registry, document = load_registry(CONTRACT_REGISTRY)
+    with Session(engine) as session:
+        apply_import(session, registry, document, path="vendorwatch.yaml", actor="tester", clock=clock)
+        session.commit()
+    columns = "source_id, source_event_id, event_time, vendor_id, action, outcome, customer_data"
+    with engine.begin() as connection:
+        connection.execute(text(f"INSERT INTO access_events ({columns}) VALUES "
+                                "('asys-aws-prod', 'e-1', '2026-11-26 00:00:00', 'asys', 'CopySnapshot', 'success', "
+                                "false)"))
+        event_id = connection.execute(text("SELECT id FROM access_events")).scalar_one()
+        connection.execute(text("INSERT INTO transfers (access_event_id, vendor_id, kind, occurred_at) VALUES "
+                                "(:id, 'asys', 'snapshot_copy', '2026-11-26 00:00:00')"), {"id": event_id})
+
+    assert upgrade(engine) == ("0004checks", head_revision())
+
+    with engine.begin() as connection:
+        assert connection.execute(text("SELECT id, source_event_id FROM access_events")).all() == [(event_id, "e-1")]
+        assert connection.execute(text("SELECT access_event_id FROM transfers")).scalar_one() == event_id
+        if engine.dialect.name == "sqlite":
+            assert connection.exec_driver_sql("PRAGMA foreign_key_check").all() == []
+            assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar_one() == 1  # back on afterwards
+    with pytest.raises(IntegrityError), engine.begin() as connection:  # the same event again: refused
+        connection.execute(text(f"INSERT INTO access_events ({columns}) VALUES "
+                                "('asys-aws-prod', 'e-1', '2026-11-26 00:00:00', 'asys', 'CopySnapshot', 'success', "
+                                "false)"))
+    engine.dispose()

@@ -70,6 +70,42 @@ def test_an_event_id_is_unique_per_source(registered: Engine, clock: FixedClock)
             session.commit()
 
 
+def test_the_same_event_id_at_another_time_is_kept_as_another_event(registered: Engine, clock: FixedClock) -> None:
+    """The key is (source, time, id): a source never re-sends an event with another time, so both are kept."""
+    writer = EventWriter(registered, source_id="asys-aws-prod", vendor_id="asys", run_id=None)
+    writer.add(AccessEventRecord(source_event_id="evt-0", event_time=clock.now(), action="GetObject"))
+    writer.add(AccessEventRecord(source_event_id="evt-0", event_time=clock.now() + timedelta(seconds=1),
+                                 action="GetObject"))
+    assert writer.flush().stored == 2
+
+
+@pytest.mark.parametrize(("field", "value", "table"), [
+    ("environment_id", "nowhere-prod", "environments"),
+    ("run_id", 999_999, "collection_runs"),
+    ("source_id", "no-such-source", "sources"),
+])
+def test_a_batch_that_refers_to_missing_rows_is_refused_whole(registered: Engine, clock: FixedClock, field: str,
+                                                              value: object, table: str) -> None:
+    """access_events has no foreign keys; the writer checks each batch's references in its transaction."""
+    from vendorwatch.errors import DatabaseError
+
+    writer_args: dict[str, object] = {"source_id": "asys-aws-prod", "vendor_id": "asys", "run_id": None}
+    event = AccessEventRecord(source_event_id="evt-ok", event_time=clock.now(), action="GetObject",
+                              environment_id="asys-prod")
+    if field == "environment_id":
+        bad = [event, event._replace(source_event_id="evt-bad", environment_id=value)]
+    else:
+        writer_args[field] = value
+        bad = [event]
+    writer = EventWriter(registered, **writer_args)  # type: ignore[arg-type]
+    writer.add_all(bad)
+    with pytest.raises(DatabaseError) as refused:
+        writer.flush()
+    assert table in str(refused.value) and str(value) in str(refused.value)
+    with Session(registered) as session:
+        assert session.exec(select(AccessEvent)).all() == []
+
+
 def test_inventory_marks_what_the_run_did_not_see_as_gone(registered: Engine, clock: FixedClock) -> None:
     def run_with(names: list[str]) -> int:
         recorder = RunRecorder(registered, "asys-aws-prod", clock)

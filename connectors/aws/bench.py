@@ -14,7 +14,7 @@ peak RSS is its own:
 6. 200,000 new events into that database, which then holds N;
 7. re-collecting the N events already ingested: read again (every one a duplicate), and skipped before
    parsing (files already ingested, unchanged: what a scheduled re-collection does);
-8. PostgreSQL ingest into an empty database.
+8. PostgreSQL ingest into an empty database, then the 200,000 further events into it.
 
 Figures are events per second and peak RSS of the process. The machine is shared: say so with the figures.
 """
@@ -356,6 +356,8 @@ def main() -> None:
     _prepare(postgres_url)
     results["PostgreSQL ingest, empty db"] = _child(
         ["--phase", "ingest", "--corpus", str(corpus), "--url", postgres_url])
+    results[f"PostgreSQL +{arguments.more:,} new into {arguments.events:,}"] = _child(
+        ["--phase", "ingest", "--corpus", str(more), "--url", postgres_url])
 
     print(f"\n{'phase':44} {'events':>10} {'seconds':>8} {'events/s':>10} {'peak RSS':>9}")
     rates: dict[str, float] = {}
@@ -372,15 +374,18 @@ def main() -> None:
         ("parse peak RSS <= 50 MB", results[names[1]]["peak_rss_mb"], 50, "MB<="),
         ("SQLite ingest >= 0.8x baseline", rates[names[3]] / rates[names[2]], 0.8, "x"),
         ("+new into full db >= 30,000/s", rates[names[4]], 30_000, "/s"),
-        ("re-collect (duplicates) >= 70,000/s", rates[names[5]], 70_000, "/s"),
-        ("re-collect (skipped) >= 70,000/s", rates[names[6]], 70_000, "/s"),
+        # The issue's wording: ">= 70,000 events/s, or skipped before parsing" (what a scheduled collection
+        # does with files it has ingested); reading them all again is printed for information.
+        ("re-collect: skipped before parsing", rates[names[6]], 70_000, "/s"),
+        ("(info) re-collect reading every file", rates[names[5]], 70_000, "/s"),
         ("ingest peak RSS <= 150 MB", max(results[n]["peak_rss_mb"] for n in names[3:]), 150, "MB<="),
         ("PostgreSQL ingest >= 30,000/s", rates[names[7]], 30_000, "/s"),
     ]
     for label, value, target, unit in checks:
         met = value <= target if unit == "MB<=" else value >= target
         shown = f"{value:.2f}" if unit == "x" else f"{value:,.0f}"
-        print(f"  {'MET   ' if met else 'MISSED'} {label:36} measured {shown}")
+        verdict = ("met   " if met else "missed") if label.startswith("(info)") else ("MET   " if met else "MISSED")
+        print(f"  {verdict} {label:36} measured {shown}")
 
 
 if __name__ == "__main__":

@@ -181,8 +181,8 @@ def event_ids_by(session: Session, keys: Sequence[ColumnElement[Any]], *where: C
     firsts = sorted({pair[0] for pair in wanted}, key=str)
     times = sorted({pair[-1] for pair in wanted})
     found: dict[tuple[Any, ...], list[tuple[Any, int, str]]] = {}
-    # (first key, time) lists ride the (principal, event_time) or (vendor_id, event_time) index; the exact
-    # (group, time) pairs are then picked here.
+    # (first key, time) lists ride an index that leads with the first key (on SQLite the identity or
+    # customer index, or (vendor_id, event_time)); the exact (group, time) pairs are then picked here.
     for start in range(0, len(times), 5000):
         rows = session.execute(
             select(*labelled, EVENTS.c.event_time, EVENTS.c.id, EVENTS.c.source_event_id)
@@ -196,5 +196,5 @@ def event_ids_by(session: Session, keys: Sequence[ColumnElement[Any]], *where: C
 
 
 def customer_events() -> ColumnElement[bool]:
-    """Events on customer data, written as the partial index ``ix_access_events_customer`` is, so it is used."""
+    """Events on customer data, written as SQLite's partial index ``ix_access_events_customer`` is, so it is used."""
     return EVENTS.c.customer_data == true()
