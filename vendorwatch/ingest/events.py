@@ -202,7 +202,7 @@ class EventWriter:
 
     def _check_references(self, connection: Connection, rows: list[tuple[Any, ...]]) -> None:
         """What foreign keys would check per row, once per batch: the source, vendor, run, environments."""
-        wanted = {
+        wanted: dict[str, set[Any]] = {
             "sources": {self.source_id},
             "vendors": {self.vendor_id},
             "collection_runs": set() if self.run_id is None else {self.run_id},
@@ -215,7 +215,7 @@ class EventWriter:
             for table, keys in wanted.items():
                 if not keys:
                     continue
-                ordered = sorted(keys)
+                ordered = sorted(keys, key=str)
                 cursor.execute(f"SELECT id FROM {table} WHERE id IN ({', '.join([marker] * len(ordered))})", ordered)
                 missing = set(ordered) - {found for (found,) in cursor.fetchall()}
                 if missing:
