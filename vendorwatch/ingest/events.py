@@ -41,6 +41,11 @@ _ENVIRONMENT = RECORD_FIELDS.index("environment_id")
 _SHARED = tuple(RECORD_FIELDS.index(name) for name in (
     "action", "principal", "principal_kind", "access_key_id", "session_issuer", "service", "bucket", "source_ip",
     "user_agent", "outcome", "account_id", "region", "environment_id", "data_class"))
+# PostgreSQL's binary COPY needs each column's type; details travels as JSON text and becomes jsonb on insert.
+_PG_TYPES = {"event_time": "timestamp", "mfa_used": "bool", "customer_data": "bool", "run_id": "int4"}
+_STAGE_TYPES = [_PG_TYPES.get(column, "text") for column in COLUMNS]
+_STAGE_SELECT = ", ".join("details::text AS details" if c == "details" else c for c in COLUMNS)
+_INSERT_SELECT = ", ".join("details::jsonb" if c == "details" else c for c in COLUMNS)
 # SQLite page cache for the writing connection (KiB, negative = size); the unique index on random ids
 # thrashes less when its upper pages stay cached; 8 MiB keeps the process inside its memory budget.
 SQLITE_CACHE_KIB = 8_192
@@ -245,17 +250,18 @@ class EventWriter:
     @staticmethod
     def _copy_postgres(connection: Connection, rows: list[tuple[Any, ...]]) -> int:
         raw: Any = connection.connection.dbapi_connection
-        columns = ", ".join(COLUMNS)
         with raw.cursor() as cursor:
             cursor.execute(
                 f"CREATE TEMP TABLE IF NOT EXISTS vw_event_stage ON COMMIT DELETE ROWS AS "
-                f"SELECT {columns} FROM {TABLE} WITH NO DATA"
+                f"SELECT {_STAGE_SELECT} FROM {TABLE} WITH NO DATA"
             )
-            with cursor.copy(f"COPY vw_event_stage ({columns}) FROM STDIN") as copy:
+            # Binary COPY with the types given up front: about twice the rate of text COPY.
+            with cursor.copy(f"COPY vw_event_stage ({', '.join(COLUMNS)}) FROM STDIN (FORMAT BINARY)") as copy:
+                copy.set_types(_STAGE_TYPES)
                 for row in rows:
                     copy.write_row(row)
             cursor.execute(
-                f"INSERT INTO {TABLE} ({columns}) SELECT {columns} FROM vw_event_stage "
+                f"INSERT INTO {TABLE} ({', '.join(COLUMNS)}) SELECT {_INSERT_SELECT} FROM vw_event_stage "
                 f"ON CONFLICT (source_id, event_time, source_event_id) DO NOTHING"
             )
             # ON COMMIT DELETE ROWS empties the stage for the next batch on this connection.
