@@ -6,7 +6,9 @@ rows are turned into plain tuples once and handed to the driver in one call per 
 
 - SQLite: ``INSERT OR IGNORE`` through the DBAPI's ``executemany``; the rows of a batch are sorted by
   principal first, so the indexes that lead with it are walked in order.
-- PostgreSQL: ``COPY`` into a temporary table, then ``INSERT ... SELECT ... ON CONFLICT DO NOTHING``.
+- PostgreSQL: binary ``COPY`` of the batch's new events straight into the table, after reading back which
+  of them are stored already; the staging table with ``ON CONFLICT DO NOTHING`` when another writer got
+  there first.
 - ``access_events`` has no foreign keys (checked per row they halved the write rate): each batch checks,
   in its own transaction, that its source, vendor, run and environments exist, and is refused otherwise.
 
@@ -24,6 +26,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
+from psycopg import errors as pg_errors
+from psycopg.types.json import Jsonb
 from sqlalchemy import Connection, Engine
 
 from vendorwatch.errors import DatabaseError
@@ -37,15 +41,16 @@ COLUMNS: tuple[str, ...] = (*RECORD_FIELDS, "source_id", "vendor_id", "run_id")
 _TIME = RECORD_FIELDS.index("event_time")
 _DETAILS = RECORD_FIELDS.index("details")
 _PRINCIPAL = RECORD_FIELDS.index("principal")
+_EVENT_ID = RECORD_FIELDS.index("source_event_id")
 _ENVIRONMENT = RECORD_FIELDS.index("environment_id")
 _SHARED = tuple(RECORD_FIELDS.index(name) for name in (
     "action", "principal", "principal_kind", "access_key_id", "session_issuer", "service", "bucket", "source_ip",
     "user_agent", "outcome", "account_id", "region", "environment_id", "data_class"))
-# PostgreSQL's binary COPY needs each column's type; details travels as JSON text and becomes jsonb on insert.
-_PG_TYPES = {"event_time": "timestamp", "mfa_used": "bool", "customer_data": "bool", "run_id": "int4"}
-_STAGE_TYPES = [_PG_TYPES.get(column, "text") for column in COLUMNS]
-_STAGE_SELECT = ", ".join("details::text AS details" if c == "details" else c for c in COLUMNS)
-_INSERT_SELECT = ", ".join("details::jsonb" if c == "details" else c for c in COLUMNS)
+# PostgreSQL's binary COPY needs each column's type, given up front.
+_PG_TYPES = {"event_time": "timestamp", "mfa_used": "bool", "customer_data": "bool", "run_id": "int4",
+             "details": "jsonb"}
+_COPY_TYPES = [_PG_TYPES.get(column, "text") for column in COLUMNS]
+_SOURCE = COLUMNS.index("source_id")
 # SQLite page cache for the writing connection (KiB, negative = size); the unique index on random ids
 # thrashes less when its upper pages stay cached; 8 MiB keeps the process inside its memory budget.
 SQLITE_CACHE_KIB = 8_192
@@ -84,6 +89,14 @@ def _json(value: dict[str, Any] | None) -> str | None:
     return None if value is None else orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
+def _orjson_bytes(value: Any) -> bytes:
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS)
+
+
+def _jsonb(value: dict[str, Any]) -> Jsonb:
+    return Jsonb(value, dumps=_orjson_bytes)
+
+
 class EventWriter:
     """Buffers events and inserts them in transactions of ``batch_size`` rows, skipping duplicates.
 
@@ -113,6 +126,7 @@ class EventWriter:
         self._postgres = engine.dialect.name == "postgresql"
         self._time_cache: dict[datetime, Any] = {}
         self._convert = _pg_time if self._postgres else _sqlite_time
+        self._encode_details = _jsonb if self._postgres else _json
         self._tail = (source_id, vendor_id, run_id)
         self._strings: dict[str, str] = {}
         self._background = background
@@ -142,8 +156,8 @@ class EventWriter:
                 self._time_cache.clear()
             stamp = self._time_cache[when] = self._convert(when)
         details: Any = event[_DETAILS]
-        row: list[Any] = [*event[:_TIME], stamp, *event[_TIME + 1:_DETAILS], None if details is None else _json(details),
-               *self._tail]
+        row: list[Any] = [*event[:_TIME], stamp, *event[_TIME + 1:_DETAILS],
+                          None if details is None else self._encode_details(details), *self._tail]
         # A batch holds 50,000 rows: sharing the repeated strings (principal, agent, address, action, ...)
         # instead of one copy per row keeps the writer's memory well inside its budget.
         strings: dict[Any, Any] = self._strings
@@ -247,22 +261,71 @@ class EventWriter:
         finally:
             cursor.close()
 
-    @staticmethod
-    def _copy_postgres(connection: Connection, rows: list[tuple[Any, ...]]) -> int:
+    @classmethod
+    def _copy_postgres(cls, connection: Connection, rows: list[tuple[Any, ...]]) -> int:
+        """COPY the batch's new events straight into the table (about 1.6 times the rate of staging them).
+
+        The batch's events already stored are read back (one probe of the unique key each) and left out, as are
+        repeats within the batch, so the COPY meets no duplicate. If another writer stores one of them
+        meanwhile, the COPY fails on the unique key, is rolled back to a savepoint, and the batch goes through
+        the staging table with ``ON CONFLICT DO NOTHING``.
+        """
         raw: Any = connection.connection.dbapi_connection
         with raw.cursor() as cursor:
-            cursor.execute(
-                f"CREATE TEMP TABLE IF NOT EXISTS vw_event_stage ON COMMIT DELETE ROWS AS "
-                f"SELECT {_STAGE_SELECT} FROM {TABLE} WITH NO DATA"
-            )
-            # Binary COPY with the types given up front: about twice the rate of text COPY.
-            with cursor.copy(f"COPY vw_event_stage ({', '.join(COLUMNS)}) FROM STDIN (FORMAT BINARY)") as copy:
-                copy.set_types(_STAGE_TYPES)
-                for row in rows:
-                    copy.write_row(row)
-            cursor.execute(
-                f"INSERT INTO {TABLE} ({', '.join(COLUMNS)}) SELECT {_INSERT_SELECT} FROM vw_event_stage "
-                f"ON CONFLICT (source_id, event_time, source_event_id) DO NOTHING"
-            )
-            # ON COMMIT DELETE ROWS empties the stage for the next batch on this connection.
-            return int(cursor.rowcount)
+            fresh = cls._new_rows(cursor, rows)
+            if not fresh:
+                return 0
+            cursor.execute("SAVEPOINT vw_direct_copy")
+            try:
+                cls._copy(cursor, TABLE, fresh)
+            except pg_errors.UniqueViolation:
+                cursor.execute("ROLLBACK TO SAVEPOINT vw_direct_copy")
+                return cls._copy_staged(cursor, rows)
+            cursor.execute("RELEASE SAVEPOINT vw_direct_copy")
+            return len(fresh)
+
+    @staticmethod
+    def _new_rows(cursor: Any, rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+        """The rows not stored yet, each once: the batch's keys already stored are read back.
+
+        One probe of the unique key per row: bounded by the batch, however many events the table holds.
+        The LATERAL ... LIMIT 1 keeps it a probe per row; as a plain join, the planner (its statistics
+        behind a bulk load) chose to read every event of the source into a hash table.
+        """
+        cursor.execute(
+            f"SELECT b.t, b.id FROM unnest(%s::timestamp[], %s::text[]) AS b(t, id) CROSS JOIN LATERAL "
+            f"(SELECT 1 FROM {TABLE} e WHERE e.source_id = %s AND e.event_time = b.t AND e.source_event_id = b.id "
+            f"LIMIT 1) AS stored",
+            ([row[_TIME] for row in rows], [row[_EVENT_ID] for row in rows], rows[0][_SOURCE]),
+        )
+        known = set(cursor.fetchall())
+        fresh = []
+        for row in rows:
+            key = (row[_TIME], row[_EVENT_ID])
+            if key not in known:
+                known.add(key)
+                fresh.append(row)
+        return fresh
+
+    @staticmethod
+    def _copy(cursor: Any, table: str, rows: list[tuple[Any, ...]]) -> None:
+        # Binary COPY with the types given up front: about twice the rate of text COPY.
+        with cursor.copy(f"COPY {table} ({', '.join(COLUMNS)}) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types(_COPY_TYPES)
+            for row in rows:
+                copy.write_row(row)
+
+    @classmethod
+    def _copy_staged(cls, cursor: Any, rows: list[tuple[Any, ...]]) -> int:
+        columns = ", ".join(COLUMNS)
+        cursor.execute(
+            f"CREATE TEMP TABLE IF NOT EXISTS vw_event_stage ON COMMIT DELETE ROWS AS "
+            f"SELECT {columns} FROM {TABLE} WITH NO DATA"
+        )
+        cls._copy(cursor, "vw_event_stage", rows)
+        cursor.execute(
+            f"INSERT INTO {TABLE} ({columns}) SELECT {columns} FROM vw_event_stage "
+            f"ON CONFLICT (source_id, event_time, source_event_id) DO NOTHING"
+        )
+        # ON COMMIT DELETE ROWS empties the stage for the next batch (one batch per transaction).
+        return int(cursor.rowcount)
