@@ -51,8 +51,8 @@ _PG_TYPES = {"event_time": "timestamp", "mfa_used": "bool", "customer_data": "bo
              "details": "jsonb"}
 _COPY_TYPES = [_PG_TYPES.get(column, "text") for column in COLUMNS]
 _SOURCE = COLUMNS.index("source_id")
-# SQLite page cache for the writing connection (KiB, negative = size); the unique index on random ids
-# thrashes less when its upper pages stay cached; 8 MiB keeps the process inside its memory budget.
+# SQLite page cache for the writing connection (KiB, negative = size); the principal-led check indexes
+# thrash less when their upper pages stay cached; 8 MiB keeps the process inside its memory budget.
 SQLITE_CACHE_KIB = 8_192
 
 
