@@ -257,13 +257,11 @@ def parse_record(record: dict[str, Any], index: RegistryIndex | None = None,
             key_id = identity.get("accessKeyId") or None
             identity_account = identity.get("accountId")
 
-    # Optional fields, absent from most records: ``in`` is cheaper than ``get`` when the key is missing.
-    if "additionalEventData" in record:
-        extra = record["additionalEventData"]
-        if extra and type(extra) is dict:
-            mfa_used = extra.get("MFAUsed")
-            if mfa_used is not None:
-                mfa = str(mfa_used).lower() in ("yes", "true")
+    extra = record.get("additionalEventData")
+    if extra and type(extra) is dict:
+        mfa_used = extra.get("MFAUsed")
+        if mfa_used is not None:
+            mfa = str(mfa_used).lower() in ("yes", "true")
 
     error_code = record.get("errorCode")
     outcome = "failure" if error_code else "success"
@@ -276,22 +274,21 @@ def parse_record(record: dict[str, Any], index: RegistryIndex | None = None,
     bucket = object_key = resource = target = None
     details: dict[str, Any] | None = None
     if params and type(params) is dict:
-        if "bucketName" in params:
-            bucket = params["bucketName"]
-            if bucket is not None:
-                bucket = str(bucket)
-                object_key = params.get("key")
-                if object_key is not None:
-                    object_key = str(object_key)
-                    resource = f"arn:aws:s3:::{bucket}/{object_key}"
-                else:
-                    resource = f"arn:aws:s3:::{bucket}"
+        bucket = params.get("bucketName")
+        if bucket is not None:
+            bucket = str(bucket)
+            object_key = params.get("key")
+            if object_key is not None:
+                object_key = str(object_key)
+                resource = f"arn:aws:s3:::{bucket}/{object_key}"
+            else:
+                resource = f"arn:aws:s3:::{bucket}"
         if name in _DETAILED:
             details, target, named = _details(name, params)
             if resource is None and named:
                 resource = str(named)
-    if resource is None and "resources" in record:
-        resources = record["resources"]
+    if resource is None:
+        resources = record.get("resources")
         if resources and type(resources) is list and type(resources[0]) is dict:
             resource = resources[0].get("ARN")
     account = account or identity_account

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import gzip
 import io
 from datetime import UTC, datetime
@@ -120,6 +121,72 @@ def test_a_truncated_gzip_export_keeps_the_complete_lines_before_the_cut() -> No
             kept.append(item)
     assert 0 < len(kept) < 400 and all(isinstance(k, dict) for k in kept)
     assert [k["eventID"] for k in kept] == [f"n{i}" for i in range(len(kept))]  # type: ignore[index]
+
+
+@pytest.mark.parametrize("collector_on", [True, False])
+def test_a_delivery_file_in_memory_reports_non_objects_and_leaves_the_collector_as_it_was(
+    collector_on: bool,
+) -> None:
+    records = [cloudtrail_record(event_id="a"), cloudtrail_record(event_id="b")]
+    whole = gzip.compress(orjson.dumps({"Records": records}))
+    mixed = gzip.compress(orjson.dumps({"Records": [records[0], 7, records[1]]}))
+    was_on = gc.isenabled()
+    (gc.enable if collector_on else gc.disable)()
+    try:
+        assert list(iter_bytes(whole)) == records
+        assert gc.isenabled() is collector_on
+        items = list(iter_bytes(mixed))
+        assert gc.isenabled() is collector_on
+    finally:
+        (gc.enable if was_on else gc.disable)()
+    assert items[0] == records[0] and items[2] == records[1]
+    assert items[1] == RecordProblem(1, "record is not a JSON object")
+
+
+def test_a_record_decoded_by_orjson_or_built_in_python_gives_the_same_event() -> None:
+    record = cloudtrail_record("AssumeRole", bucket=None, requestParameters={
+        "roleArn": "arn:aws:iam::222222222222:role/partner", "roleSessionName": "s1"})
+    record["userIdentity"] = {
+        "type": "AssumedRole", "arn": "arn:aws:sts::111111111111:assumed-role/deploy/ci-42",
+        "accessKeyId": "ASIAEXAMPLE", "accountId": "111111111111",
+        "sessionContext": {"sessionIssuer": {"arn": "arn:aws:iam::111111111111:role/deploy"},
+                           "attributes": {"mfaAuthenticated": "false"}}}
+    decoded = orjson.loads(orjson.dumps(record))
+    event = parse_record(record)
+    assert parse_record(decoded) == event
+    assert (event.target_account, event.mfa_used, event.session_issuer) == (
+        "222222222222", False, "arn:aws:iam::111111111111:role/deploy")
+    del decoded["awsRegion"]  # a field of the usual set missing: read one by one
+    assert parse_record(decoded) == event._replace(region=None)
+
+
+@pytest.mark.parametrize(("identity", "issuer", "mfa"), [
+    ({"type": "AssumedRole", "arn": "arn:aws:sts::1:assumed-role/r/s", "accessKeyId": "ASIA1", "accountId": "1",
+      "sessionContext": {"attributes": {"mfaAuthenticated": "TRUE"}}}, None, True),
+    ({"type": "AssumedRole", "arn": "arn:aws:sts::1:assumed-role/r/s", "accessKeyId": "ASIA1", "accountId": "1",
+      "sessionContext": {"sessionIssuer": {"arn": "arn:aws:iam::1:role/r"}, "attributes": None}},
+     "arn:aws:iam::1:role/r", None),
+    ({"type": "IAMUser", "arn": "arn:aws:iam::1:user/u", "accessKeyId": "ASIA2", "accountId": "1",
+      "sessionContext": {"attributes": {"mfaAuthenticated": "true"}}}, None, True),
+])
+def test_sessions_with_part_of_their_context(identity: dict[str, object], issuer: str | None,
+                                             mfa: bool | None) -> None:
+    record = cloudtrail_record("ListBuckets", bucket=None)
+    record["userIdentity"] = identity
+    event = parse_record(record)
+    assert (event.principal, event.session_issuer, event.mfa_used) == (identity["arn"], issuer, mfa)
+
+
+def test_event_times_in_any_offset_come_out_in_utc_one_record_after_the_other() -> None:
+    times = ["2026-11-25T01:00:00Z", "2026-11-25T01:00:00Z", "2026-11-25T10:00:00+09:00", "2026-11-25T01:00:00",
+             "2026-11-25T01:00:00.000Z", "2026-11-25T01:00:00Z"]
+    for when in times:
+        event = parse_record(cloudtrail_record(eventTime=when))
+        assert event.event_time == datetime(2026, 11, 25, 1, 0, tzinfo=UTC) and event.event_time.tzinfo is UTC
+    with pytest.raises(RecordError, match="not an ISO 8601 time"):
+        parse_record(cloudtrail_record(eventTime="25/11/2026 01:00"))
+    with pytest.raises(RecordError, match="not a time"):
+        parse_record(cloudtrail_record(eventTime=1764032400))
 
 
 @pytest.mark.parametrize(("statement", "admin"), [
