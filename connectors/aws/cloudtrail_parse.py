@@ -138,11 +138,17 @@ def _account_of_arn(arn: Any) -> str | None:
 
 def _details(name: str, params: dict[str, Any]) -> tuple[dict[str, Any] | None, str | None, str | None]:
     """(details, target account, resource) for the event names the checks look into."""
+    if name in _ASSUME:  # by far the most frequent of these names: tested first
+        role = params.get("roleArn")
+        details: dict[str, Any] = {"role_arn": role, "role_session_name": params.get("roleSessionName")}
+        if params.get("externalId"):
+            details["external_id_given"] = True  # never the value: an external id is a shared secret
+        return details, _account_of_arn(role), role
     if name in _SHARING:
         accounts = _added_accounts(name, params)
         resource_id = (params.get("snapshotId") or params.get("imageId") or params.get("dBSnapshotIdentifier")
                        or params.get("dBClusterSnapshotIdentifier"))
-        details: dict[str, Any] = {"added_accounts": accounts}
+        details = {"added_accounts": accounts}
         if resource_id:
             details["snapshot_id" if name != "ModifyImageAttribute" else "image_id"] = resource_id
         removed = params.get("valuesToRemove")
@@ -160,12 +166,6 @@ def _details(name: str, params: dict[str, Any]) -> tuple[dict[str, Any] | None, 
             if params.get("advancedEventSelectors") is not None:
                 details["advanced_event_selectors"] = params.get("advancedEventSelectors")
         return details or None, None, trail
-    if name in _ASSUME:
-        role = params.get("roleArn")
-        details = {"role_arn": role, "role_session_name": params.get("roleSessionName")}
-        if params.get("externalId"):
-            details["external_id_given"] = True  # never the value: an external id is a shared secret
-        return details, _account_of_arn(role), role
     if name in _IAM_SUBJECT:
         details = {k: params[k] for k in ("userName", "roleName", "groupName", "policyArn", "policyName")
                    if params.get(k)}
@@ -257,11 +257,12 @@ def parse_record(record: dict[str, Any], index: RegistryIndex | None = None,
             key_id = identity.get("accessKeyId") or None
             identity_account = identity.get("accountId")
 
-    extra = record.get("additionalEventData")
-    if extra and type(extra) is dict:
-        mfa_used = extra.get("MFAUsed")
-        if mfa_used is not None:
-            mfa = str(mfa_used).lower() in ("yes", "true")
+    if "additionalEventData" in record:  # absent from most records: ``in`` costs less than ``get`` then
+        extra = record["additionalEventData"]
+        if extra and type(extra) is dict:
+            mfa_used = extra.get("MFAUsed")
+            if mfa_used is not None:
+                mfa = str(mfa_used).lower() in ("yes", "true")
 
     error_code = record.get("errorCode")
     outcome = "failure" if error_code else "success"
@@ -287,8 +288,8 @@ def parse_record(record: dict[str, Any], index: RegistryIndex | None = None,
             details, target, named = _details(name, params)
             if resource is None and named:
                 resource = str(named)
-    if resource is None:
-        resources = record.get("resources")
+    if resource is None and "resources" in record:
+        resources = record["resources"]
         if resources and type(resources) is list and type(resources[0]) is dict:
             resource = resources[0].get("ARN")
     account = account or identity_account
