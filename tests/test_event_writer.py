@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -15,7 +16,7 @@ from vendorwatch.clock import FixedClock
 from vendorwatch.db.engine import make_engine
 from vendorwatch.db.migrate import upgrade
 from vendorwatch.db.tables import AccessEvent
-from vendorwatch.ingest.events import EventWriter
+from vendorwatch.ingest.events import BACKGROUND_BATCH_SIZE, BATCH_SIZE, EventWriter
 from vendorwatch.records import AccessEventRecord
 from vendorwatch.registry.loader import load_registry
 from vendorwatch.registry.sync import apply_import
@@ -106,3 +107,56 @@ def _count_staged(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
     monkeypatch.setattr(EventWriter, "_copy_staged", classmethod(spy))
     return sizes
+
+
+def _writer_threads() -> list[str]:
+    return [thread.name for thread in threading.enumerate() if thread.name.startswith("vendorwatch-events")]
+
+
+def test_postgresql_writes_in_the_background_and_sqlite_in_the_callers_thread(registered: Engine,
+                                                                             clock: FixedClock) -> None:
+    """The default per database; bookkeeping sees each batch once, in order, and no thread is left behind."""
+    postgres = registered.dialect.name == "postgresql"
+    default = EventWriter(registered, source_id="asys-aws-prod", vendor_id="asys", run_id=None)
+    assert default._background is postgres
+    assert default.batch_size == (BACKGROUND_BATCH_SIZE if postgres else BATCH_SIZE)
+    seen: list[dict[str, Any]] = []
+    handed = iter(range(100))
+
+    def after_flush(connection: Any, token: int) -> None:
+        # Same transaction as the batch: its events are visible here, before the commit.
+        stored = connection.execute(select(func.count()).select_from(AccessEvent)).scalar_one()
+        seen.append({"step": "flush", "token": token, "thread": threading.current_thread().name, "stored": stored})
+
+    def after_commit(token: int) -> None:
+        seen.append({"step": "commit", "token": token, "thread": threading.current_thread().name})
+
+    writer = EventWriter(registered, source_id="asys-aws-prod", vendor_id="asys", run_id=None, batch_size=3,
+                         before_write=lambda: next(handed), after_flush=after_flush, after_commit=after_commit)
+    writer.add_all(_events(clock, 7))
+    assert writer.flush().stored == 7
+    assert [(entry["step"], entry["token"]) for entry in seen] == [
+        ("flush", 0), ("commit", 0), ("flush", 1), ("commit", 1), ("flush", 2), ("commit", 2)]
+    assert [entry["stored"] for entry in seen if entry["step"] == "flush"] == [3, 6, 7]
+    worker = "vendorwatch-events" if postgres else "MainThread"
+    assert all(entry["thread"].startswith(worker) for entry in seen)
+    assert _writer_threads() == []
+    writer.add_all(_events(clock, 2, start=7))  # a flushed writer takes more events
+    assert writer.flush().stored == 9
+
+
+def test_a_failed_background_batch_is_raised_in_the_callers_thread(registered: Engine, clock: FixedClock) -> None:
+    """The worker's error surfaces at the next hand-over; nothing of the refused batch is stored."""
+    from vendorwatch.errors import DatabaseError
+
+    writer = EventWriter(registered, source_id="asys-aws-prod", vendor_id="asys", run_id=None, batch_size=2,
+                         background=True)
+    good = _events(clock, 2)
+    writer.add_all(good)  # first batch handed over, written meanwhile
+    bad = [event._replace(source_event_id=f"bad-{n}", environment_id="nowhere-prod")
+           for n, event in enumerate(_events(clock, 2, start=2))]
+    with pytest.raises(DatabaseError, match="environments"):
+        writer.add_all([*bad, *_events(clock, 2, start=4)])  # the bad batch fails in the worker ...
+        writer.flush()  # ... and is raised at the next hand-over or here at the latest
+    assert _writer_threads() == []
+    assert [event_id for event_id, _ in _stored(registered)] == ["evt-0", "evt-1"]

@@ -20,7 +20,7 @@ from connectors.aws.cloudtrail_files import FileReadError, RecordProblem
 from connectors.aws.cloudtrail_parse import RecordError, parse_record
 from vendorwatch.clock import Clock
 from vendorwatch.db.tables import SourceObject
-from vendorwatch.ingest.events import BATCH_SIZE, EventWriter, WriteCounts
+from vendorwatch.ingest.events import EventWriter, WriteCounts
 from vendorwatch.ingest.runs import RunRecorder
 from vendorwatch.ingest.tagging import RegistryIndex
 
@@ -55,7 +55,7 @@ class EventSink:
     index: RegistryIndex
     recorder: RunRecorder
     clock: Clock
-    batch_size: int = BATCH_SIZE
+    batch_size: int | None = None  # the writer's default for the database
     on_commit: Callable[[list[FileOutcome]], None] | None = None
     read: int = 0
     rejected: int = 0

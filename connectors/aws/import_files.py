@@ -12,7 +12,6 @@ from vendorwatch.db.tables import CollectionRun
 from vendorwatch.errors import ConfigError
 from vendorwatch.i18n import t
 from vendorwatch.ingest.context import CollectContext
-from vendorwatch.ingest.events import BATCH_SIZE
 from vendorwatch.ingest.runs import RunRecorder
 
 Progress = Callable[[int], None]  # called with the bytes of each file done
@@ -37,7 +36,7 @@ class ImportResult:
 
 
 def import_path(context: CollectContext, root: Path, *, progress: Progress | None = None,
-                batch_size: int = BATCH_SIZE, skip_known: bool = False) -> ImportResult:
+                batch_size: int | None = None, skip_known: bool = False) -> ImportResult:
     """Ingest every CloudTrail file at ``root`` into the context's source; one run of kind ``import``.
 
     With ``skip_known``, a file already ingested completely with the same size and modification time is
