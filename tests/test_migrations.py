@@ -52,10 +52,10 @@ def test_access_events_have_the_indexes_checks_rely_on(engine: Engine) -> None:
     inspector = inspect(engine)
     indexes = {i["name"]: tuple(i["column_names"]) for i in inspector.get_indexes("access_events")}
     assert indexes["ix_access_events_vendor_time"] == ("vendor_id", "event_time")
-    if engine.dialect.name == "sqlite":  # grouping by reading covering indexes in order
-        assert indexes["ix_access_events_identity"][0] == "principal"
-        assert indexes["ix_access_events_customer"][0] == "vendor_id"
-        assert indexes["ix_access_events_action_outcome"][0] == "action"
+    if engine.dialect.name == "sqlite":  # covering indexes, the event time after a few low-cardinality columns
+        assert indexes["ix_access_events_identity"][:4] == ("principal_kind", "outcome", "event_time", "principal")
+        assert indexes["ix_access_events_customer"][:4] == ("vendor_id", "environment_id", "outcome", "event_time")
+        assert indexes["ix_access_events_action_outcome"][:3] == ("action", "outcome", "event_time")
         assert "ix_access_events_action_time" not in indexes
     else:  # hash aggregation: only the narrow indexes, cheap to keep up at ingest
         assert indexes["ix_access_events_action_time"] == ("action", "event_time")
@@ -103,3 +103,21 @@ def test_upgrade_keeps_events_and_their_references(database_url: str, clock: Fix
                                 "('asys-aws-prod', 'e-1', '2026-11-26 00:00:00', 'asys', 'CopySnapshot', 'success', "
                                 "false)"))
     engine.dispose()
+
+
+def test_the_check_indexes_go_back_to_principal_order_on_downgrade(sqlite_engine: Engine) -> None:
+    """0006timeled only reorders SQLite's check indexes; downgrading restores 0004's order, partial index kept."""
+    def layout() -> dict[str, tuple[str, ...]]:
+        return {i["name"]: tuple(i["column_names"]) for i in inspect(sqlite_engine).get_indexes("access_events")}
+
+    upgrade(sqlite_engine)
+    assert layout()["ix_access_events_identity"][0] == "principal_kind"
+    command.downgrade(alembic_config(sqlite_engine), "0005ingest")
+    assert layout()["ix_access_events_identity"][0] == "principal"
+    assert layout()["ix_access_events_customer"][2] == "principal"
+    with sqlite_engine.connect() as connection:
+        sql = connection.exec_driver_sql(
+            "SELECT sql FROM sqlite_master WHERE name = 'ix_access_events_customer'").scalar_one()
+    assert "WHERE customer_data = 1" in sql
+    assert upgrade(sqlite_engine) == ("0005ingest", head_revision())
+    assert layout()["ix_access_events_action_outcome"][:3] == ("action", "outcome", "event_time")

@@ -24,7 +24,7 @@ from vendorwatch.i18n import t
 )
 def root_used(ctx: EvaluationContext) -> Iterator[FindingDraft]:
     """Successful actions by the root user, per account."""
-    # Only columns of ix_access_events_identity, so the scan is index-only; the root ARN names the account.
+    # A range of ix_access_events_identity (kind, outcome lead it), index-only; the root ARN names the account.
     rows = ctx.session.execute(
         select(EVENTS.c.principal, EVENTS.c.vendor_id, func.count().label("n"),
                func.min(EVENTS.c.event_time).label("first"), func.max(EVENTS.c.event_time).label("last"))

@@ -71,7 +71,8 @@ def generic_account_name(ctx: EvaluationContext) -> Iterator[FindingDraft]:
     ):
         seen[(row.vendor_id, row.external_id)] = row.name or short_name(row.external_id)
     for row in ctx.session.execute(
-        select(EVENTS.c.vendor_id, EVENTS.c.principal).where(EVENTS.c.principal_kind.in_(PERSONAL_KINDS)).distinct()
+        select(EVENTS.c.principal, EVENTS.c.vendor_id).where(EVENTS.c.principal_kind.in_(PERSONAL_KINDS))
+        .group_by(EVENTS.c.principal, EVENTS.c.vendor_id)  # principal first: see GROUPING in checks.sql
     ):
         if row.principal:
             seen.setdefault((row.vendor_id, row.principal), short_name(row.principal))

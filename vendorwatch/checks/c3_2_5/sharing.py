@@ -55,8 +55,8 @@ def shared_credential(ctx: EvaluationContext) -> Iterator[FindingDraft]:
         EVENTS.c.principal_kind.is_distinct_from("aws_service"),
         or_(EVENTS.c.user_agent.is_(None), and_(*(not_(EVENTS.c.user_agent.like(a)) for a in _INTERNAL_AGENTS))),
     )
-    # 1. Principals ever seen from more than one address (index-only on (principal, ..., source_ip)); a key
-    #    belongs to one principal, so a key used from two addresses is among them.
+    # 1. Principals ever seen from more than one address (on SQLite a sort over the covering identity index);
+    #    a key belongs to one principal, so a key used from two addresses is among them.
     principals = [r[0] for r in ctx.session.execute(
         select(EVENTS.c.principal).where(*addressed).group_by(EVENTS.c.principal)
         .having(func.min(EVENTS.c.source_ip) != func.max(EVENTS.c.source_ip))  # > 1 address, without a sort
@@ -67,7 +67,7 @@ def shared_credential(ctx: EvaluationContext) -> Iterator[FindingDraft]:
     candidates = ctx.session.execute(
         select(EVENTS.c.vendor_id, credential.label("credential"), bucket.label("hour"))
         .where(*usable, EVENTS.c.principal.in_(principals))
-        .group_by(EVENTS.c.vendor_id, credential, bucket)
+        .group_by(credential, EVENTS.c.vendor_id, bucket)  # credential first: see GROUPING in checks.sql
         .having(func.min(EVENTS.c.source_ip) != func.max(EVENTS.c.source_ip))
     ).all()
     if not candidates:
@@ -81,7 +81,7 @@ def shared_credential(ctx: EvaluationContext) -> Iterator[FindingDraft]:
                func.max(EVENTS.c.event_time).label("last"))
         .where(*usable, EVENTS.c.principal.in_(principals),
                credential.in_(sorted({c for _, c, _ in wanted})), bucket.in_(sorted({h for _, _, h in wanted})))
-        .group_by(EVENTS.c.vendor_id, credential, bucket, EVENTS.c.source_ip, EVENTS.c.principal)
+        .group_by(credential, EVENTS.c.vendor_id, bucket, EVENTS.c.source_ip, EVENTS.c.principal)
     ):
         if (row.vendor_id, row.credential, int(row.hour)) in wanted:
             sessions[(row.vendor_id, row.credential)].append(row)
