@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import timedelta, timezone
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import Engine, func
@@ -113,13 +114,12 @@ def _writer_threads() -> list[str]:
     return [thread.name for thread in threading.enumerate() if thread.name.startswith("vendorwatch-events")]
 
 
-def test_postgresql_writes_in_the_background_and_sqlite_in_the_callers_thread(registered: Engine,
-                                                                             clock: FixedClock) -> None:
-    """The default per database; bookkeeping sees each batch once, in order, and no thread is left behind."""
-    postgres = registered.dialect.name == "postgresql"
+def test_events_are_written_in_the_background_and_bookkeeping_sees_each_batch_in_order(registered: Engine,
+                                                                                      clock: FixedClock) -> None:
+    """A worker thread writes by default; the callbacks run there, once per batch, and no thread is left."""
     default = EventWriter(registered, source_id="asys-aws-prod", vendor_id="asys", run_id=None)
-    assert default._background is postgres
-    assert default.batch_size == (BACKGROUND_BATCH_SIZE if postgres else BATCH_SIZE)
+    assert default._background
+    assert default.batch_size == BACKGROUND_BATCH_SIZE
     seen: list[dict[str, Any]] = []
     handed = iter(range(100))
 
@@ -138,8 +138,7 @@ def test_postgresql_writes_in_the_background_and_sqlite_in_the_callers_thread(re
     assert [(entry["step"], entry["token"]) for entry in seen] == [
         ("flush", 0), ("commit", 0), ("flush", 1), ("commit", 1), ("flush", 2), ("commit", 2)]
     assert [entry["stored"] for entry in seen if entry["step"] == "flush"] == [3, 6, 7]
-    worker = "vendorwatch-events" if postgres else "MainThread"
-    assert all(entry["thread"].startswith(worker) for entry in seen)
+    assert all(entry["thread"].startswith("vendorwatch-events") for entry in seen)
     assert _writer_threads() == []
     writer.add_all(_events(clock, 2, start=7))  # a flushed writer takes more events
     assert writer.flush().stored == 9
@@ -160,3 +159,41 @@ def test_a_failed_background_batch_is_raised_in_the_callers_thread(registered: E
         writer.flush()  # ... and is raised at the next hand-over or here at the latest
     assert _writer_threads() == []
     assert [event_id for event_id, _ in _stored(registered)] == ["evt-0", "evt-1"]
+
+
+def test_in_memory_sqlite_is_written_in_the_callers_thread(clock: FixedClock) -> None:
+    """An in-memory database is one per thread (or one shared connection): a worker would miss it."""
+    engine = _register(make_engine("sqlite://"), clock)
+    writer = EventWriter(engine, source_id="asys-aws-prod", vendor_id="asys", run_id=None, batch_size=2)
+    assert not writer._background and EventWriter(engine, source_id="asys-aws-prod", vendor_id="asys",
+                                                  run_id=None).batch_size == BATCH_SIZE
+    writer.add_all(_events(clock, 5))
+    assert writer.flush().stored == 5
+    assert len(_stored(engine)) == 5
+    engine.dispose()
+
+
+@pytest.mark.parametrize("count", [999, 1000, 1001, 2500])
+def test_sqlite_rows_are_inserted_many_per_statement_and_the_rest_one_by_one(sqlite_engine: Engine,
+                                                                              clock: FixedClock, count: int) -> None:
+    """Whole statements of SQLITE_ROWS_PER_STATEMENT rows, then the remainder; duplicates counted either way."""
+    engine = _register(sqlite_engine, clock)
+    assert _write(engine, _events(clock, count), batch_size=5000) == (count, 0)
+    assert _write(engine, _events(clock, count + 3), batch_size=5000) == (3, count)
+    stored = _stored(engine)
+    assert len(stored) == count + 3
+    assert dict(stored)[f"evt-{count - 1}"] == {"trail_name": f"t{count - 1}", "n": count - 1}
+
+
+def test_event_times_are_stored_as_utc_whatever_zone_they_come_in(registered: Engine, clock: FixedClock) -> None:
+    """Parsers give UTC (the fast path); an offset or zone is converted; reading back gives the same instant."""
+    utc = clock.now().replace(microsecond=123456)
+    tokyo = utc.astimezone(ZoneInfo("Asia/Tokyo")) + timedelta(seconds=1)
+    fixed = utc.astimezone(timezone(timedelta(hours=-5))) + timedelta(seconds=2)
+    events = [AccessEventRecord(source_event_id=f"t-{n}", event_time=when, action="GetObject")
+              for n, when in enumerate((utc, tokyo, fixed))]
+    assert _write(registered, events) == (3, 0)
+    with Session(registered) as session:
+        stored = dict(session.exec(select(AccessEvent.source_event_id, AccessEvent.event_time)).all())
+    assert stored == {"t-0": utc, "t-1": utc + timedelta(seconds=1), "t-2": utc + timedelta(seconds=2)}
+    assert all(when.tzinfo is not None for when in stored.values())
