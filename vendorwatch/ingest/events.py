@@ -127,7 +127,8 @@ def _sqlite_insert(rows: int) -> str:
 def _rows_per_statement(raw: Any) -> int:
     # Many rows per INSERT: one statement step per SQLITE_ROWS_PER_STATEMENT rows instead of one per row
     # (faster than executemany, and long enough steps for the background writer), within the connection's
-    # limit on parameters (1,000 rows x 29 columns fits SQLite's smallest default, 32,766).
+    # limit on parameters (1,000 rows x 26 columns fits the default of SQLite 3.32 and later, 32,766; an
+    # older library, limited to 999, gets fewer rows per statement).
     limit = int(raw.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER))
     return max(1, min(SQLITE_ROWS_PER_STATEMENT, limit // len(COLUMNS)))
 
