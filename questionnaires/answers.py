@@ -6,8 +6,8 @@ The portal's forms and the offline workbook both produce ``RawAnswer`` objects a
 
 from __future__ import annotations
 
-import math
 import datetime as dt
+import math
 
 from pydantic import BaseModel, ConfigDict, Field
 

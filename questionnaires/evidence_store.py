@@ -150,7 +150,7 @@ class EvidenceStore:
         return self.directory / sha256[:2] / sha256[2:4] / sha256
 
     def _limit_text(self) -> str:
-        return f"{self.settings.max_bytes / (1024 * 1024):g} MB"
+        return f"{self.settings.max_bytes / (1024 * 1024):.3g} MB"
 
     def store(self, stream: BinaryIO, filename: str) -> StoredContent:
         """Stream an upload into the store, or refuse it having stored nothing."""

@@ -8,8 +8,8 @@
   visible required question answered, else errors per question), respond to a reviewer's note and submit
   again, the history of the vendor's submissions.
 
-Every change is audited in the caller's transaction. Denied lookups and refused uploads are security events:
-they are audited in a transaction of their own, so they stay recorded when the caller's request fails.
+Every change is audited in the caller's transaction. Denied lookups and refused uploads are security events,
+audited so that they stay recorded when the caller's request fails (:mod:`questionnaires.security_events`).
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from questionnaires.errors import (
 )
 from questionnaires.evidence import DocumentDetails, register_document, store_file
 from questionnaires.evidence_store import EvidenceStore
+from questionnaires.security_events import record_security_event
 from questionnaires.states import EDITABLE, STATE_LABELS
 from questionnaires.submission import (
     documents_by_question,
@@ -95,19 +96,11 @@ def respondent_for(registry: Registry, vendor_id: str, email: str, *, via: str =
     return Respondent(vendor_id, wanted, via, recorded_by)
 
 
-def _audit_at_once(session: Session, *, actor: str, action: str, target: str, details: dict[str, Any],
-                   clock: Clock) -> None:
-    """Record a security event in its own transaction, so a failing request does not take it away."""
-    with Session(session.get_bind()) as own:
-        audit.record(own, actor=actor, action=action, target=target, details=details, clock=clock)
-        own.commit()
-
-
 def _own_request(session: Session, respondent: Respondent, request_id: int, clock: Clock, *,
                  for_update: bool = False) -> QuestionnaireRequest:
     request = lock_request(session, request_id) if for_update else session.get(QuestionnaireRequest, request_id)
     if request is None or request.vendor_id != respondent.vendor_id:
-        _audit_at_once(session, actor=respondent.actor, action="questionnaire.request.not_found",
+        record_security_event(session, actor=respondent.actor, action="questionnaire.request.not_found",
                        target=f"request:{request_id}", details=respondent.audit_details(), clock=clock)
         raise RequestNotFoundError(request_id)
     return request
@@ -420,7 +413,7 @@ def upload_evidence(session: Session, store: EvidenceStore, respondent: Responde
         except EvidenceRefusedError as error:
             refusal = error.message
     if refusal is not None or stored is None:
-        _audit_at_once(session, actor=respondent.actor, action="questionnaire.evidence.refused",
+        record_security_event(session, actor=respondent.actor, action="questionnaire.evidence.refused",
                        target=f"request:{request_id}",
                        details={**respondent.audit_details(), "question": question_id, "filename": filename,
                                 "why": refusal.en if refusal else None}, clock=clock)
