@@ -28,7 +28,8 @@ from vendorwatch.i18n import t
 def subvendor_unsupervised(ctx: EvaluationContext) -> Iterator[FindingDraft]:
     """A customer-data sub-vendor with no monitoring source, or no questionnaire accepted lately.
 
-    Lately: within ``questionnaire_max_age_days`` (a yearly cycle with some slack). The finding belongs to the parent, whose duty the supervision is; its subject is the sub-vendor.
+    Lately: within ``questionnaire_max_age_days`` (a yearly cycle with some slack). The finding belongs to the
+    parent, whose duty the supervision is; its subject is the sub-vendor.
     """
     accepted = {
         row.vendor_id: as_utc(row.last)
