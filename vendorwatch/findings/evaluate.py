@@ -1,4 +1,4 @@
-"""One evaluation: run the checks over the database, then reconcile the findings.
+"""One evaluation: run the checks over the database, reconcile the findings and record each vendor's posture.
 
 Two passes at one instant: first the checks that read the vendors' records, whose findings are reconciled and
 committed; then the checks that judge those findings (a questionnaire answer contradicted by an open finding),
@@ -18,6 +18,7 @@ from vendorwatch.checks.engine import CheckRun, run_checks
 from vendorwatch.clock import Clock
 from vendorwatch.findings.lifecycle import SYSTEM_ACTOR
 from vendorwatch.findings.reconcile import ReconcileSummary, reconcile
+from vendorwatch.posture.snapshot import record_posture
 from vendorwatch.registry.models import Registry
 
 
@@ -31,7 +32,7 @@ class Evaluation:
 
 def evaluate(engine: Engine, registry: Registry, clock: Clock, *, only: Iterable[str] | None = None,
              actor: str = SYSTEM_ACTOR) -> Evaluation:
-    """Evaluate the selected checks (all by default) and store the findings' new state."""
+    """Evaluate the selected checks (all by default), store the findings' new state and today's posture."""
     now = clock.now()
     first = run_checks(engine, registry, clock, only, reads_findings=False, now=now)
     with Session(engine, expire_on_commit=False) as session:
@@ -44,6 +45,7 @@ def evaluate(engine: Engine, registry: Registry, clock: Clock, *, only: Iterable
         summary.counts.update(later.counts)
         summary.opened.extend(later.opened)
         summary.resolved.extend(later.resolved)
+        record_posture(session, registry, clock)
         audit.record(
             session, actor=actor, action="evaluate", target="checks",
             details={"checks": len(run.outcomes), "failed": [o.check.id for o in run.outcomes if not o.ok],

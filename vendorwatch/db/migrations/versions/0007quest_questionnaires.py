@@ -3,7 +3,7 @@ answers, submissions with the answers as checks read them, review notes, evidenc
 validity period, and the reminders sent.
 
 Revision ID: 0007quest
-Revises: 0006timeled
+Revises: 0007posture
 Create Date: 2026-12-01 07:15:46.729095
 """
 
@@ -18,7 +18,7 @@ from sqlalchemy.dialects import postgresql
 import vendorwatch.db.types
 
 revision = '0007quest'
-down_revision = '0006timeled'
+down_revision = '0007posture'
 branch_labels = None
 depends_on = None
 
