@@ -686,6 +686,8 @@ class ReminderRecord(SQLModel, table=True):
     created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     sent_at: datetime | None = utc_column()
     attempts: int = 0
+    subject: str | None = None
+    message_id: str | None = None
     recipients: list[str] = json_column([])
     refused: dict[str, Any] = json_column({})
     smtp_response: str | None = None

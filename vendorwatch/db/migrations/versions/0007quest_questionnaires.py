@@ -85,6 +85,8 @@ def upgrade() -> None:
     sa.Column('created_at', vendorwatch.db.types.UTCDateTime(), nullable=False),
     sa.Column('sent_at', vendorwatch.db.types.UTCDateTime(), nullable=True),
     sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('subject', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('message_id', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.Column('recipients', sa.JSON(none_as_null=True).with_variant(postgresql.JSONB(none_as_null=True, astext_type=Text()), 'postgresql'), nullable=False),
     sa.Column('refused', sa.JSON(none_as_null=True).with_variant(postgresql.JSONB(none_as_null=True, astext_type=Text()), 'postgresql'), nullable=False),
     sa.Column('smtp_response', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
