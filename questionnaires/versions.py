@@ -62,6 +62,7 @@ def store_version(session: Session, loaded: LoadedQuestionnaire, *, actor: str, 
 
 
 _PARSED: dict[tuple[int, str], Questionnaire] = {}
+_HEADS: dict[tuple[int, str], QuestionnaireVersion] = {}  # detached copies: versions never change once stored
 
 
 def questionnaire_of(version: QuestionnaireVersion) -> Questionnaire:
@@ -72,14 +73,22 @@ def questionnaire_of(version: QuestionnaireVersion) -> Questionnaire:
     if parsed is None:
         if len(_PARSED) > 256:
             _PARSED.clear()
+            _HEADS.clear()
         parsed = _PARSED[key] = Questionnaire.model_validate(version.document)
     return parsed
 
 
 def load_version(session: Session, version_id: int) -> tuple[QuestionnaireVersion, Questionnaire]:
-    """A stored version and its definition."""
+    """A stored version and its definition (the frozen document is read from the database once per process)."""
+    sha256 = session.exec(select(QuestionnaireVersion.sha256).where(QuestionnaireVersion.id == version_id)).first()
+    if sha256 is not None:
+        cached, head = _PARSED.get((version_id, sha256)), _HEADS.get((version_id, sha256))
+        if cached is not None and head is not None:
+            return head, cached
     version = session.get(QuestionnaireVersion, version_id)
     if version is None:
         raise QuestionnaireError(t(f"質問票バージョン {version_id} はありません",
                                    f"there is no questionnaire version {version_id}"))
-    return version, questionnaire_of(version)
+    parsed = questionnaire_of(version)
+    _HEADS[(version_id, version.sha256)] = QuestionnaireVersion.model_validate(version.model_dump())
+    return version, parsed
