@@ -154,14 +154,16 @@ def main() -> None:
     parser.add_argument("--think-ms", type=float, default=0.0, help="pause between a contact's saves")
     parser.add_argument("--postgres", default=DEFAULT_POSTGRES, help="admin URL; a scratch database is made")
     parser.add_argument("--skip-postgres", action="store_true")
+    parser.add_argument("--skip-sqlite", action="store_true")
     options = parser.parse_args()
     registry = _registry(options.contacts)
     print(f"{options.contacts} contacts saving answers for {options.seconds:g} s each run, "
           f"{options.think_ms:g} ms between a contact's saves")
-    with tempfile.TemporaryDirectory() as folder:
-        engine = make_engine(f"sqlite:///{Path(folder) / 'bench.db'}")
-        _report("sqlite", _run(engine, _prepare(engine, registry), options.seconds, options.think_ms))
-        engine.dispose()
+    if not options.skip_sqlite:
+        with tempfile.TemporaryDirectory() as folder:
+            engine = make_engine(f"sqlite:///{Path(folder) / 'bench.db'}")
+            _report("sqlite", _run(engine, _prepare(engine, registry), options.seconds, options.think_ms))
+            engine.dispose()
     if options.skip_postgres:
         return
     name = f"vw_bench_{uuid.uuid4().hex[:10]}"
