@@ -22,6 +22,15 @@ class Settings(BaseSettings):
     config: Path | None = Field(default=None, description="path of the vendor registry (vendorwatch.yaml)")
     actor: str | None = Field(default=None, description="who is acting, for the audit log")
     language: str = Field(default="ja", description="language of reports: ja or en")
+    evidence_dir: Path = Field(
+        default=Path("vendorwatch-evidence"),
+        description="where uploaded evidence is stored by SHA-256; never inside a folder a web server serves",
+    )
+    evidence_max_mb: float = Field(default=20, gt=0, le=1024, description="largest evidence upload, in MiB")
+    evidence_types: list[str] = Field(
+        default_factory=lambda: ["pdf", "png", "jpeg", "xlsx", "docx"],
+        description="evidence file types accepted (checked on the content): pdf, png, jpeg, xlsx, docx, txt",
+    )
 
     def config_path(self, override: Path | None = None) -> Path:
         """``--config`` first, then ``VENDORWATCH_CONFIG``, then ``./vendorwatch.yaml``."""

@@ -6,6 +6,7 @@ import time
 import traceback
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -46,22 +47,28 @@ class CheckRun:
         return self.derive_seconds + sum(o.seconds for o in self.outcomes)
 
 
-def select_checks(only: Iterable[str] | None = None) -> list[Check]:
-    """The checks to run: all, or those whose id or control is in ``only``."""
+def select_checks(only: Iterable[str] | None = None, *, reads_findings: bool | None = None) -> list[Check]:
+    """The checks to run: all, or those whose id or control is in ``only``; optionally only those that do (or do
+    not) judge other checks' findings."""
     wanted = set(only or [])
-    return [c for c in discover_checks() if not wanted or c.id in wanted or c.meta.control in wanted]
+    return [c for c in discover_checks()
+            if (not wanted or c.id in wanted or c.meta.control in wanted)
+            and (reads_findings is None or c.meta.reads_findings == reads_findings)]
 
 
-def run_checks(engine: Engine, registry: Registry, clock: Clock, only: Iterable[str] | None = None) -> CheckRun:
+def run_checks(engine: Engine, registry: Registry, clock: Clock, only: Iterable[str] | None = None, *,
+               reads_findings: bool | None = None, derive: bool = True, now: datetime | None = None) -> CheckRun:
     """Derive transfers, then run the selected checks; a failing check is reported, never fatal."""
     started = time.perf_counter()
-    with Session(engine) as session:
-        added = derive_transfers(session, registry)
-        session.commit()
+    added = 0
+    if derive:
+        with Session(engine) as session:
+            added = derive_transfers(session, registry)
+            session.commit()
     derive_seconds = time.perf_counter() - started
     outcomes: list[CheckOutcome] = []
-    now = clock.now()
-    for check in select_checks(only):
+    now = now or clock.now()
+    for check in select_checks(only, reads_findings=reads_findings):
         outcome = CheckOutcome(check)
         began = time.perf_counter()
         with Session(engine) as session:

@@ -45,6 +45,8 @@ class CheckMeta(BaseModel):
     parameters: dict[str, ParameterValue] = Field(default_factory=dict)
     related: list[str] = Field(default_factory=list, description="related guideline items, e.g. 1.2.3")
     kind: Literal["act", "attempt", "posture"] = "posture"
+    reads_findings: bool = Field(
+        default=False, description="judges other checks' findings: runs after they are reconciled")
 
 
 @dataclass
@@ -166,10 +168,11 @@ def check(
     parameters: dict[str, ParameterValue] | None = None,
     related: list[str] | None = None,
     kind: Literal["act", "attempt", "posture"] = "posture",
+    reads_findings: bool = False,
 ) -> Callable[[CheckFunction], Check]:
     """Decorate a check function with its metadata; discovery finds the resulting ``Check`` objects."""
     meta = CheckMeta(id=id, control=control, severity=severity, title=title, remediation=remediation,
-                     parameters=parameters or {}, related=related or [], kind=kind)
+                     parameters=parameters or {}, related=related or [], kind=kind, reads_findings=reads_findings)
 
     def wrap(function: CheckFunction) -> Check:
         return Check(meta=meta, run=function, module=function.__module__)

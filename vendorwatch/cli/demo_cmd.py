@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from questionnaires.demo import load_demo_questionnaires
 from vendorwatch.cli.findings_view import findings_table, print_evaluation, risk_table
 from vendorwatch.cli.registry_view import print_plan, print_registry
 from vendorwatch.cli.runtime import runtime
@@ -52,6 +53,11 @@ def demo(
     console.print(f"事例イベント / incident events: {loaded.events} 件格納 / stored, "
                   f"主体 / principals: {loaded.principals}", highlight=False)
 
+    sent = load_demo_questionnaires(engine, registry, current.clock)
+    if sent.requests:
+        console.print("質問票 / questionnaires: " + ", ".join(f"{v} (request {r})" for v, r in sent.requests.items()),
+                      highlight=False, markup=False)
+
     evaluation = evaluate(engine, registry, current.clock, actor="demo")
     print_evaluation(console, evaluation)
     with session_scope(engine) as session:
@@ -59,7 +65,8 @@ def demo(
         console.print(findings_table(found, registry.organization.timezone))
         console.print(risk_table(score_vendors(session, registry, current.clock)))
     console.print(
-        f"次に / next: vendorwatch --database-url {database_url} findings --format json | finding show ID",
+        f"次に / next: vendorwatch --database-url {database_url} findings --format json | finding show ID | "
+        "campaign status | campaign review show REQUEST",
         highlight=False, markup=False,
     )
 

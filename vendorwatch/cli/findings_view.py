@@ -65,6 +65,9 @@ def risk_table(risks: dict[str, VendorRisk]) -> Table:
         for contribution in risk.contributions[:4]:
             if contribution.kind == "coverage":
                 reasons.append(f"+{contribution.points} coverage gap ({contribution.vendor_id})")
+            elif contribution.kind == "questionnaire" and contribution.points:
+                reasons.append(f"+{contribution.points} {contribution.subject} score {contribution.score:g}% "
+                               f"({contribution.vendor_id})")
             elif contribution.points:
                 reasons.append(f"+{contribution.points} #{contribution.finding_id} {contribution.check_id} "
                                f"({contribution.vendor_id})")

@@ -30,6 +30,10 @@ The control catalog of VendorWatch (JSDA guideline IV.3(2) ①–⑦) and the au
 - 時間帯は組織のタイムゾーン（既定 Asia/Tokyo）で判定します。Allowed hours are judged in the organization's time zone.
 - 指摘事項はフィンガープリント sha256(check|vendor|subject) で同一性を保ち、再評価で更新・解決・再発します。
   Findings are identified by sha256(check|vendor|subject): re-evaluation updates, resolves or reopens them.
+- 質問票のチェックは回答を SQL で読みます。監視データとの照合（`questionnaire.contradicted_*`）は、同じ評価の中で
+  他のチェックの指摘事項が更新された後に実行されます（[questionnaires.md](questionnaires.md)）。
+  Questionnaire checks read the answers as SQL; the contradiction checks run after the other checks' findings are
+  reconciled, in the same evaluation.
 - 閾値は委託先ごとに `vendorwatch.yaml` の `checks:` で上書きできます
   （例: `aws.iam.access_key_too_old: {max_age_days: 60}`）。
   `enabled: false` でその委託先のチェックを止められます。
@@ -42,8 +46,6 @@ The control catalog of VendorWatch (JSDA guideline IV.3(2) ①–⑦) and the au
 
 _LIMITS = """## 既知の限界 / Known limits
 
-- 質問票（3.2.1 の期限超過、3.2.7 の監督証跡）は質問票機能の完成後にチェックへ加えます。
-  Questionnaire checks come with the questionnaires.
 - `PutBucketReplication` の転送先はイベント要約に残らないため、転送先不明の転送として記録し、承認でのみ解消できます。
   The destination of `PutBucketReplication` is not kept in the event summary:
   the transfer is recorded with an unknown destination.
@@ -75,11 +77,13 @@ vendorwatch finding resolve 12 --reason "アカウント削除済 / account dele
 ## リスクスコア / Risk score
 
 委託先ごとのスコア（0〜100）= 未解決の指摘事項の重みの合計（`open`・`acknowledged`。リスク受容中は 0 点で表示）
-＋ 監視カバレッジの不足（SLA 内に収集できていないソースの割合 × 20 点、ソースがなければ 20 点）。
+＋ 監視カバレッジの不足（SLA 内に収集できていないソースの割合 × 20 点、ソースがなければ 20 点）
+＋ 質問票の得点の不足（質問票ごとに最新の提出について (100 − 得点) / 100 × 15 点、[questionnaires.md](questionnaires.md)）。
 再委託先の点数は親委託先に合算されます（3.2.7）。スコアは必ず、その点数を作る指摘事項とともに示されます
 （`vendorwatch evaluate` の表、`vendorwatch.scoring.risk.score_vendors`）。
 Score per vendor (0–100) = the weights of its unresolved findings (open, acknowledged; risk-accepted ones are listed
-at 0) + the monitoring coverage gap (share of sources not collected within their SLA × 20; no source at all: 20).
+at 0) + the monitoring coverage gap (share of sources not collected within their SLA × 20; no source at all: 20)
++ the questionnaire shortfall ((100 − score) / 100 × 15 per questionnaire, its latest submission).
 A sub-vendor's points are added to its parent's (3.2.7). A score is always shown with the findings that make it.
 """
 

@@ -459,3 +459,236 @@ class PostureSnapshot(SQLModel, table=True):
     open_by_control: dict[str, int] = json_column({})
     accepted: int = 0  # findings whose risk is accepted (until their expiry)
     reasons: list[dict[str, Any]] = json_column([])  # the largest contributions to the score
+
+
+# --- questionnaires -------------------------------------------------------------------------------------
+# Questionnaire versions as sent (the definition is frozen in ``document``), campaigns and their requests to
+# vendors, the answers, each submission with its answers as checks read them (control, result, observable),
+# reviewers' notes, evidence files and documents with a validity period, and the reminders sent.
+
+
+class QuestionnaireVersion(SQLModel, table=True):
+    """A questionnaire version as it was first sent: the validated definition, frozen, and its content hash."""
+
+    __tablename__ = "questionnaire_versions"
+    __table_args__ = (UniqueConstraint("questionnaire_id", "version", name="uq_questionnaire_version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    questionnaire_id: str = Field(max_length=63)
+    version: str = Field(max_length=32)
+    sha256: str = Field(max_length=64)
+    title_ja: str
+    title_en: str
+    audience: str = Field(max_length=16)
+    document: dict[str, Any] = json_column({})
+    stored_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    stored_by: str
+
+
+class QuestionnaireQuestion(SQLModel, table=True):
+    """One question of a stored version with what checks need (control, related item, observable)."""
+
+    __tablename__ = "questionnaire_questions"
+    __table_args__ = (UniqueConstraint("version_id", "question_id", name="uq_questionnaire_question"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    version_id: int = Field(foreign_key="questionnaire_versions.id", index=True)
+    question_id: str = Field(max_length=63)
+    position: int
+    number: str = Field(max_length=16)
+    section_id: str = Field(max_length=63)
+    type: str = Field(max_length=16)
+    control_id: str = Field(max_length=16)
+    item_id: str | None = Field(default=None, max_length=16)
+    observable: str | None = Field(default=None, max_length=63)
+    required: bool = True
+    text_ja: str
+    text_en: str
+
+
+class QuestionnaireCampaign(SQLModel, table=True):
+    """A questionnaire version sent to chosen vendors with a due date (a local date of the organization)."""
+
+    __tablename__ = "questionnaire_campaigns"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str
+    version_id: int = Field(foreign_key="questionnaire_versions.id", index=True)
+    due_date: date
+    due_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    created_by: str
+    note: str | None = None
+
+
+class QuestionnaireRequest(SQLModel, table=True):
+    """One vendor's copy of a campaign: its state (not started … accepted) and dates."""
+
+    __tablename__ = "questionnaire_requests"
+    __table_args__ = (UniqueConstraint("campaign_id", "vendor_id", name="uq_questionnaire_request"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="questionnaire_campaigns.id", index=True)
+    vendor_id: str = Field(foreign_key="vendors.id", index=True)
+    version_id: int = Field(foreign_key="questionnaire_versions.id")
+    questionnaire_id: str = Field(max_length=63)
+    state: str = Field(default="not_started", max_length=24, index=True)
+    due_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    state_changed_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    started_at: datetime | None = utc_column()
+    submitted_at: datetime | None = utc_column()
+    accepted_at: datetime | None = utc_column()
+    submissions: int = 0
+
+
+class QuestionnaireRequestHistory(SQLModel, table=True):
+    """Every state change of a request: from, to, who, and the note that came with it."""
+
+    __tablename__ = "questionnaire_request_history"
+
+    id: int | None = Field(default=None, primary_key=True)
+    request_id: int = Field(foreign_key="questionnaire_requests.id", index=True)
+    at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    from_state: str | None = Field(default=None, max_length=24)
+    to_state: str = Field(max_length=24)
+    actor: str
+    note: str | None = None
+
+
+class QuestionnaireAnswer(SQLModel, table=True):
+    """The working answer to one question of a request (a draft until it is submitted)."""
+
+    __tablename__ = "questionnaire_answers"
+    __table_args__ = (UniqueConstraint("request_id", "question_id", name="uq_questionnaire_answer"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    request_id: int = Field(foreign_key="questionnaire_requests.id", index=True)
+    question_id: str = Field(max_length=63)
+    value: dict[str, Any] = json_column({})
+    updated_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    updated_by: str
+
+
+class QuestionnaireSubmission(SQLModel, table=True):
+    """A request as submitted: when, by whom, how (portal, workbook), its score and the review's outcome."""
+
+    __tablename__ = "questionnaire_submissions"
+    __table_args__ = (UniqueConstraint("request_id", "number", name="uq_questionnaire_submission"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    request_id: int = Field(foreign_key="questionnaire_requests.id", index=True)
+    vendor_id: str = Field(foreign_key="vendors.id", index=True)
+    questionnaire_id: str = Field(max_length=63)
+    version_id: int = Field(foreign_key="questionnaire_versions.id")
+    number: int
+    submitted_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    submitted_by: str
+    via: str = Field(max_length=16)
+    score: float | None = None
+    result: str | None = Field(default=None, max_length=16)
+    outcome: str | None = Field(default=None, max_length=24)
+    reviewed_at: datetime | None = utc_column()
+    reviewed_by: str | None = None
+
+
+class QuestionnaireSubmittedAnswer(SQLModel, table=True):
+    """One answer of a submission as checks read it: the question's control, item and observable, the result."""
+
+    __tablename__ = "questionnaire_submitted_answers"
+    __table_args__ = (UniqueConstraint("submission_id", "question_id", name="uq_questionnaire_submitted_answer"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    submission_id: int = Field(foreign_key="questionnaire_submissions.id", index=True)
+    request_id: int = Field(foreign_key="questionnaire_requests.id")
+    vendor_id: str = Field(foreign_key="vendors.id", index=True)
+    questionnaire_id: str = Field(max_length=63)
+    question_id: str = Field(max_length=63)
+    control_id: str = Field(max_length=16)
+    item_id: str | None = Field(default=None, max_length=16)
+    observable: str | None = Field(default=None, max_length=63)
+    visible: bool
+    answered: bool
+    result: str | None = Field(default=None, max_length=16)
+    score: float | None = None
+    value: dict[str, Any] | None = json_column()
+    display_ja: str | None = None
+    display_en: str | None = None
+
+
+class QuestionnaireReviewNote(SQLModel, table=True):
+    """A reviewer's note on one question (or on the whole request) and the vendor's response to it."""
+
+    __tablename__ = "questionnaire_review_notes"
+
+    id: int | None = Field(default=None, primary_key=True)
+    request_id: int = Field(foreign_key="questionnaire_requests.id", index=True)
+    submission_id: int = Field(foreign_key="questionnaire_submissions.id")
+    question_id: str | None = Field(default=None, max_length=63)
+    note: str
+    author: str
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    response: str | None = None
+    responded_at: datetime | None = utc_column()
+    responded_by: str | None = None
+    closed_at: datetime | None = utc_column()
+
+
+class EvidenceFile(SQLModel, table=True):
+    """An uploaded file: its content is stored once by SHA-256 in the evidence directory, never served inline."""
+
+    __tablename__ = "evidence_files"
+
+    id: int | None = Field(default=None, primary_key=True)
+    sha256: str = Field(max_length=64, index=True)
+    size: int
+    media_type: str = Field(max_length=127)
+    filename: str
+    vendor_id: str = Field(foreign_key="vendors.id", index=True)
+    request_id: int | None = Field(default=None, foreign_key="questionnaire_requests.id", index=True)
+    question_id: str | None = Field(default=None, max_length=63)
+    uploaded_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    uploaded_by: str
+
+
+class EvidenceDocument(SQLModel, table=True):
+    """A document with a validity period (ISO 27001 certificate, penetration-test report, SOC 2 report)."""
+
+    __tablename__ = "evidence_documents"
+
+    id: int | None = Field(default=None, primary_key=True)
+    vendor_id: str = Field(foreign_key="vendors.id", index=True)
+    kind: str = Field(max_length=32)
+    title: str
+    file_id: int = Field(foreign_key="evidence_files.id")
+    valid_from: date | None = None
+    valid_until: date | None = None
+    request_id: int | None = Field(default=None, foreign_key="questionnaire_requests.id")
+    question_id: str | None = Field(default=None, max_length=63)
+    registered_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    registered_by: str
+    withdrawn_at: datetime | None = utc_column()
+    withdrawn_by: str | None = None
+
+
+class ReminderRecord(SQLModel, table=True):
+    """A reminder e-mail (a request coming due, a document expiring): claimed once per stage, then its outcome."""
+
+    __tablename__ = "reminders"
+    __table_args__ = (UniqueConstraint("kind", "target_id", "stage", name="uq_reminder"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=16)
+    target_id: int
+    vendor_id: str = Field(foreign_key="vendors.id", index=True)
+    stage: str = Field(max_length=16)
+    status: str = Field(max_length=16)
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    sent_at: datetime | None = utc_column()
+    attempts: int = 0
+    subject: str | None = None
+    message_id: str | None = None
+    recipients: list[str] = json_column([])
+    refused: dict[str, Any] = json_column({})
+    smtp_response: str | None = None
+    error: str | None = None

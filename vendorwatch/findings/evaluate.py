@@ -1,5 +1,9 @@
-"""One evaluation: run the checks over the database, reconcile the findings and record each vendor's posture,
-in one transaction."""
+"""One evaluation: run the checks over the database, reconcile the findings and record each vendor's posture.
+
+Two passes at one instant: first the checks that read the vendors' records, whose findings are reconciled and
+committed; then the checks that judge those findings (a questionnaire answer contradicted by an open finding),
+so they see this evaluation's findings rather than the previous one's.
+"""
 
 from __future__ import annotations
 
@@ -29,9 +33,18 @@ class Evaluation:
 def evaluate(engine: Engine, registry: Registry, clock: Clock, *, only: Iterable[str] | None = None,
              actor: str = SYSTEM_ACTOR) -> Evaluation:
     """Evaluate the selected checks (all by default), store the findings' new state and today's posture."""
-    run = run_checks(engine, registry, clock, only)
+    now = clock.now()
+    first = run_checks(engine, registry, clock, only, reads_findings=False, now=now)
     with Session(engine, expire_on_commit=False) as session:
-        summary = reconcile(session, run.outcomes, clock, actor=actor)
+        summary = reconcile(session, first.outcomes, clock, actor=actor)
+        session.commit()
+    second = run_checks(engine, registry, clock, only, reads_findings=True, derive=False, now=now)
+    run = CheckRun(first.outcomes + second.outcomes, first.transfers_added, first.derive_seconds + second.derive_seconds)
+    with Session(engine, expire_on_commit=False) as session:
+        later = reconcile(session, second.outcomes, clock, actor=actor)
+        summary.counts.update(later.counts)
+        summary.opened.extend(later.opened)
+        summary.resolved.extend(later.resolved)
         record_posture(session, registry, clock)
         audit.record(
             session, actor=actor, action="evaluate", target="checks",

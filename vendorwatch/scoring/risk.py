@@ -2,8 +2,9 @@
 
 points = Σ weight(severity) over the vendor's open and acknowledged findings (risk-accepted ones are shown
 with 0 points until their acceptance expires) + a coverage penalty (share of sources not collected within
-their SLA; a vendor with no source at all gets the full penalty) + questionnaire points (none until
-questionnaires exist). A parent carries its sub-vendors' points too (3.2.7): the score is capped at 100,
+their SLA; a vendor with no source at all gets the full penalty) + questionnaire points (the shortfall of the
+vendor's latest submitted score on each questionnaire, ``(100 - score) / 100 × QUESTIONNAIRE_WEIGHT``; the gaps it
+declares are findings too, and count as such). A parent carries its sub-vendors' points too (3.2.7): the score is capped at 100,
 the explanation lists every finding behind it, whichever vendor it belongs to.
 """
 
@@ -11,16 +12,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from sqlalchemy import Table, select
 from sqlmodel import Session, col
 from sqlmodel import select as select_model
 
+from vendorwatch.checks.answers import SUBMISSIONS, latest_submissions
 from vendorwatch.clock import Clock
+from vendorwatch.db import tables
 from vendorwatch.db.tables import Finding
 from vendorwatch.registry.models import Registry
 from vendorwatch.scoring.coverage import source_health
 
+VERSIONS: Table = tables.QuestionnaireVersion.__table__  # type: ignore[attr-defined]
 WEIGHTS: dict[str, int] = {"critical": 40, "high": 15, "medium": 5, "low": 1, "info": 0}
 COVERAGE_WEIGHT = 20
+QUESTIONNAIRE_WEIGHT = 15
 MAX_SCORE = 100
 LEVELS: tuple[tuple[int, str], ...] = ((70, "critical"), (40, "high"), (15, "medium"), (1, "low"), (0, "none"))
 
@@ -30,13 +36,15 @@ class Contribution:
     """One reason for points: a finding (with its vendor of origin) or the coverage gap."""
 
     vendor_id: str
-    kind: str  # "finding" | "coverage"
+    kind: str  # "finding" | "coverage" | "questionnaire"
     points: int
     finding_id: int | None = None
     check_id: str | None = None
     severity: str | None = None
     status: str | None = None
     subject: str | None = None
+    score: float | None = None  # questionnaire: the submitted score, 0-100
+    request_id: int | None = None  # questionnaire: the request answered
 
 
 @dataclass
@@ -68,6 +76,21 @@ class VendorRisk:
         return next(name for threshold, name in LEVELS if self.score >= threshold)
 
 
+def _questionnaire_scores(session: Session) -> list[Contribution]:
+    """One contribution per vendor and questionnaire: the shortfall of its latest counting submission's score."""
+    latest = latest_submissions(session)
+    rows = session.execute(
+        select(SUBMISSIONS.c.vendor_id, SUBMISSIONS.c.questionnaire_id, SUBMISSIONS.c.request_id,
+               SUBMISSIONS.c.score, VERSIONS.c.version)
+        .join(latest, latest.c.id == SUBMISSIONS.c.id)
+        .join(VERSIONS, VERSIONS.c.id == SUBMISSIONS.c.version_id)
+        .where(SUBMISSIONS.c.score.is_not(None))
+    )
+    return [Contribution(row.vendor_id, "questionnaire", round((100 - row.score) / 100 * QUESTIONNAIRE_WEIGHT),
+                         subject=f"questionnaire:{row.questionnaire_id}@{row.version}", score=row.score,
+                         request_id=row.request_id) for row in rows]
+
+
 def score_vendors(session: Session, registry: Registry, clock: Clock) -> dict[str, VendorRisk]:
     """The risk of every vendor of the registry, sub-vendors rolled up into their parents."""
     fresh = {health.source_id: health.covered for health in source_health(session, registry, clock)}
@@ -93,6 +116,11 @@ def score_vendors(session: Session, registry: Registry, clock: Clock) -> dict[st
         owner.contributions.append(Contribution(finding.vendor_id, "finding", points, finding.id, finding.check_id,
                                                finding.severity, finding.status, finding.subject))
         owner.own_points += points
+    for contribution in _questionnaire_scores(session):
+        owner = risks.get(contribution.vendor_id)
+        if owner is not None:
+            owner.contributions.append(contribution)
+            owner.own_points += contribution.points
     parents = {v.id: v.parent for v in registry.vendors}
     own = {vendor_id: list(risk.contributions) for vendor_id, risk in risks.items()}
     for vendor_id, parent in parents.items():

@@ -1,0 +1,1 @@
+"""Checks of control 3.2.6."""

@@ -1,0 +1,98 @@
+"""``vendorwatch evidence add|list|withdraw``: documents with a validity period (certificates, test reports)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from questionnaires.campaigns import local_today
+from questionnaires.definition import DOCUMENT_KINDS
+from questionnaires.evidence import DocumentDetails, add_document, document_statuses, withdraw_document
+from questionnaires.evidence_store import EvidenceSettings, EvidenceStore
+from vendorwatch.cli.runtime import runtime
+from vendorwatch.db.engine import session_scope
+from vendorwatch.errors import ConfigError
+from vendorwatch.i18n import t
+
+evidence_app = typer.Typer(help="証跡文書（認証書・診断報告書）/ Evidence documents with a validity period.",
+                           no_args_is_help=True)
+Actor = Annotated[str | None, typer.Option("--actor", help="who acts (default VENDORWATCH_ACTOR or the OS user)")]
+
+
+def _date(value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ConfigError(t(f"日付は YYYY-MM-DD で指定してください: {value}", f"give the date as YYYY-MM-DD: {value}")) from None
+
+
+@evidence_app.command("add")
+def add(
+    file: Annotated[Path, typer.Argument(help="the document (PDF, image, Office file)")],
+    vendor: Annotated[str, typer.Option("--vendor", help="vendor id")],
+    kind: Annotated[str, typer.Option("--kind", help=f"one of: {', '.join(DOCUMENT_KINDS)}")],
+    valid_until: Annotated[str, typer.Option("--valid-until", help="expiry date, YYYY-MM-DD")],
+    valid_from: Annotated[str | None, typer.Option("--valid-from", help="YYYY-MM-DD")] = None,
+    title: Annotated[str | None, typer.Option("--title", help="e.g. the certificate number")] = None,
+    actor: Actor = None,
+) -> None:
+    """証跡文書を登録 / Register a document received outside a questionnaire (stored by SHA-256)."""
+    current = runtime()
+    store = EvidenceStore(EvidenceSettings.from_settings(current.settings))
+    details = DocumentDetails(kind, valid_until=_date(valid_until), valid_from=_date(valid_from), title=title)
+    try:
+        stream = file.open("rb")
+    except OSError as exc:
+        raise ConfigError(t(f"{file} を読めません: {exc}", f"cannot read {file}: {exc}")) from None
+    with stream, session_scope(current.ready_engine()) as session:
+        document = add_document(session, store, stream, file.name, details, vendor_id=vendor,
+                                actor=current.settings.actor_name(actor), clock=current.clock)
+        document_id = document.id
+    current.console.print(f"文書 {document_id} を登録しました / document {document_id} registered "
+                          f"({kind}, valid until {valid_until})", highlight=False, markup=False)
+
+
+@evidence_app.command("list")
+def list_command(
+    vendor: Annotated[str | None, typer.Option("--vendor", help="one vendor")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print as JSON")] = False,
+) -> None:
+    """証跡文書と有効期限 / Documents in force and the days left before they expire."""
+    current = runtime()
+    registry = current.registry()
+    today = local_today(current.clock, registry.organization.timezone)
+    with session_scope(current.ready_engine()) as session:
+        statuses = document_statuses(session, today, vendor_id=vendor)
+    rows = [{"id": s.document.id, "vendor": s.document.vendor_id, "kind": s.document.kind, "title": s.document.title,
+             "valid_until": s.document.valid_until.isoformat() if s.document.valid_until else None,
+             "days_left": s.days_left, "expired": s.expired, "superseded": s.superseded,
+             "request": s.document.request_id} for s in statuses]
+    if as_json:
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for row in rows:
+        state = "superseded" if row["superseded"] else ("EXPIRED" if row["expired"] else f"{row['days_left']} days left")
+        current.console.print(f"#{row['id']} {row['vendor']} {row['kind']} 「{row['title']}」 until {row['valid_until']} "
+                              f"— {state}", highlight=False, markup=False)
+
+
+@evidence_app.command("withdraw")
+def withdraw(document_id: Annotated[int, typer.Argument(metavar="ID")],
+             reason: Annotated[str, typer.Option("--reason", help="why")], actor: Actor = None) -> None:
+    """登録した文書を取下げ / Withdraw a document registered by mistake (kept, no longer counted)."""
+    current = runtime()
+    with session_scope(current.ready_engine()) as session:
+        withdraw_document(session, document_id, actor=current.settings.actor_name(actor), reason=reason,
+                          clock=current.clock)
+    current.console.print(f"文書 {document_id} を取り下げました / document {document_id} withdrawn", highlight=False)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``evidence`` to the app."""
+    app.add_typer(evidence_app, name="evidence")
