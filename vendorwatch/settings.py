@@ -22,6 +22,8 @@ class Settings(BaseSettings):
     config: Path | None = Field(default=None, description="path of the vendor registry (vendorwatch.yaml)")
     actor: str | None = Field(default=None, description="who is acting, for the audit log")
     language: str = Field(default="ja", description="language of reports: ja or en")
+    dashboard_idle_minutes: int = Field(default=30, ge=1, le=24 * 60,
+                                        description="a dashboard session idle this long is signed out")
 
     def config_path(self, override: Path | None = None) -> Path:
         """``--config`` first, then ``VENDORWATCH_CONFIG``, then ``./vendorwatch.yaml``."""

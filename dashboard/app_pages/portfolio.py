@@ -1,0 +1,111 @@
+"""Portfolio: every vendor with tier, score and its reasons, open findings, coverage, and the control heat map."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import data
+from dashboard.context import current
+from dashboard.texts import COVERAGE, SEVERITY, SEVERITY_COLOURS, TIER, label, text, tr
+from dashboard.widgets import md, when
+from vendorwatch.controls.catalog import load_catalog
+from vendorwatch.views.coverage import CoverageCounts
+from vendorwatch.views.portfolio import CONTROLS
+
+ctx = current()
+book = data.portfolio_of(ctx)
+
+st.title(tr("委託先ポートフォリオ", "Vendor portfolio"))
+st.caption(tr(f"{when(ctx, ctx.clock.now())} 時点 · 全 {len(book.rows)} 社（再委託先を含む）",
+              f"as of {when(ctx, ctx.clock.now())} · {len(book.rows)} vendors including sub-vendors"))
+
+totals = book.totals_by_severity
+cols = st.columns(6)
+cols[0].metric(tr("委託先", "Vendors"), f"{len(book.rows):,}")
+for column, severity in zip(cols[1:5], ("critical", "high", "medium", "low"), strict=True):
+    column.metric(tr(f"未対応（{label(SEVERITY, severity)}）", f"Open ({label(SEVERITY, severity)})"),
+                  f"{totals.get(severity, 0):,}")
+coverage = book.coverage
+cols[5].metric(tr("監視ソース（最新）", "Sources fresh"), f"{coverage.fresh:,} / {coverage.total:,}",
+               help=tr("SLA 内に収集できたソース数 / 全ソース数", "sources collected within their SLA / all sources"))
+st.caption(tr(f"監視ソース: 最新 {coverage.fresh} · 期限切れ {coverage.stale} · 失敗 {coverage.failing} · "
+              f"未収集 {coverage.never}",
+              f"Monitoring sources: fresh {coverage.fresh} · stale {coverage.stale} · failing {coverage.failing} · "
+              f"never collected {coverage.never}"))
+
+st.subheader(tr("委託先一覧", "Vendors"))
+vendor_col, tier_col, score_col = tr("委託先", "Vendor"), tr("区分", "Tier"), tr("スコア", "Score")
+level_col, reasons_col, monitor_col = tr("水準", "Level"), tr("主な要因", "Main reasons"), tr("監視", "Monitoring")
+severity_cols = {s: label(SEVERITY, s) for s in ("critical", "high", "medium", "low")}
+accepted_col = tr("受容中", "Accepted")
+
+
+def _monitoring(counts: CoverageCounts) -> str:
+    if not counts.total:
+        return tr("ソースなし", "no source")
+    gaps = [f"{label(COVERAGE, s)} {getattr(counts, s)}" for s in ("stale", "failing", "never") if getattr(counts, s)]
+    return f"{counts.fresh}/{counts.total} {label(COVERAGE, 'fresh')}" + (" · " + " · ".join(gaps) if gaps else "")
+
+
+st.dataframe(
+    [{
+        vendor_col: "\u3000" * row.depth + ("└ " if row.depth else "") + text(row.name),
+        tier_col: label(TIER, row.tier),
+        score_col: row.score,
+        level_col: label(SEVERITY, row.level),
+        **{severity_cols[s]: row.open_by_severity.get(s, 0) for s in severity_cols},
+        accepted_col: row.risk_accepted,
+        monitor_col: _monitoring(row.coverage),
+        reasons_col: " / ".join(f"+{r.points} {text(r.title)}" for r in row.reasons if r.points) or "—",
+    } for row in book.rows],
+    hide_index=True, width="stretch",
+    column_config={
+        score_col: st.column_config.ProgressColumn(score_col, min_value=0, max_value=100, format="%d", width="small"),
+        reasons_col: st.column_config.TextColumn(reasons_col, width="large"),
+        vendor_col: st.column_config.TextColumn(vendor_col, width="medium"),
+        **{c: st.column_config.NumberColumn(c, width="small") for c in (*severity_cols.values(), accepted_col)},
+    },
+)
+st.caption(tr("スコア = 未対応の指摘事項の重み（重大 40・高 15・中 5・低 1）＋ 監視の欠落 最大 20、"
+              "再委託先の分を親に合算、上限 100。",
+              "Score = weights of open findings (critical 40, high 15, medium 5, low 1) + up to 20 for monitoring gaps, "
+              "sub-vendors' points added to their parent, capped at 100."))
+
+st.subheader(tr("委託先 × 管理策（JSDA IV.3(2)）", "Vendors × controls (JSDA IV.3(2))"))
+catalog = load_catalog()
+heat_rows, shade_rows = [], []
+for row in book.rows:
+    cells = book.heat.get(row.vendor_id, {})
+    heat_rows.append([cells[c].count if c in cells else 0 for c in CONTROLS])
+    shade_rows.append([f"background-color: {SEVERITY_COLOURS[cells[c].worst or 'info']}; color: white"
+                       if c in cells else "color: #9e9e9e" for c in CONTROLS])
+names = ["\u3000" * r.depth + f"{text(r.name)} ({r.vendor_id})" for r in book.rows]
+heat = pd.DataFrame(heat_rows, index=names, columns=list(CONTROLS))
+shades = pd.DataFrame(shade_rows, index=names, columns=list(CONTROLS))
+st.dataframe(heat.style.apply(lambda _: shades, axis=None), width="stretch")
+st.caption(tr("数値は未対応・確認済みの指摘事項の件数、色は最も重い重大度（赤 重大・橙 高・黄 中・青 低）。",
+              "Figures are open and acknowledged findings; colour is the worst severity (red critical, orange high, "
+              "yellow medium, blue low)."))
+with st.expander(tr("管理策の一覧", "The controls")):
+    for control in catalog.controls:
+        st.markdown(f"**{control.id}** {md(text(control.title))}")
+
+st.subheader(tr("スコアの内訳", "Why a vendor scores what it does"))
+choices = {r.vendor_id: "\u3000" * r.depth + f"{text(r.name)} ({r.vendor_id}) — {r.score}" for r in book.rows}
+chosen = st.selectbox(tr("委託先", "Vendor"), list(choices), format_func=choices.__getitem__, key="explain_vendor")
+if chosen:
+    reasons = data.explanation_of(ctx, chosen)
+    if not reasons:
+        st.success(tr("この委託先には点数の要因がありません。", "Nothing adds points to this vendor."))
+    else:
+        st.dataframe(pd.DataFrame([{
+            tr("点", "Points"): r.points,
+            tr("委託先", "Vendor"): r.vendor_id,
+            tr("内容", "Reason"): text(r.title),
+            tr("重大度", "Severity"): label(SEVERITY, r.severity),
+            tr("対象", "Subject"): r.subject,
+            "#": r.finding_id,
+        } for r in reasons]), hide_index=True, width="stretch")
+    st.page_link("app_pages/vendor.py", label=tr("この委託先の詳細へ", "Open this vendor"), icon=":material/domain:",
+                 query_params={"vendor": chosen})
