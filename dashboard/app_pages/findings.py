@@ -41,20 +41,26 @@ if links != st.session_state.get("findings_link"):
 st.title(tr("指摘事項", "Findings"))
 with st.container(border=True):
     c1, c2, c3 = st.columns(3)
-    vendor = c1.selectbox(tr("委託先", "Vendor"), [None, *vendors], key="f_vendor",
-                          format_func=lambda v: tr("すべて", "all") if v is None else f"{text(vendors[v])} ({v})")
-    control = c2.selectbox(tr("管理策", "Control"), [None, *CONTROLS], key="f_control",
-                           format_func=lambda c: tr("すべて", "all") if c is None else c)
-    check_ids = sorted(c.id for c in checks.values() if control is None or c.meta.control == control)
-    if st.session_state.get("f_check") not in (None, *check_ids):
+    everything = tr("すべて", "all")
+    vendor_labels: dict[str | None, str] = {None: everything, **{v: f"{text(n)} ({v})" for v, n in vendors.items()}}
+    vendor = c1.selectbox(tr("委託先", "Vendor"), list(vendor_labels), key="f_vendor",
+                          format_func=vendor_labels.__getitem__)
+    control_labels: dict[str | None, str] = {None: everything, **{c: c for c in CONTROLS}}
+    control = c2.selectbox(tr("管理策", "Control"), list(control_labels), key="f_control",
+                           format_func=control_labels.__getitem__)
+    check_labels: dict[str | None, str] = {None: everything, **{
+        c.id: f"{text(c.meta.title)} ({c.id})" for c in sorted(checks.values(), key=lambda c: c.id)
+        if control is None or c.meta.control == control}}
+    if st.session_state.get("f_check") not in check_labels:
         st.session_state["f_check"] = None
-    check = c3.selectbox(tr("チェック", "Check"), [None, *check_ids], key="f_check",
-                         format_func=lambda c: tr("すべて", "all") if c is None else f"{text(checks[c].meta.title)} ({c})")
+    check = c3.selectbox(tr("チェック", "Check"), list(check_labels), key="f_check", format_func=check_labels.__getitem__)
     c4, c5, c6, c7 = st.columns([1, 1, 1, 1])
+    severity_labels = {s: label(SEVERITY, s) for s in SEVERITIES}
     severities = c4.multiselect(tr("重大度", "Severity"), list(SEVERITIES), key="f_severity",
-                                format_func=lambda s: label(SEVERITY, s), placeholder=tr("すべて", "all"))
+                                format_func=severity_labels.__getitem__, placeholder=everything)
+    status_labels = {s: label(STATUS, s) for s in STATUSES}
     statuses = c5.multiselect(tr("状態", "Status"), list(STATUSES), default=list(ACTIVE_STATUSES), key="f_status",
-                              format_func=lambda s: label(STATUS, s), placeholder=tr("すべて", "all"))
+                              format_func=status_labels.__getitem__, placeholder=everything)
     period = c6.date_input(tr("期間（検出日）", "Period (seen)"), value=[], key="f_period", format="YYYY-MM-DD")
     search = c7.text_input(tr("検索（対象・チェック・委託先）", "Search (subject, check, vendor)"), key="f_search",
                            max_chars=200)
@@ -91,16 +97,16 @@ else:
         st.session_state["f_open"] = chosen_row
 
 options = [f.finding_id for f in found.items]
-opened = st.session_state.get("f_open")
-if isinstance(opened, int) and opened not in options:
-    options.insert(0, opened)
+linked = int(links["finding"]) if (links["finding"] or "").isdigit() else None
+if linked is not None and linked not in options:  # a deep link opens its finding whatever the filters show
+    options.insert(0, linked)
 titles = {f.finding_id: f"#{f.finding_id} [{label(SEVERITY, f.severity)}] {text(f.title)} — {f.subject}" for f in found.items}
 if not options:
     st.stop()
 if st.session_state.get("f_open") not in options:
     st.session_state["f_open"] = options[0]
-finding_id = st.selectbox(tr("開く指摘事項", "Finding to open"), options, key="f_open",
-                          format_func=lambda i: titles.get(i, f"#{i}"))
+labels = {i: titles.get(i, f"#{i}") for i in options}
+finding_id = st.selectbox(tr("開く指摘事項", "Finding to open"), options, key="f_open", format_func=labels.__getitem__)
 detail = data.finding_of(ctx, int(finding_id))
 if detail is None:
     st.warning(tr(f"指摘事項 #{finding_id} はありません。", f"There is no finding #{finding_id}."))

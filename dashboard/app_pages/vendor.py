@@ -24,10 +24,8 @@ if asked in rows and st.session_state.get("vendor_from_link") != asked:
     st.session_state["vendor_from_link"] = asked
 if st.session_state.get("vendor_choice") not in rows:
     st.session_state["vendor_choice"] = next(iter(rows))
-vendor_id = st.selectbox(
-    tr("委託先", "Vendor"), list(rows), key="vendor_choice",
-    format_func=lambda v: "\u3000" * rows[v].depth + f"{text(rows[v].name)} ({v})",
-)
+vendor_labels = {v: "\u3000" * r.depth + f"{text(r.name)} ({v})" for v, r in rows.items()}
+vendor_id = st.selectbox(tr("委託先", "Vendor"), list(rows), key="vendor_choice", format_func=vendor_labels.__getitem__)
 row = rows[vendor_id]
 header = data.vendor_header_of(ctx, vendor_id)
 
@@ -100,8 +98,8 @@ with findings_tab:
 with principals_tab:
     kind_options = [None, "iam_user", "access_key", "iam_role", "root", "ldap_account", "ad_account", "directory_group"]
     c1, c2 = st.columns([2, 1])
-    kind = c1.selectbox(tr("種類", "Kind"), kind_options, key="principal_kind",
-                        format_func=lambda k: tr("すべて", "all") if k is None else k)
+    kind_labels = {k: tr("すべて", "all") if k is None else k for k in kind_options}
+    kind = c1.selectbox(tr("種類", "Kind"), kind_options, key="principal_kind", format_func=kind_labels.__getitem__)
     include_gone = c2.checkbox(tr("削除済みも表示", "Include removed"), key="principal_gone")
     principals = data.principals_of(ctx, vendor_id, page_number("principal_page"), 50, include_gone, kind)
     if principals.number > principals.pages:

@@ -37,7 +37,8 @@ class EvidenceEvent:
 
 def _family(session: Session, vendor_id: str) -> list[str]:
     """The vendor, the vendors above it and its sub-vendors: a finding's events may belong to any of them (3.2.7)."""
-    parents = dict(session.execute(select(VENDORS.c.id, VENDORS.c.parent_id)).tuples().all())
+    parents: dict[str, str | None] = {row.id: row.parent_id for row in session.execute(select(VENDORS.c.id,
+                                                                                               VENDORS.c.parent_id))}
     family = {vendor_id}
     above = parents.get(vendor_id)
     while above and above not in family:
