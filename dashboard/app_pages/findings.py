@@ -97,7 +97,8 @@ else:
         st.session_state["f_open"] = chosen_row
 
 options = [f.finding_id for f in found.items]
-linked = int(links["finding"]) if (links["finding"] or "").isdigit() else None
+linked_text = links["finding"] or ""
+linked = int(linked_text) if linked_text.isdigit() else None
 if linked is not None and linked not in options:  # a deep link opens its finding whatever the filters show
     options.insert(0, linked)
 titles = {f.finding_id: f"#{f.finding_id} [{label(SEVERITY, f.severity)}] {text(f.title)} — {f.subject}" for f in found.items}
