@@ -18,7 +18,7 @@ from sqlmodel import Session
 
 from dashboard.context import CLOCK, PageContext, engine_for, registry_for
 from vendorwatch.registry.models import Registry
-from vendorwatch.views import findings, portfolio, vendor_detail
+from vendorwatch.views import findings, portfolio, trends, vendor_detail
 from vendorwatch.views.paging import Page
 from vendorwatch.views.personal import Masker
 
@@ -61,6 +61,13 @@ def _portfolio(url: str, masked: bool, version: tuple[int, int, int]) -> portfol
     with Session(engine_for(url)) as session:
         return portfolio.portfolio(session, _registry(url, version), CLOCK, _masker(url, masked, version),
                                    reasons_per_vendor=3)
+
+
+@by_masking
+def _trend(url: str, masked: bool, version: tuple[int, int, int], until: date) -> trends.PortfolioTrend:
+    registry = _registry(url, version)
+    with Session(engine_for(url)) as session:
+        return trends.portfolio_trend(session, until, [v.id for v in registry.vendors])
 
 
 @by_masking
@@ -125,6 +132,11 @@ def _finding(url: str, masked: bool, version: tuple[int, int, int], finding_id: 
 def portfolio_of(ctx: PageContext) -> portfolio.Portfolio:
     """Every vendor with its figures, and the heat map."""
     return _portfolio(ctx.url, ctx.masked, ctx.version)
+
+
+def trend_of(ctx: PageContext) -> trends.PortfolioTrend:
+    """The last twelve months of open findings and scores."""
+    return _trend(ctx.url, ctx.masked, ctx.version, ctx.today)
 
 
 def explanation_of(ctx: PageContext, vendor_id: str) -> tuple[portfolio.Reason, ...]:

@@ -19,6 +19,8 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
+from tests.servers.smtp import PASSWORD as SMTP_PASSWORD
+from tests.servers.smtp import SmtpServer, start_smtp_server
 from vendorwatch.clock import FixedClock
 from vendorwatch.db.engine import make_engine
 from vendorwatch.db.migrate import upgrade
@@ -127,3 +129,12 @@ def run_cli(tmp_path: Path) -> object:
         return CliResult(completed.returncode, completed.stdout, completed.stderr)
 
     return run
+
+
+@pytest.fixture
+def smtp_server(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[SmtpServer]:
+    """A real SMTP server (aiosmtpd) with STARTTLS and sign-in; its password is in VW_TEST_SMTP_PASSWORD."""
+    server = start_smtp_server(tmp_path_factory.mktemp("smtp"))
+    monkeypatch.setenv("VW_TEST_SMTP_PASSWORD", SMTP_PASSWORD)
+    yield server
+    server.stop()

@@ -7,7 +7,7 @@ import streamlit as st
 
 from dashboard import data
 from dashboard.context import current
-from dashboard.texts import COVERAGE, ENVIRONMENT_KIND, ROSTER_STATE, RUN_STATUS, SEVERITY, STATUS, TIER, label, text, tr
+from dashboard.texts import COVERAGE, ENVIRONMENT_KIND, ROSTER_STATE, SEVERITY, STATUS, TIER, label, text, tr
 from dashboard.widgets import code, flag, md, page_number, pager, when
 from vendorwatch.views.findings import FindingQuery
 
@@ -40,7 +40,10 @@ if header.services:
     st.caption(tr("業務: ", "Services: ") + ", ".join(md(s) for s in header.services))
 
 cols = st.columns(4)
-cols[0].metric(tr("スコア", "Score"), row.score, delta=label(SEVERITY, row.level), delta_color="off")
+if row.score is None:
+    cols[0].metric(tr("スコア", "Score"), "—", delta=tr("未評価", "not evaluated yet"), delta_color="off")
+else:
+    cols[0].metric(tr("スコア", "Score"), row.score, delta=label(SEVERITY, row.level), delta_color="off")
 cols[1].metric(tr("未対応の指摘事項", "Open findings"), row.open_total,
                delta=tr(f"重大 {row.open_by_severity['critical']} · 高 {row.open_by_severity['high']}",
                         f"critical {row.open_by_severity['critical']} · high {row.open_by_severity['high']}"),
@@ -72,8 +75,11 @@ with tree_tab:
         tr("詳細", "Details"): n.detail if n.kind != "vendor" else label(TIER, n.detail),
         tr("監視状態", "Monitoring"): label(COVERAGE, n.coverage.state) if n.coverage else "",
         tr("最終収集成功", "Last collected"): when(ctx, n.coverage.last_success) if n.coverage else "",
-        tr("最終実行", "Last run"): (f"{when(ctx, n.coverage.last_run_at)} {label(RUN_STATUS, n.coverage.last_run_status)}"
-                                     if n.coverage and n.coverage.last_run_at else ""),
+        tr("最終失敗", "Last failure"): (
+            when(ctx, n.coverage.last_failure) + (tr(f"（連続 {n.coverage.failures_in_a_row} 回）",
+                                                     f" ({n.coverage.failures_in_a_row} in a row)")
+                                                  if n.coverage.failures_in_a_row else "")
+            if n.coverage and n.coverage.last_failure else ""),
         "SLA": f"{n.coverage.sla_hours} h" if n.coverage else "",
     } for n in nodes]), hide_index=True, width="stretch")
     failing = [n.coverage for n in nodes if n.coverage and n.coverage.state == "failing" and n.coverage.last_error]

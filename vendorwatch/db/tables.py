@@ -428,6 +428,39 @@ class AuditEntry(SQLModel, table=True):
     hash: str = Field(max_length=64, unique=True)
 
 
+# --- posture ----------------------------------------------------------------------------------------------
+
+
+class PostureSnapshot(SQLModel, table=True):
+    """Each vendor's posture as an evaluation left it: one row per vendor and day (the day's last evaluation wins).
+
+    Written at every evaluation so that screens and reports read figures instead of recomputing them, and so
+    that the trend over months is what was known at the time, not a reconstruction.
+    """
+
+    __tablename__ = "posture_snapshots"
+    __table_args__ = (
+        UniqueConstraint("day", "vendor_id", name="uq_posture_day_vendor"),
+        Index("ix_posture_vendor_month", "vendor_id", "month"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    day: date = Field(index=True)  # in the organization's time zone
+    month: str = Field(max_length=7)  # YYYY-MM of ``day``
+    vendor_id: str = Field(foreign_key="vendors.id")
+    evaluated_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    score: int
+    level: str = Field(max_length=16)
+    own_points: int
+    rolled_up_points: int
+    coverage: float
+    sources: dict[str, int] = json_column({})  # state (fresh, stale, failing, never) -> sources
+    open_by_severity: dict[str, int] = json_column({})  # open and acknowledged findings of the vendor itself
+    open_by_control: dict[str, int] = json_column({})
+    accepted: int = 0  # findings whose risk is accepted (until their expiry)
+    reasons: list[dict[str, Any]] = json_column([])  # the largest contributions to the score
+
+
 # --- dashboard ------------------------------------------------------------------------------------------
 
 

@@ -143,12 +143,47 @@ class DigestSettings(Strict):
     language: Literal["ja", "en"] = "ja"
 
 
+class SmimeSettings(Strict):
+    """An S/MIME signing certificate for the firm's outgoing mail (PEM files; the key's password from the environment)."""
+
+    certificate_file: str = Field(min_length=1)
+    key_file: str = Field(min_length=1)
+    key_password_env: EnvName | None = None
+
+
+class MailSettings(Strict):
+    """The SMTP server the firm sends its mail through (digest, reminders, alerts, sign-in codes)."""
+
+    host: str = Field(min_length=1)
+    port: int = Field(default=587, ge=1, le=65535)
+    security: Literal["starttls", "tls", "none"] = "starttls"
+    username: str | None = None
+    password_env: EnvName | None = None
+    sender: EmailStr
+    sender_name: str | None = None
+    ca_file: str | None = Field(default=None, description="CA bundle for a server with a private certificate")
+    timeout_seconds: int = Field(default=30, ge=1, le=600)
+    smime: SmimeSettings | None = None
+
+    @model_validator(mode="after")
+    def _credentials_need_encryption(self) -> MailSettings:
+        if self.security == "none" and (self.username or self.password_env):
+            raise bilingual_error(
+                "security: none では認証情報を送れません（starttls か tls を指定してください）",
+                "credentials are never sent without encryption: use security starttls or tls",
+            )
+        if self.password_env and not self.username:
+            raise bilingual_error("password_env は username と一緒に指定します", "password_env goes with username")
+        return self
+
+
 class Organization(Strict):
     """The securities firm that runs VendorWatch."""
 
     name: Name
     timezone: TimeZoneName = "Asia/Tokyo"
     digest: DigestSettings = Field(default_factory=DigestSettings)
+    mail: MailSettings | None = None
 
 
 class Contract(Strict):

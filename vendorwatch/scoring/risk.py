@@ -10,16 +10,14 @@ the explanation lists every finding behind it, whichever vendor it belongs to.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
 
-from sqlalchemy import func, select
 from sqlmodel import Session, col
 from sqlmodel import select as select_model
 
-from vendorwatch.checks.sql import RUNS, as_utc
 from vendorwatch.clock import Clock
 from vendorwatch.db.tables import Finding
 from vendorwatch.registry.models import Registry
+from vendorwatch.scoring.coverage import source_health
 
 WEIGHTS: dict[str, int] = {"critical": 40, "high": 15, "medium": 5, "low": 1, "info": 0}
 COVERAGE_WEIGHT = 20
@@ -70,26 +68,9 @@ class VendorRisk:
         return next(name for threshold, name in LEVELS if self.score >= threshold)
 
 
-def _fresh_sources(session: Session, registry: Registry, clock: Clock) -> dict[str, bool]:
-    last_ok = {
-        row.source_id: as_utc(row.last)
-        for row in session.execute(
-            select(RUNS.c.source_id, func.max(RUNS.c.finished_at).label("last"))
-            .where(RUNS.c.status.in_(["success", "partial"])).group_by(RUNS.c.source_id)
-        )
-    }
-    now = clock.now()
-    fresh: dict[str, bool] = {}
-    for vendor in registry.vendors:
-        for source in vendor.sources:
-            last = last_ok.get(source.id)
-            fresh[source.id] = last is not None and last >= now - timedelta(hours=source.sla_hours)
-    return fresh
-
-
 def score_vendors(session: Session, registry: Registry, clock: Clock) -> dict[str, VendorRisk]:
     """The risk of every vendor of the registry, sub-vendors rolled up into their parents."""
-    fresh = _fresh_sources(session, registry, clock)
+    fresh = {health.source_id: health.covered for health in source_health(session, registry, clock)}
     risks: dict[str, VendorRisk] = {}
     for vendor in registry.vendors:
         count = len(vendor.sources)

@@ -1,27 +1,32 @@
 """The portfolio: every vendor (sub-vendors under their parent) with tier, score and why, open findings by
-severity, monitoring coverage, and the vendor × control heat map of JSDA IV.3(2)."""
+severity, monitoring coverage, and the vendor × control heat map of JSDA IV.3(2).
+
+The figures are those each vendor's latest posture snapshot holds (written by every evaluation, see
+``vendorwatch.posture``): the page reads a few hundred rows whatever the number of events, and shows the
+same figures as the digest. The full explanation of one vendor's score is computed now.
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select
 from sqlmodel import Session
 
 from vendorwatch.checks.discovery import checks_by_id
-from vendorwatch.checks.model import SEVERITIES, severity_rank
-from vendorwatch.clock import Clock
-from vendorwatch.db.tables import Finding
+from vendorwatch.checks.model import SEVERITIES
+from vendorwatch.clock import Clock, as_utc
 from vendorwatch.i18n import Text, t
+from vendorwatch.posture.trend import latest
 from vendorwatch.registry.models import Registry
-from vendorwatch.scoring.risk import VendorRisk, score_vendors
-from vendorwatch.views.coverage import CoverageCounts, coverage_by_vendor, source_coverage
+from vendorwatch.scoring.risk import score_vendors
+from vendorwatch.views.coverage import CoverageCounts
 from vendorwatch.views.personal import Masker
 
 CONTROLS: tuple[str, ...] = ("3.2.1", "3.2.2", "3.2.3", "3.2.4", "3.2.5", "3.2.6", "3.2.7")
-OPEN_STATUSES = ("open", "acknowledged")  # what still needs work; risk-accepted findings are counted apart
-FINDINGS = Finding.__table__  # type: ignore[attr-defined]
+COVERAGE_GAP = t("監視の欠落（SLA 内に収集されていないソース）", "monitoring gap (sources not collected within SLA)")
 
 
 @dataclass(frozen=True)
@@ -49,14 +54,16 @@ class PortfolioRow:
     parent_id: str | None
     depth: int
     handles_customer_data: bool
-    score: int
-    level: str
+    score: int | None  # None: no evaluation has seen the vendor yet
+    level: str | None
     own_points: int
     rolled_up_points: int
     open_by_severity: dict[str, int]
+    open_by_control: dict[str, int]
     risk_accepted: int
     coverage: CoverageCounts
     reasons: tuple[Reason, ...]
+    evaluated_at: datetime | None
 
     @property
     def open_total(self) -> int:
@@ -65,31 +72,40 @@ class PortfolioRow:
 
 
 @dataclass(frozen=True)
-class HeatCell:
-    """Open findings of one vendor under one control, and the worst severity among them."""
-
-    count: int = 0
-    worst: str | None = None
-
-
-@dataclass(frozen=True)
 class Portfolio:
-    """The rows in tree order, the heat map, and the totals over every vendor."""
+    """The rows in tree order and the totals over every vendor."""
 
     rows: tuple[PortfolioRow, ...]
-    heat: dict[str, dict[str, HeatCell]] = field(default_factory=dict)  # vendor -> control -> cell
     totals_by_severity: dict[str, int] = field(default_factory=dict)
     coverage: CoverageCounts = field(default_factory=CoverageCounts)
+    evaluated_at: datetime | None = None  # the newest evaluation behind the figures
+
+    def heat(self, vendor_id: str, control: str) -> int:
+        """Open findings of a vendor under a control (its own, as the heat map shows them)."""
+        row = next((r for r in self.rows if r.vendor_id == vendor_id), None)
+        return row.open_by_control.get(control, 0) if row else 0
 
 
-def _tree_order(registry: Registry, risks: dict[str, VendorRisk]) -> list[tuple[str, int]]:
+def _title(check_id: str | None) -> Text:
+    check = checks_by_id().get(check_id or "")
+    return check.meta.title if check else t(check_id or "?", check_id or "?")
+
+
+def _reason(item: dict[str, Any]) -> Reason:
+    coverage = item.get("kind") == "coverage"
+    return Reason(int(item.get("points", 0)), str(item.get("vendor", "")), str(item.get("kind", "finding")),
+                  item.get("finding_id"), item.get("check"), COVERAGE_GAP if coverage else _title(item.get("check")),
+                  item.get("severity"), item.get("status"), "")
+
+
+def tree_order(registry: Registry, scores: dict[str, int]) -> list[tuple[str, int]]:
     """Vendors depth first: top-level by score (highest first), each followed by its sub-vendors."""
     children: dict[str | None, list[str]] = defaultdict(list)
     known = {v.id for v in registry.vendors}
     for vendor in registry.vendors:
         children[vendor.parent if vendor.parent in known else None].append(vendor.id)
     for ids in children.values():
-        ids.sort(key=lambda i: (-(risks[i].score if i in risks else 0), i))
+        ids.sort(key=lambda i: (-scores.get(i, 0), i))
     ordered: list[tuple[str, int]] = []
     seen: set[str] = set()
 
@@ -108,71 +124,43 @@ def _tree_order(registry: Registry, risks: dict[str, VendorRisk]) -> list[tuple[
     return ordered
 
 
-def _reasons(risk: VendorRisk, masker: Masker, limit: int | None) -> tuple[Reason, ...]:
-    checks = checks_by_id()
-    reasons = []
-    for c in risk.contributions[:limit] if limit else risk.contributions:
-        if c.kind == "coverage":
-            title = t("監視の欠落（SLA 内に収集されていないソース）", "monitoring gap (sources not collected within SLA)")
-        else:
-            check = checks.get(c.check_id or "")
-            title = check.meta.title if check else t(c.check_id or "?", c.check_id or "?")
-        reasons.append(Reason(c.points, c.vendor_id, c.kind, c.finding_id, c.check_id, title, c.severity, c.status,
-                              masker.principal(c.subject)))
-    return tuple(reasons)
-
-
-def open_counts(session: Session) -> tuple[dict[str, dict[str, int]], dict[str, int], dict[str, dict[str, HeatCell]]]:
-    """Per vendor: open findings by severity; risk-accepted counts; the heat map (one grouped query)."""
-    by_severity: dict[str, dict[str, int]] = defaultdict(dict)
-    accepted: dict[str, int] = defaultdict(int)
-    cells: dict[str, dict[str, list[tuple[str, int]]]] = defaultdict(lambda: defaultdict(list))
-    rows = session.execute(
-        select(FINDINGS.c.vendor_id, FINDINGS.c.control_id, FINDINGS.c.severity, FINDINGS.c.status,
-               func.count().label("n"))
-        .where(FINDINGS.c.status.in_((*OPEN_STATUSES, "risk_accepted")))
-        .group_by(FINDINGS.c.vendor_id, FINDINGS.c.control_id, FINDINGS.c.severity, FINDINGS.c.status)
-    )
-    for row in rows:
-        if row.status == "risk_accepted":
-            accepted[row.vendor_id] += row.n
-            continue
-        counts = by_severity[row.vendor_id]
-        counts[row.severity] = counts.get(row.severity, 0) + row.n
-        cells[row.vendor_id][row.control_id].append((row.severity, row.n))
-    heat = {
-        vendor: {control: HeatCell(sum(n for _, n in found), min((s for s, _ in found), key=severity_rank))
-                 for control, found in controls.items()}
-        for vendor, controls in cells.items()
-    }
-    return dict(by_severity), dict(accepted), heat
-
-
 def portfolio(session: Session, registry: Registry, clock: Clock, masker: Masker, *,
               reasons_per_vendor: int | None = 10) -> Portfolio:
-    """Every vendor of the registry in force, in tree order, with its figures and the heat map."""
-    risks = score_vendors(session, registry, clock)
-    by_severity, accepted, heat = open_counts(session)
-    coverage = coverage_by_vendor(source_coverage(session, registry, clock))
+    """Every vendor of the registry in force, in tree order, with the figures of its latest evaluation."""
+    snapshots = latest(session, [v.id for v in registry.vendors])
     vendors = {v.id: v for v in registry.vendors}
     rows = []
-    for vendor_id, depth in _tree_order(registry, risks):
-        vendor = vendors[vendor_id]
-        risk = risks[vendor_id]
-        counts = by_severity.get(vendor_id, {})
+    for vendor_id, depth in tree_order(registry, {v: s.score for v, s in snapshots.items()}):
+        vendor, snap = vendors[vendor_id], snapshots.get(vendor_id)
+        if snap is None:  # no evaluation has seen this vendor yet (new in the registry)
+            rows.append(PortfolioRow(vendor_id, vendor.name.text(), vendor.tier, vendor.parent, depth,
+                                     vendor.handles_customer_data, None, None, 0, 0, dict.fromkeys(SEVERITIES, 0),
+                                     dict.fromkeys(CONTROLS, 0), 0, CoverageCounts(), (), None))
+            continue
+        reasons = tuple(_reason(r) for r in snap.reasons[:reasons_per_vendor] if r.get("points"))
         rows.append(PortfolioRow(
             vendor_id, vendor.name.text(), vendor.tier, vendor.parent, depth, vendor.handles_customer_data,
-            risk.score, risk.level, risk.own_points, risk.rolled_up_points,
-            {s: counts.get(s, 0) for s in SEVERITIES}, accepted.get(vendor_id, 0),
-            coverage.get(vendor_id, CoverageCounts()), _reasons(risk, masker, reasons_per_vendor),
+            snap.score, snap.level, snap.own_points, snap.rolled_up_points,
+            {s: int(snap.open_by_severity.get(s, 0)) for s in SEVERITIES},
+            {c: int(snap.open_by_control.get(c, 0)) for c in CONTROLS}, snap.accepted, CoverageCounts.of(snap.sources),
+            reasons, as_utc(snap.evaluated_at),
         ))
     totals: dict[str, int] = {s: sum(r.open_by_severity[s] for r in rows) for s in SEVERITIES}
     overall = CoverageCounts(*(sum(getattr(r.coverage, s) for r in rows) for s in ("fresh", "stale", "failing", "never")))
-    return Portfolio(tuple(rows), {v: c for v, c in heat.items() if v in vendors}, totals, overall)
+    times = [r.evaluated_at for r in rows if r.evaluated_at]
+    del masker  # the snapshot's figures name no one; kept in the signature so every read model masks alike
+    return Portfolio(tuple(rows), totals, overall, max(times) if times else None)
 
 
 def score_explanation(session: Session, registry: Registry, clock: Clock, masker: Masker,
                       vendor_id: str) -> tuple[Reason, ...]:
-    """Every reason behind one vendor's score (its own findings, its sub-vendors', the coverage gap)."""
+    """Every reason behind one vendor's score now (its own findings, its sub-vendors', the coverage gap)."""
     risk = score_vendors(session, registry, clock).get(vendor_id)
-    return _reasons(risk, masker, None) if risk else ()
+    if risk is None:
+        return ()
+    return tuple(
+        Reason(c.points, c.vendor_id, c.kind, c.finding_id, c.check_id,
+               COVERAGE_GAP if c.kind == "coverage" else _title(c.check_id), c.severity, c.status,
+               masker.principal(c.subject))
+        for c in risk.contributions
+    )

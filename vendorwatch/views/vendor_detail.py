@@ -15,7 +15,8 @@ from vendorwatch.clock import Clock, as_utc
 from vendorwatch.db.tables import TransferApproval
 from vendorwatch.i18n import Text
 from vendorwatch.registry.models import Registry, Vendor
-from vendorwatch.views.coverage import SourceCoverage, source_coverage
+from vendorwatch.scoring.coverage import SourceHealth
+from vendorwatch.views.coverage import source_coverage
 from vendorwatch.views.paging import Page, bounds
 from vendorwatch.views.personal import Masker
 
@@ -56,7 +57,7 @@ class TreeNode:
     node_id: str
     label: Text
     detail: str
-    coverage: SourceCoverage | None = None
+    coverage: SourceHealth | None = None
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """Staff users of the dashboard: local accounts (argon2 hash, lockout) and accounts matched by OIDC e-mail.
 
 Revision ID: 0007dash
-Revises: 0006timeled
+Revises: 0007posture
 Create Date: 2026-12-01 07:11:47
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import vendorwatch.db.types
 
 revision = '0007dash'
-down_revision = '0006timeled'
+down_revision = '0007posture'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,112 @@
+"""Is each source actually being collected? The state of every source from its collection runs.
+
+- ``fresh``: collected successfully (success or partial) within its SLA, and its last run did not fail;
+- ``failing``: its last finished run failed (whatever came before);
+- ``stale``: its last run went through, but the last success is older than the SLA;
+- ``never``: no run has finished yet.
+
+``covered`` (a success within the SLA) is what the risk score's coverage counts: a source whose newest run
+failed an hour after a good one is still covered, and is shown as failing so someone looks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from vendorwatch.checks.sql import as_utc
+from vendorwatch.clock import Clock
+from vendorwatch.db.tables import CollectionRun
+from vendorwatch.registry.models import Registry
+
+SourceState = Literal["fresh", "stale", "failing", "never"]
+SOURCE_STATES: tuple[SourceState, ...] = ("fresh", "stale", "failing", "never")
+_OK = ("success", "partial")
+_RUNS = CollectionRun.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class SourceHealth:
+    """One source's collection record as monitoring sees it."""
+
+    source_id: str
+    vendor_id: str
+    kind: str
+    sla_hours: int
+    state: SourceState
+    covered: bool
+    last_success: datetime | None
+    last_failure: datetime | None
+    last_error: str | None
+    failures_in_a_row: int
+    runs: int
+
+
+def source_health(session: Session, registry: Registry, clock: Clock) -> list[SourceHealth]:
+    """The health of every source of the registry, in registry order (two queries whatever the number of runs)."""
+    summary = {
+        row.source_id: row
+        for row in session.execute(
+            select(
+                _RUNS.c.source_id,
+                func.max(_RUNS.c.finished_at).filter(_RUNS.c.status.in_(_OK)).label("last_ok"),
+                func.max(_RUNS.c.finished_at).filter(_RUNS.c.status == "failed").label("last_failed"),
+                func.max(_RUNS.c.id).filter(_RUNS.c.finished_at.is_not(None)).label("last_id"),
+                func.count().label("runs"),
+            ).group_by(_RUNS.c.source_id)
+        )
+    }
+    # The newest finished run of each source (its status and error), then the failures in a row of those failing.
+    last_ids = [row.last_id for row in summary.values() if row.last_id is not None]
+    last_runs = {
+        row.source_id: row
+        for row in session.execute(select(_RUNS.c.source_id, _RUNS.c.status, _RUNS.c.error_text, _RUNS.c.errors)
+                                   .where(_RUNS.c.id.in_(last_ids)))
+    } if last_ids else {}
+    streaks: dict[str, int] = {}
+    failing = [source_id for source_id, run in last_runs.items() if run.status == "failed"]
+    if failing:
+        ended: set[str] = set()
+        for row in session.execute(
+            select(_RUNS.c.source_id, _RUNS.c.status)
+            .where(_RUNS.c.source_id.in_(failing), _RUNS.c.finished_at.is_not(None))
+            .order_by(_RUNS.c.source_id, _RUNS.c.finished_at.desc(), _RUNS.c.id.desc())
+        ):
+            if row.source_id in ended:
+                continue
+            if row.status == "failed":
+                streaks[row.source_id] = streaks.get(row.source_id, 0) + 1
+            else:
+                ended.add(row.source_id)
+    now = clock.now()
+    health: list[SourceHealth] = []
+    for vendor in registry.vendors:
+        for source in vendor.sources:
+            totals = summary.get(source.id)
+            last_ok = as_utc(totals.last_ok) if totals else None
+            last_failed = as_utc(totals.last_failed) if totals else None
+            last_run = last_runs.get(source.id)
+            covered = last_ok is not None and last_ok >= now - timedelta(hours=source.sla_hours)
+            state: SourceState
+            if last_run is None:
+                state = "never"
+            elif last_run.status == "failed":
+                state = "failing"
+            elif covered:
+                state = "fresh"
+            else:
+                state = "stale"
+            error = None
+            if last_run is not None and last_run.status == "failed":
+                error = last_run.error_text or (last_run.errors[0].get("reason") if last_run.errors else None)
+            health.append(SourceHealth(
+                source_id=source.id, vendor_id=vendor.id, kind=source.kind, sla_hours=source.sla_hours, state=state,
+                covered=covered, last_success=last_ok, last_failure=last_failed, last_error=error,
+                failures_in_a_row=streaks.get(source.id, 0) if state == "failing" else 0,
+                runs=int(totals.runs) if totals else 0,
+            ))
+    return health
