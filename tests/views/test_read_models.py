@@ -14,16 +14,19 @@ from sqlmodel import Session, select
 from tests.dashboard.conftest import seed_world
 from vendorwatch.clock import FixedClock
 from vendorwatch.db.tables import Finding
+from vendorwatch.findings.evaluate import evaluate
+from vendorwatch.findings.triage import resolve
 from vendorwatch.ingest.inventory import InventoryScope, load_principals
 from vendorwatch.ingest.runs import RunRecorder
 from vendorwatch.records import PrincipalRecord
 from vendorwatch.registry.models import Registry
 from vendorwatch.registry.sync import imported_registry
 from vendorwatch.scoring.risk import score_vendors
-from vendorwatch.views.coverage import source_coverage
+from vendorwatch.views.coverage import CoverageCounts, coverage_by_vendor, source_coverage
 from vendorwatch.views.findings import FindingQuery, find_findings, finding_detail
 from vendorwatch.views.personal import Masker
 from vendorwatch.views.portfolio import portfolio, score_explanation
+from vendorwatch.views.trends import portfolio_trend
 from vendorwatch.views.vendor_detail import principals_page, roster, transfers_page, vendor_header, vendor_tree
 
 KOBAYASHI = "arn:aws:iam::123837392027:user/kobayashi.ken"
@@ -55,12 +58,55 @@ def test_portfolio_figures_agree_with_the_findings_and_the_score(seeded, clock: 
         assert row.score == risks[row.vendor_id].score and row.level == risks[row.vendor_id].level
         assert row.open_by_severity == {s: by_vendor[(row.vendor_id, s)]
                                         for s in ("critical", "high", "medium", "low", "info")}
-        for control, cell in book.heat.get(row.vendor_id, {}).items():
-            assert cell.count == by_control[(row.vendor_id, control)]
+        for control in ("3.2.1", "3.2.2", "3.2.3", "3.2.4", "3.2.5", "3.2.6", "3.2.7"):
+            assert book.heat(row.vendor_id, control) == by_control[(row.vendor_id, control)]
+        assert row.evaluated_at == clock.now()
     assert sum(book.totals_by_severity.values()) == len(active)
-    assert book.heat["tradesys"]["3.2.4"].worst == "critical"
+    assert book.heat("tradesys", "3.2.4") == 4
     explained = {r.check_id for r in score_explanation(session, registry, clock, Masker(), "tradesys")} - {None}
     assert "monitoring.vendor_without_source" in explained  # the sub-vendor's finding, rolled up into its parent
+
+
+def test_the_portfolio_shows_the_last_evaluation_not_later_changes(seeded, clock: FixedClock) -> None:
+    engine, registry = seeded
+    with Session(engine) as session:
+        before = portfolio(session, registry, clock, Masker())
+        finding_id = session.exec(select(Finding.id).where(Finding.check_id == "access.admin_grant")).one()
+        assert finding_id is not None
+        resolve(session, finding_id, actor="mika", reason="removed", clock=clock)
+        session.commit()
+        after = portfolio(session, registry, clock, Masker())
+        explained = {r.finding_id for r in score_explanation(session, registry, clock, Masker(), "tradesys")}
+    assert after.rows == before.rows  # figures of the evaluation: the digest and the trend agree with them
+    assert finding_id not in explained  # the explanation is of now
+
+
+def test_a_vendor_no_evaluation_has_seen_is_shown_as_not_evaluated(engine: Engine, clock: FixedClock) -> None:
+    from tests.conftest import DEMO_REGISTRY
+    from vendorwatch.registry.loader import load_registry
+    from vendorwatch.registry.sync import apply_import
+
+    registry, text = load_registry(DEMO_REGISTRY)
+    with Session(engine) as session:
+        apply_import(session, registry, text, path="x", actor="t", clock=clock)
+        session.commit()
+        book = portfolio(session, registry, clock, Masker())
+    assert {(r.score, r.level, r.evaluated_at) for r in book.rows} == {(None, None, None)}
+    assert book.evaluated_at is None
+
+
+def test_the_trend_reads_each_months_last_evaluation(seeded, clock: FixedClock) -> None:
+    engine, registry = seeded
+    october = FixedClock(datetime(2026, 10, 20, 9, 0, tzinfo=UTC))
+    evaluate(engine, registry, october)
+    with Session(engine) as session:
+        trend = portfolio_trend(session, date(2026, 11, 26), [v.id for v in registry.vendors])
+        book = portfolio(session, registry, clock, Masker())
+    assert trend.months[-2:] == ("2026-10", "2026-11") and len(trend.months) == 12
+    assert trend.evaluated_months == 2 and trend.scores["tradesys"][:10] == (None,) * 10
+    assert trend.scores["tradesys"][-1] == next(r.score for r in book.rows if r.vendor_id == "tradesys")
+    assert trend.open_by_severity["critical"][-1] == book.totals_by_severity["critical"]
+    assert trend.open_by_severity["critical"][0] is None
 
 
 def test_score_reasons_mask_the_people_they_name(seeded, clock: FixedClock) -> None:
@@ -77,18 +123,14 @@ def test_coverage_tells_fresh_stale_failing_and_never(seeded, clock: FixedClock)
     engine, registry = seeded
     RunRecorder(engine, "tradesys-ldap", FixedClock(clock.now() - timedelta(hours=1)), kind="collect").finish(
         "failed", "connection refused")
-    stale_clock = FixedClock(clock.now() - timedelta(hours=60))
-    RunRecorder(engine, "callcentre-ad", stale_clock).finish("success")
     later = FixedClock(clock.now() + timedelta(hours=30))  # the demo's own imports are now past their 24 h SLA
     with Session(engine) as session:
         found = source_coverage(session, registry, later)
-    assert found["tradesys-ldap"].state == "failing" and found["tradesys-ldap"].last_error == "connection refused"
-    assert found["tradesys-aws-prod"].state == "stale"
-    with Session(engine) as session:
         now = source_coverage(session, registry, clock)
-    assert now["tradesys-aws-prod"].state == "fresh"
-    assert now["callcentre-ad"].state == "fresh"  # the demo's import at the clock's time counts, not the older run
-    assert {c.state for c in now.values()} <= {"fresh", "stale", "failing", "never"}
+        by_vendor = coverage_by_vendor(now)
+    assert found["tradesys-ldap"].state == "failing" and found["tradesys-ldap"].last_error == "connection refused"
+    assert found["tradesys-aws-prod"].state == "stale" and now["tradesys-aws-prod"].state == "fresh"
+    assert by_vendor["tradesys"] == CoverageCounts(fresh=2, failing=1)
 
 
 def test_a_source_never_collected_is_never(engine: Engine, clock: FixedClock) -> None:
