@@ -19,6 +19,8 @@ HEAT_SHADES = ((10, "#b71c1c"), (5, "#e53935"), (2, "#ef6c00"), (1, "#ffa726"))
 
 ctx = current()
 book = data.portfolio_of(ctx)
+trend = data.trend_of(ctx)
+evaluated_months = [i for i, value in enumerate(trend.open_by_severity["critical"]) if value is not None]
 
 st.title(tr("委託先ポートフォリオ", "Vendor portfolio"))
 evaluated = when(ctx, book.evaluated_at) if book.evaluated_at else tr("未評価", "not evaluated yet")
@@ -29,8 +31,9 @@ totals = book.totals_by_severity
 cols = st.columns(6)
 cols[0].metric(tr("委託先", "Vendors"), f"{len(book.rows):,}")
 for column, severity in zip(cols[1:5], ("critical", "high", "medium", "low"), strict=True):
+    history = [trend.open_by_severity[severity][i] or 0 for i in evaluated_months]
     column.metric(tr(f"未対応（{label(SEVERITY, severity)}）", f"Open ({label(SEVERITY, severity)})"),
-                  f"{totals.get(severity, 0):,}")
+                  f"{totals.get(severity, 0):,}", chart_data=history if len(history) > 1 else None, chart_type="bar")
 coverage = book.coverage
 cols[5].metric(tr("監視ソース（最新）", "Sources fresh"), f"{coverage.fresh:,} / {coverage.total:,}",
                help=tr("SLA 内に収集できたソース数 / 全ソース数", "sources collected within their SLA / all sources"))
@@ -68,7 +71,7 @@ st.dataframe(
     column_config={
         score_col: st.column_config.ProgressColumn(score_col, min_value=0, max_value=100, format="%d", width="small"),
         reasons_col: st.column_config.TextColumn(reasons_col, width="large"),
-        vendor_col: st.column_config.TextColumn(vendor_col, width="medium"),
+        vendor_col: st.column_config.TextColumn(vendor_col, width=260),
         **{c: st.column_config.NumberColumn(c, width="small") for c in (*severity_cols.values(), accepted_col)},
     },
 )
@@ -96,25 +99,29 @@ with st.expander(tr("管理策の一覧", "The controls")):
         st.markdown(f"**{control.id}** {md(text(control.title))}")
 
 st.subheader(tr("過去 12 か月の推移", "The last twelve months"))
-trend = data.trend_of(ctx)
-if trend.evaluated_months < 2:
-    st.caption(tr("推移は毎月の最終評価から作られます。評価が 2 か月分たまると線で表示されます。",
+if len(evaluated_months) < 2:
+    st.caption(tr("推移は毎月の最終評価から作られます。評価が 2 か月分たまると折れ線で表示されます。",
                   "Trends are built from each month's last evaluation; lines appear once two months have one."))
+months = [m[2:].replace("-", "/") for m in trend.months]  # 26/01 … 26/12
 left, right = st.columns(2)
 with left:
-    st.markdown(f"**{tr('未対応の指摘事項（重大度別）', 'Open findings by severity')}**")
-    st.line_chart(pd.DataFrame({label(SEVERITY, s): list(trend.open_by_severity[s])
-                                for s in ("critical", "high", "medium", "low")}, index=list(trend.months)),
-                  color=[SEVERITY_COLOURS[s] for s in ("critical", "high", "medium", "low")],
-                  x_label=tr("月", "month"), y_label=tr("件数", "findings"))
+    st.markdown(f"**{tr('未対応の指摘事項（重大度別、月末時点）', 'Open findings by severity (end of month)')}**")
+    st.bar_chart(pd.DataFrame({label(SEVERITY, s): [v or 0 for v in trend.open_by_severity[s]]
+                               for s in ("critical", "high", "medium", "low")}, index=months),
+                 color=[SEVERITY_COLOURS[s] for s in ("critical", "high", "medium", "low")],
+                 x_label=tr("月", "month"), y_label=tr("件数", "findings"), height=320)
 with right:
-    st.markdown(f"**{tr('委託先ごとのスコア', 'Score of each vendor')}**")
+    st.markdown(f"**{tr('委託先ごとのスコア（月末時点）', 'Score of each vendor (end of month)')}**")
     by_score = [r.vendor_id for r in sorted(book.rows, key=lambda r: -(r.score or 0))]
     vendor_names = {r.vendor_id: text(r.name) for r in book.rows}
     shown = st.multiselect(tr("表示する委託先", "Vendors shown"), by_score, default=by_score[:TREND_VENDORS],
                            format_func=vendor_names.__getitem__, key="trend_vendors")
-    st.line_chart(pd.DataFrame({vendor_names[v]: list(trend.scores[v]) for v in shown}, index=list(trend.months)),
-                  x_label=tr("月", "month"), y_label=tr("スコア", "score"))
+    scores = pd.DataFrame({vendor_names[v]: list(trend.scores[v]) for v in shown}, index=months)
+    if len(evaluated_months) < 2:
+        st.bar_chart(scores.fillna(0), stack=False, x_label=tr("月", "month"), y_label=tr("スコア", "score"),
+                     height=260)
+    else:
+        st.line_chart(scores, x_label=tr("月", "month"), y_label=tr("スコア", "score"), height=260)
 
 st.subheader(tr("スコアの内訳", "Why a vendor scores what it does"))
 choices = {r.vendor_id: "\u3000" * r.depth + f"{text(r.name)} ({r.vendor_id}) — {r.score if r.score is not None else '—'}"

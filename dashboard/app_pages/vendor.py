@@ -41,19 +41,27 @@ if header.services:
 
 cols = st.columns(4)
 if row.score is None:
-    cols[0].metric(tr("スコア", "Score"), "—", delta=tr("未評価", "not evaluated yet"), delta_color="off")
+    cols[0].metric(tr("スコア", "Score"), "—", delta=tr("未評価", "not evaluated yet"), delta_color="off",
+                   delta_arrow="off")
 else:
-    cols[0].metric(tr("スコア", "Score"), row.score, delta=label(SEVERITY, row.level), delta_color="off")
+    cols[0].metric(tr("スコア（最終評価）", "Score (last evaluation)"), row.score, delta=label(SEVERITY, row.level),
+                   delta_color="off", delta_arrow="off")
 cols[1].metric(tr("未対応の指摘事項", "Open findings"), row.open_total,
                delta=tr(f"重大 {row.open_by_severity['critical']} · 高 {row.open_by_severity['high']}",
                         f"critical {row.open_by_severity['critical']} · high {row.open_by_severity['high']}"),
-               delta_color="off")
-cols[2].metric(tr("監視ソース（最新）", "Sources fresh"), f"{row.coverage.fresh} / {row.coverage.total}")
+               delta_color="off", delta_arrow="off")
+nodes = data.vendor_tree_of(ctx, vendor_id)
+own_sources = [n.coverage for n in nodes if n.coverage and n.coverage.vendor_id == vendor_id]
+fresh = sum(1 for c in own_sources if c.state == "fresh")
+gaps = [f"{label(COVERAGE, s)} {n}" for s in ("stale", "failing", "never")
+        if (n := sum(1 for c in own_sources if c.state == s))]
+cols[2].metric(tr("監視ソース（最新）", "Sources fresh"), f"{fresh} / {len(own_sources)}",
+               delta=" · ".join(gaps) or None, delta_color="inverse" if gaps else "off", delta_arrow="off")
 if header.contract_end:
     left = (header.contract_end - ctx.today).days
     cols[3].metric(tr("契約終了", "Contract ends"), header.contract_end.isoformat(),
                    delta=tr(f"残り {left} 日", f"{left} days left") if left >= 0 else tr("終了済み", "ended"),
-                   delta_color="off" if left > 90 else "inverse")
+                   delta_color="off" if left > 90 else "inverse", delta_arrow="off")
 else:
     cols[3].metric(tr("契約", "Contract"), header.contract_id or "—")
 if header.contacts:
@@ -66,7 +74,6 @@ tree_tab, findings_tab, principals_tab, roster_tab, transfers_tab = st.tabs([
 ])
 
 with tree_tab:
-    nodes = data.vendor_tree_of(ctx, vendor_id)
     kinds = {"vendor": tr("委託先", "vendor"), "environment": tr("環境", "environment"), "source": tr("ソース", "source")}
     st.dataframe(pd.DataFrame([{
         tr("構成", "Node"): "\u3000\u3000" * n.depth + n.node_id,
@@ -81,7 +88,8 @@ with tree_tab:
                                                   if n.coverage.failures_in_a_row else "")
             if n.coverage and n.coverage.last_failure else ""),
         "SLA": f"{n.coverage.sla_hours} h" if n.coverage else "",
-    } for n in nodes]), hide_index=True, width="stretch")
+    } for n in nodes]), hide_index=True, width="stretch",
+        column_config={tr("詳細", "Details"): st.column_config.TextColumn(width="large")})
     failing = [n.coverage for n in nodes if n.coverage and n.coverage.state == "failing" and n.coverage.last_error]
     for item in failing:
         st.error(f"{item.source_id}: {item.last_error}", icon=":material/error:")

@@ -11,11 +11,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser, sync_playwright
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import DEMO_REGISTRY
+from tests.servers.dashboard import CHROMIUM, CHROMIUM_ARGS
 from vendorwatch.clock import FixedClock
 from vendorwatch.db.engine import make_engine
 from vendorwatch.db.migrate import upgrade
@@ -137,3 +139,12 @@ def page_text(at: AppTest) -> str:
         parts.append(value.to_csv())
         parts += [str(i) for i in value.index]
     return re.sub(r"\\(.)", r"\1", "\n".join(parts))  # as rendered: markdown escapes gone
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Debian's chromium, headless, through playwright (no browser download)."""
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
