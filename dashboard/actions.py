@@ -18,8 +18,9 @@ from vendorwatch.clock import end_of_local_day
 from vendorwatch.db.engine import session_scope
 from vendorwatch.findings import triage
 from vendorwatch.i18n import t
+from vendorwatch.staff import accounts
 from vendorwatch.staff.accounts import StaffIdentity
-from vendorwatch.staff.roles import Permission, allows, require
+from vendorwatch.staff.roles import Permission, PermissionDeniedError, allows, require
 from vendorwatch.staff.unmasking import mask_again, unmask
 
 TriageAction = Literal["acknowledge", "accept", "resolve"]
@@ -75,3 +76,26 @@ def signed_in() -> StaffIdentity | None:
     """The identity of this session, if signed in."""
     identity = st.session_state.get(IDENTITY_KEY)
     return identity if isinstance(identity, StaffIdentity) else None
+
+
+StaffAction = Literal["add", "disable", "enable", "reset", "role"]
+
+
+def manage_staff(ctx: PageContext, action: StaffAction, name: str, *, role: str | None = None,
+                 password: str | None = None, email: str | None = None, display_name: str | None = None) -> None:
+    """What an administrator does to a staff account (audited under the administrator's name)."""
+    require(ctx.user.role, Permission.MANAGE_USERS)
+    if action in ("disable", "role") and name.strip().lower() == ctx.user.name:
+        raise PermissionDeniedError(t("自分のアカウントの無効化・役割変更はできません（別の管理者に依頼してください）",
+                                      "you cannot disable your own account or change its role (ask another administrator)"))
+    with session_scope(ctx.engine) as session:
+        if action == "add":
+            accounts.add_user(session, name=name, role=role or "viewer", password=password, email=email,
+                              display_name=display_name, actor=ctx.user.name, clock=CLOCK)
+        elif action in ("disable", "enable"):
+            accounts.set_disabled(session, name, disabled=action == "disable", actor=ctx.user.name, clock=CLOCK)
+        elif action == "reset":
+            accounts.reset_password(session, name, password or "", actor=ctx.user.name, clock=CLOCK)
+        else:
+            accounts.set_role(session, name, role or "viewer", actor=ctx.user.name, clock=CLOCK)
+    data.clear()

@@ -13,18 +13,24 @@ import streamlit as st
 from dashboard import actions, auth, context, sidebar
 from dashboard.texts import text, tr
 from vendorwatch.errors import VendorWatchError
+from vendorwatch.staff.accounts import StaffIdentity
+from vendorwatch.staff.roles import Permission, allows
 
 PAGES = Path(__file__).with_name("app_pages")
 
 
-def _pages() -> list[st.Page]:
-    return [
+def _pages(user: StaffIdentity) -> list[st.Page]:
+    pages = [
         st.Page(PAGES / "portfolio.py", title=tr("ポートフォリオ", "Portfolio"), icon=":material/dashboard:",
                 url_path="portfolio", default=True),
         st.Page(PAGES / "vendor.py", title=tr("委託先", "Vendor"), icon=":material/domain:", url_path="vendor"),
         st.Page(PAGES / "findings.py", title=tr("指摘事項", "Findings"), icon=":material/report:",
                 url_path="findings"),
     ]
+    if allows(user.role, Permission.MANAGE_USERS):  # the page does not exist for anyone else
+        pages.append(st.Page(PAGES / "users.py", title=tr("利用者", "Users"), icon=":material/group:",
+                             url_path="users"))
+    return pages
 
 
 def main() -> None:
@@ -45,7 +51,7 @@ def main() -> None:
             st.warning(tr("委託先台帳がまだ取り込まれていません。`vendorwatch init` を実行してください。",
                           "No vendor registry has been imported yet: run `vendorwatch init`."))
             return
-        page = st.navigation(_pages(), position="sidebar")
+        page = st.navigation(_pages(identity), position="sidebar")
         ctx = context.PageContext(url, engine, registry, version, identity, actions.masked_now(identity),
                                   context.CLOCK)
         st.session_state[context.CONTEXT_KEY] = ctx

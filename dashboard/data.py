@@ -18,7 +18,7 @@ from sqlmodel import Session
 
 from dashboard.context import CLOCK, PageContext, engine_for, registry_for
 from vendorwatch.registry.models import Registry
-from vendorwatch.views import findings, portfolio, trends, vendor_detail
+from vendorwatch.views import findings, portfolio, staff, trends, vendor_detail
 from vendorwatch.views.paging import Page
 from vendorwatch.views.personal import Masker
 
@@ -126,6 +126,18 @@ def _finding(url: str, masked: bool, version: tuple[int, int, int], finding_id: 
         return findings.finding_detail(session, finding_id, _masker(url, masked, version))
 
 
+@by_masking
+def _staff(url: str, masked: bool, version: tuple[int, int, int]) -> tuple[staff.StaffRow, ...]:
+    with Session(engine_for(url)) as session:
+        return staff.staff_accounts(session, CLOCK, _masker(url, masked, version))
+
+
+@by_masking
+def _sign_ins(url: str, masked: bool, version: tuple[int, int, int]) -> tuple[staff.SignInRow, ...]:
+    with Session(engine_for(url)) as session:
+        return staff.recent_sign_ins(session, limit=100)
+
+
 # --- what the pages call -------------------------------------------------------------------------------
 
 
@@ -178,3 +190,13 @@ def findings_of(ctx: PageContext, query: findings.FindingQuery, number: int, siz
 def finding_of(ctx: PageContext, finding_id: int) -> findings.FindingDetail | None:
     """One finding with everything behind it."""
     return _finding(ctx.url, ctx.masked, ctx.version, finding_id)
+
+
+def staff_of(ctx: PageContext) -> tuple[staff.StaffRow, ...]:
+    """Every staff account."""
+    return _staff(ctx.url, ctx.masked, ctx.version)
+
+
+def sign_ins_of(ctx: PageContext) -> tuple[staff.SignInRow, ...]:
+    """The newest sign-ins, refusals and sign-outs."""
+    return _sign_ins(ctx.url, ctx.masked, ctx.version)

@@ -14,10 +14,12 @@ from playwright.sync_api import Browser, Page
 from tests.dashboard.conftest import PASSWORDS, STAFF, World
 from tests.servers.dashboard import Dashboard, assert_no_error, screenshot, serve_dashboard, settle
 
-NAV = {"ja": {"portfolio": "ポートフォリオ", "vendor": "委託先", "findings": "指摘事項"},
-       "en": {"portfolio": "Portfolio", "vendor": "Vendor", "findings": "Findings"}}
-TITLES = {"ja": {"portfolio": "委託先ポートフォリオ", "vendor": "株式会社トレードシステムズ", "findings": "指摘事項"},
-          "en": {"portfolio": "Vendor portfolio", "vendor": "TradeSystems Co., Ltd.", "findings": "Findings"}}
+NAV = {"ja": {"portfolio": "ポートフォリオ", "vendor": "委託先", "findings": "指摘事項", "users": "利用者"},
+       "en": {"portfolio": "Portfolio", "vendor": "Vendor", "findings": "Findings", "users": "Users"}}
+TITLES = {"ja": {"portfolio": "委託先ポートフォリオ", "vendor": "株式会社トレードシステムズ", "findings": "指摘事項",
+                 "users": "利用者"},
+          "en": {"portfolio": "Vendor portfolio", "vendor": "TradeSystems Co., Ltd.", "findings": "Findings",
+                 "users": "Users"}}
 
 
 @pytest.fixture
@@ -47,7 +49,7 @@ def test_health_and_the_sign_in_page_in_japanese(dashboard: Dashboard, browser: 
     assert page.get_by_role("button", name="サインイン", exact=True).is_visible()
     assert_no_error(page)
     screenshot(page, "sign-in-ja")
-    for path in ("portfolio", "vendor", "findings"):  # no page behind a URL without signing in
+    for path in ("portfolio", "vendor", "findings", "users"):  # no page behind a URL without signing in
         page.goto(f"{dashboard.url}/{path}")
         page.get_by_role("heading", name="VendorWatch 委託先モニタリング").wait_for(timeout=60_000)
         settle(page)
@@ -63,8 +65,8 @@ def test_every_page_after_a_local_sign_in(dashboard: Dashboard, browser: Browser
     page.get_by_role("heading", name="VendorWatch").first.wait_for(timeout=60_000)
     settle(page)
     screenshot(page, f"sign-in-{language}")
-    sign_in(page, language, STAFF["manager"], PASSWORDS["manager"])
-    for name in ("portfolio", "vendor", "findings"):
+    sign_in(page, language, STAFF["admin"], PASSWORDS["admin"])  # an administrator has every page
+    for name in ("portfolio", "vendor", "findings", "users"):
         page.get_by_test_id("stSidebarNav").get_by_role("link", name=NAV[language][name], exact=True).click()
         page.get_by_role("heading", name=TITLES[language][name]).wait_for(timeout=60_000)
         settle(page)

@@ -24,13 +24,13 @@ def test_nothing_renders_without_signing_in(world: World) -> None:
     assert _on_sign_in_page(at)
     assert [t.value for t in at.title] == ["VendorWatch 委託先モニタリング"]
     assert not at.dataframe and not at.metric and not at.sidebar.button
-    for page in PAGES:  # signed out, the navigation holds the sign-in page only: no page can be reached
+    for page in (*PAGES, "users"):  # signed out, the navigation holds the sign-in page only: none is reachable
         with pytest.raises(ValueError, match="Could not find a navigation page"):
             at.switch_page(f"app_pages/{page}.py")
     assert "tradesys" not in page_text(at)
 
 
-@pytest.mark.parametrize("page", PAGES)
+@pytest.mark.parametrize("page", [*PAGES, "users"])
 def test_a_page_run_on_its_own_renders_nothing(world: World, page: str) -> None:
     at = AppTest.from_file(str(APP.parent / "app_pages" / f"{page}.py"), default_timeout=60).run()
     assert not at.exception

@@ -26,7 +26,7 @@ from vendorwatch.views.coverage import CoverageCounts
 from vendorwatch.views.personal import Masker
 
 CONTROLS: tuple[str, ...] = ("3.2.1", "3.2.2", "3.2.3", "3.2.4", "3.2.5", "3.2.6", "3.2.7")
-COVERAGE_GAP = t("監視の欠落（SLA 内に収集されていないソース）", "monitoring gap (sources not collected within SLA)")
+COVERAGE_GAP = t("監視の欠落（SLA 内に収集されていないソース）", "Monitoring gap (sources not collected within SLA)")
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,11 @@
+"""Speed and memory benchmarks of VendorWatch: not installed, not part of the test run.
+
+Run from the project root once ``bash scripts/setup.sh --dev`` (or ``bash scripts/test.sh``) has made ``.venv``:
+
+    .venv/bin/python -m benchmarks.cloudtrail_ingest   # 1,000,000 CloudTrail events into SQLite and PostgreSQL
+    .venv/bin/python -m benchmarks.directory           # a 10,000-account directory, 1,000,000 stats-log lines
+    .venv/bin/python -m benchmarks.checks              # every check over 1,000,000 access events
+
+Each prints its figures beside its targets. What was measured, on which machine, and the design decisions
+the figures back are in docs/performance.md.
+"""
