@@ -238,12 +238,11 @@ class Timing:
 
 def time_pages(url: str) -> list[Timing]:
     """Each page run through AppTest signed in as a manager, cold (caches cleared) then warm."""
-    import logging
-
     import streamlit as st
+    from streamlit.logger import set_log_level
     from streamlit.testing.v1 import AppTest
 
-    logging.getLogger("streamlit").setLevel(logging.ERROR)  # AppTest runs without a server: no warnings about it
+    set_log_level("error")  # AppTest runs without a server: no warnings about it
 
     os.environ["VENDORWATCH_DATABASE_URL"] = url
     engine = make_engine(url)

@@ -12,6 +12,7 @@ import streamlit as st
 
 from dashboard import actions, auth, context, sidebar
 from dashboard.texts import text, tr
+from dashboard.widgets import md
 from vendorwatch.errors import VendorWatchError
 from vendorwatch.staff.accounts import StaffIdentity
 from vendorwatch.staff.roles import Permission, allows
@@ -58,7 +59,7 @@ def main() -> None:
         sidebar.render(ctx, page.url_path or "portfolio")
         page.run()
     except VendorWatchError as error:
-        st.error(text(error.message))
+        st.error(md(text(error.message)))
 
 
 main()

@@ -7,6 +7,7 @@ import streamlit as st
 from dashboard import actions, auth
 from dashboard.context import PageContext
 from dashboard.texts import language_switch, text, tr
+from dashboard.widgets import md
 from vendorwatch.display import local_time
 from vendorwatch.errors import VendorWatchError
 from vendorwatch.staff.roles import LABELS, Permission, allows
@@ -15,7 +16,7 @@ from vendorwatch.staff.roles import LABELS, Permission, allows
 def render(ctx: PageContext, where: str) -> None:
     """Draw the sidebar; ``where`` names the page for the audit entry of an unmasking."""
     with st.sidebar:
-        st.markdown(f"**{ctx.user.label}**  \n{text(LABELS[ctx.user.role])}")
+        st.markdown(f"**{md(ctx.user.label)}**  \n{text(LABELS[ctx.user.role])}")
         language_switch(key="sidebar_language")
         st.divider()
         if ctx.masked:
@@ -29,7 +30,7 @@ def render(ctx: PageContext, where: str) -> None:
                             try:
                                 actions.show_personal_data(ctx, reason, where)
                             except VendorWatchError as error:
-                                st.error(text(error.message))
+                                st.error(md(text(error.message)))
                             else:
                                 st.rerun()
         else:

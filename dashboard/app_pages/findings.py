@@ -183,7 +183,7 @@ else:
             status = actions.triage_finding(ctx, action, row.finding_id, reason=reason or None,
                                             until=until)  # type: ignore[arg-type]
         except VendorWatchError as error:
-            st.error(text(error.message))
+            st.error(md(text(error.message)))
         else:
             st.session_state["f_done"] = tr(f"#{row.finding_id} を「{label(STATUS, status)}」にしました。",
                                             f"#{row.finding_id} is now {label(STATUS, status)}.")

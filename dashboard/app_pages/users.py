@@ -7,7 +7,7 @@ import streamlit as st
 from dashboard import actions, data
 from dashboard.context import current
 from dashboard.texts import text, tr
-from dashboard.widgets import when
+from dashboard.widgets import md, when
 from vendorwatch.errors import VendorWatchError
 from vendorwatch.staff.roles import LABELS, Permission, Role, allows
 
@@ -38,7 +38,7 @@ def _do(action: actions.StaffAction, name: str, message: str, **values: str | No
     try:
         actions.manage_staff(ctx, action, name, **values)
     except VendorWatchError as error:
-        st.error(text(error.message))
+        st.error(md(text(error.message)))
     else:
         st.session_state["u_done"] = message
         st.rerun()
@@ -89,7 +89,8 @@ ACTION = {"signin.success": tr("成功", "signed in"), "signin.failure": tr("失
           "signout": tr("サインアウト", "signed out")}
 st.dataframe([{
     tr("日時", "When"): when(ctx, r.at), tr("アカウント", "Account"): r.actor, tr("結果", "Outcome"): ACTION[r.action],
-    tr("方式", "Method"): r.method, tr("理由", "Reason"): r.reason, tr("接続元", "Client"): r.client,
+    tr("方式", "Method"): METHOD.get(r.method, r.method), tr("理由", "Reason"): r.reason,
+    tr("接続元", "Client"): r.client,
 } for r in data.sign_ins_of(ctx)], hide_index=True, width="stretch")
 st.caption(tr("利用者の変更とサインインはすべて監査ログに記録されます（vendorwatch audit log）。",
               "Every change of an account and every sign-in is in the audit log (vendorwatch audit log)."))

@@ -29,7 +29,7 @@ vendor_id = st.selectbox(tr("委託先", "Vendor"), list(rows), key="vendor_choi
 row = rows[vendor_id]
 header = data.vendor_header_of(ctx, vendor_id)
 
-st.title(text(header.name))
+st.title(md(text(header.name)))
 facts = [f"ID {code(vendor_id)}", tr(f"区分 {label(TIER, header.tier)}", f"tier {label(TIER, header.tier)}")]
 facts.append(tr("顧客情報を取り扱う", "handles customer data") if header.handles_customer_data
              else tr("顧客情報を取り扱わない", "no customer data"))
@@ -89,7 +89,9 @@ with tree_tab:
             if n.coverage and n.coverage.last_failure else ""),
         "SLA": f"{n.coverage.sla_hours} h" if n.coverage else "",
     } for n in nodes]), hide_index=True, width="stretch",
-        column_config={tr("詳細", "Details"): st.column_config.TextColumn(width="large")})
+        column_config={tr("詳細", "Details"): st.column_config.TextColumn(width="large"),
+                       tr("最終収集成功", "Last collected"): st.column_config.TextColumn(width=170),
+                       tr("最終失敗", "Last failure"): st.column_config.TextColumn(width=200)})
     failing = [n.coverage for n in nodes if n.coverage and n.coverage.state == "failing" and n.coverage.last_error]
     for item in failing:
         st.error(f"{item.source_id}: {item.last_error}", icon=":material/error:")
@@ -128,10 +130,15 @@ with principals_tab:
             tr("コンソール", "Console"): flag(p.console_access),
             tr("キー経過日数", "Key age (days)"): p.key_age_days,
             tr("最終使用", "Last used"): when(ctx, p.last_used_at),
-            tr("無効", "Disabled"): flag(p.disabled), tr("削除", "Removed"): when(ctx, p.gone_at),
-        } for p in principals.items]), hide_index=True, width="stretch", column_config={
+            tr("状態", "State"): (tr("削除 ", "removed ") + when(ctx, p.gone_at)) if p.gone_at
+            else (tr("無効", "disabled") if p.disabled else tr("有効", "enabled")),
+        } for p in principals.items]), hide_index=True, width="stretch", placeholder="—", column_config={
             tr("キー経過日数", "Key age (days)"): st.column_config.NumberColumn(format="%d"),
         })
+        old_keys = sum(1 for p in principals.items if (p.key_age_days or 0) > 90 and not p.disabled and not p.gone_at)
+        if old_keys:
+            st.warning(tr(f"このページの {old_keys} 件は作成から 90 日を超えたアクセスキーを持っています。",
+                          f"{old_keys} on this page hold an access key older than 90 days."))
         pager(principals, key="principal_page")
         st.caption(tr("キー経過日数: アクセスキー自身の、または利用者の最も古い有効なキーの作成からの日数（90 日超は要更新）。",
                       "Key age: days since the access key (or the user's oldest active key) was created; "
@@ -162,9 +169,9 @@ with transfers_tab:
             tr("日時", "When"): when(ctx, x.occurred_at), tr("種類", "Kind"): x.kind,
             tr("移送元", "From"): x.from_environment or x.from_account or "",
             tr("移送先", "To"): x.to_environment or x.to_account or "",
-            tr("対象", "Resource"): x.resource, tr("実行者", "By"): x.principal,
-            tr("承認", "Approval"): x.approval_id or tr("承認なし", "none"),
-            tr("目的", "Purpose"): x.purpose or "", tr("承認者", "Approved by"): x.approved_by or "",
+            tr("承認", "Approval"): x.approval_id or tr("⚠ 承認なし", "⚠ none"),
+            tr("目的", "Purpose"): x.purpose or "", tr("対象", "Resource"): x.resource, tr("実行者", "By"): x.principal,
+            tr("承認者", "Approved by"): x.approved_by or "",
             tr("承認期間", "Window"): (f"{when(ctx, x.window_start)} – {when(ctx, x.window_end)}"
                                       if x.window_start else ""),
         } for x in transfers.items]), hide_index=True, width="stretch")

@@ -148,3 +148,8 @@ def browser() -> Iterator[Browser]:
         launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         yield launched
         launched.close()
+
+
+def titles(at: AppTest) -> list[str]:
+    """The page's titles as rendered (markdown escapes gone)."""
+    return [re.sub(r"\\(.)", r"\1", str(t.value)) for t in at.title]

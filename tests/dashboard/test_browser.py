@@ -73,4 +73,10 @@ def test_every_page_after_a_local_sign_in(dashboard: Dashboard, browser: Browser
         assert_no_error(page)
         assert page.locator('[data-testid="stDataFrame"]').count() > 0
         screenshot(page, f"{name}-{language}")
+        if name == "vendor":  # each tab of the vendor page as well
+            for number, tab in enumerate(page.get_by_role("tab").all()[1:], start=2):
+                tab.click()
+                settle(page)
+                assert_no_error(page)
+                screenshot(page, f"vendor-tab{number}-{language}")
     page.close()

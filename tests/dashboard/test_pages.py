@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 
 from dashboard import actions
 from dashboard.context import CONTEXT_KEY
-from tests.dashboard.conftest import PAGES, STAFF, World, audit_entries, button, page_text
+from tests.dashboard.conftest import PAGES, STAFF, World, audit_entries, button, page_text, titles
 from vendorwatch.clock import SystemClock, local_today
 from vendorwatch.db.tables import Finding
 from vendorwatch.staff.roles import PermissionDeniedError
@@ -43,7 +43,7 @@ def test_every_page_renders_for_every_role(signed_in, role: str, language: str) 
         at = _open(at, page)
         assert not at.exception, (page, at.exception)
         assert not at.error, (page, [e.value for e in at.error])
-        assert TITLES[language][page] in [t.value for t in at.title], page
+        assert TITLES[language][page] in titles(at), page
         assert at.dataframe, page
     at = _open(at, "portfolio")
     shown = page_text(at)
@@ -201,7 +201,7 @@ def test_filters_and_search_narrow_the_findings(signed_in) -> None:
 
 def test_the_vendor_page_deep_link_and_its_tabs(signed_in) -> None:
     at = _open(signed_in("viewer", language="en"), "vendor", vendor="callcentre")
-    assert "Call Centre Services Inc." in [t.value for t in at.title]
+    assert "Call Centre Services Inc." in titles(at)
     labels = [t.label for t in at.tabs]
     assert labels == ["Structure", "Findings", "Principals", "Roster", "Transfers"]
     structure = at.dataframe[0].value

@@ -22,10 +22,12 @@ from vendorwatch.records import PrincipalRecord
 from vendorwatch.registry.models import Registry
 from vendorwatch.registry.sync import imported_registry
 from vendorwatch.scoring.risk import score_vendors
+from vendorwatch.staff import accounts
 from vendorwatch.views.coverage import CoverageCounts, coverage_by_vendor, source_coverage
 from vendorwatch.views.findings import FindingQuery, find_findings, finding_detail
 from vendorwatch.views.personal import Masker
 from vendorwatch.views.portfolio import portfolio, score_explanation
+from vendorwatch.views.staff import recent_sign_ins, staff_accounts
 from vendorwatch.views.trends import portfolio_trend
 from vendorwatch.views.vendor_detail import principals_page, roster, transfers_page, vendor_header, vendor_tree
 
@@ -248,3 +250,20 @@ def test_a_finding_in_full_with_its_evidence_events(seeded, clock: FixedClock) -
     assert {e.principal for e in detail.events} == {"uid=t***,ou=people,dc=ccs,dc=example"}
     assert all(e.source_ip for e in detail.events)
     assert [(h.from_status, h.to_status) for h in detail.history] == [(None, "open")]
+
+
+def test_staff_accounts_and_recent_sign_ins(seeded, clock: FixedClock) -> None:
+    engine, _ = seeded
+    with Session(engine) as session:
+        accounts.sign_in_with_password(session, "vera", "wrong password here", clock=clock, client="10.1.1.1")
+        accounts.sign_in_with_password(session, "vera", "viewer-password-123", clock=clock)
+        for _ in range(accounts.MAX_FAILURES):
+            accounts.sign_in_with_password(session, "mika", "wrong password here", clock=clock)
+        session.commit()
+        rows = {r.name: r for r in staff_accounts(session, clock, Masker(masked=True))}
+        shown = staff_accounts(session, clock, Masker(masked=False))
+        recent = recent_sign_ins(session, limit=3)
+    assert rows["mika"].state == "locked" and rows["mika"].locked_until == clock.now() + accounts.LOCKOUT
+    assert rows["vera"].state == "active" and rows["vera"].last_signin_at == clock.now()
+    assert rows["vera"].email == "v***@sakura-sec.example" and "vera@sakura-sec.example" in {r.email for r in shown}
+    assert [r.action for r in recent] == ["signin.failure"] * 3 and recent[0].reason == "wrong_password"
