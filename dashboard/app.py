@@ -1,7 +1,8 @@
 """VendorWatch dashboard — the Streamlit entry point (``vendorwatch dashboard`` serves this file).
 
-Signed out, the navigation holds the sign-in page only, so no page (not even the portfolio) can render;
-signed in, it holds the pages of ``app_pages/`` and every page gets its ``PageContext``.
+Signed out, whatever page the URL names, only the sign-in form runs (no page, not even the portfolio,
+renders); the URL is left as it was, so a link to a finding opens that finding once signed in. Signed in,
+the navigation holds the pages of ``app_pages/`` the role may use, and every page gets its ``PageContext``.
 """
 
 from __future__ import annotations
@@ -20,15 +21,15 @@ from vendorwatch.staff.roles import Permission, allows
 PAGES = Path(__file__).with_name("app_pages")
 
 
-def _pages(user: StaffIdentity) -> list[st.Page]:
+def _pages(user: StaffIdentity | None) -> list[st.Page]:
     pages = [
         st.Page(PAGES / "portfolio.py", title=tr("ポートフォリオ", "Portfolio"), icon=":material/dashboard:",
-                url_path="portfolio", default=True),
+                url_path="portfolio", default=user is not None),
         st.Page(PAGES / "vendor.py", title=tr("委託先", "Vendor"), icon=":material/domain:", url_path="vendor"),
         st.Page(PAGES / "findings.py", title=tr("指摘事項", "Findings"), icon=":material/report:",
                 url_path="findings"),
     ]
-    if allows(user.role, Permission.MANAGE_USERS):  # the page does not exist for anyone else
+    if user is None or allows(user.role, Permission.MANAGE_USERS):  # the page does not exist for anyone else
         pages.append(st.Page(PAGES / "users.py", title=tr("利用者", "Users"), icon=":material/group:",
                              url_path="users"))
     return pages
@@ -41,8 +42,10 @@ def main() -> None:
         identity = auth.current_identity()
         if identity is None:
             st.session_state.pop(context.CONTEXT_KEY, None)
+            # Every page is known, so the URL asked for stays in the address bar; none of them is run.
             st.navigation([st.Page(auth.sign_in_page, title=tr("サインイン", "Sign in"), url_path="signin",
-                                   icon=":material/login:")], position="hidden").run()
+                                   icon=":material/login:", default=True), *_pages(None)], position="hidden")
+            auth.sign_in_page()
             return
         url = context.settings().database_url
         engine = context.engine_for(url)

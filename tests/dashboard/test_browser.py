@@ -10,9 +10,11 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page
+from sqlmodel import Session, select
 
 from tests.dashboard.conftest import PASSWORDS, STAFF, World
 from tests.servers.dashboard import Dashboard, assert_no_error, screenshot, serve_dashboard, settle
+from vendorwatch.db.tables import Finding
 
 NAV = {"ja": {"portfolio": "ポートフォリオ", "vendor": "委託先", "findings": "指摘事項", "users": "利用者"},
        "en": {"portfolio": "Portfolio", "vendor": "Vendor", "findings": "Findings", "users": "Users"}}
@@ -79,4 +81,22 @@ def test_every_page_after_a_local_sign_in(dashboard: Dashboard, browser: Browser
                 settle(page)
                 assert_no_error(page)
                 screenshot(page, f"vendor-tab{number}-{language}")
+    page.close()
+
+
+def test_a_link_to_a_finding_survives_signing_in(dashboard: Dashboard, browser: Browser, world: World) -> None:
+    with Session(world.engine) as session:
+        finding = session.exec(select(Finding.id).where(Finding.check_id == "transfer.production_data_unapproved")).one()
+    page = browser.new_page(viewport={"width": 1600, "height": 1000})
+    page.goto(f"{dashboard.url}/findings?finding={finding}")  # as the monthly digest links to it
+    page.get_by_role("heading", name="VendorWatch 委託先モニタリング").wait_for(timeout=60_000)
+    settle(page)
+    assert "/findings" in page.url and f"finding={finding}" in page.url
+    page.get_by_role("textbox", name="アカウント名", exact=True).fill(STAFF["viewer"])
+    page.get_by_role("textbox", name="パスワード", exact=True).fill(PASSWORDS["viewer"])
+    page.get_by_role("button", name="サインイン", exact=True).click()
+    title = "承認のない本番データの持出し（非本番・他アカウントへ）"
+    page.get_by_role("heading", name=f"#{finding} {title}").wait_for(timeout=60_000)
+    settle(page)
+    assert_no_error(page)
     page.close()

@@ -24,10 +24,23 @@ def test_nothing_renders_without_signing_in(world: World) -> None:
     assert _on_sign_in_page(at)
     assert [t.value for t in at.title] == ["VendorWatch 委託先モニタリング"]
     assert not at.dataframe and not at.metric and not at.sidebar.button
-    for page in (*PAGES, "users"):  # signed out, the navigation holds the sign-in page only: none is reachable
-        with pytest.raises(ValueError, match="Could not find a navigation page"):
-            at.switch_page(f"app_pages/{page}.py")
-    assert "tradesys" not in page_text(at)
+    for page in (*PAGES, "users"):  # signed out, any page asked for shows the sign-in form and nothing else
+        at.switch_page(f"app_pages/{page}.py").run()
+        assert not at.exception, page
+        assert _on_sign_in_page(at), page
+        assert [t.value for t in at.title] == ["VendorWatch 委託先モニタリング"], page
+        assert not at.dataframe and not at.metric and not at.tabs, page
+        assert "tradesys" not in page_text(at), page
+
+
+def test_a_link_to_a_finding_opens_it_after_signing_in(world: World) -> None:
+    at = new_app().run()
+    at.query_params["finding"] = "29"
+    at.switch_page("app_pages/findings.py").run()
+    assert _on_sign_in_page(at)
+    at = sign_in(at, STAFF["viewer"], PASSWORDS["viewer"])
+    assert [t.value for t in at.title] == ["指摘事項"]
+    assert any(s.key == "f_open" and s.value == 29 for s in at.selectbox)
 
 
 @pytest.mark.parametrize("page", [*PAGES, "users"])
