@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
 from typing import Protocol
+from zoneinfo import ZoneInfo
 
 
 class Clock(Protocol):
@@ -42,3 +43,13 @@ def as_utc(value: datetime) -> datetime:
     if value.tzinfo is None:
         return value.replace(tzinfo=UTC)
     return value.astimezone(UTC)
+
+
+def end_of_local_day(day: date, zone: str) -> datetime:
+    """23:59:59 of a calendar day in a time zone, as UTC (an expiry typed as a date lasts the whole day)."""
+    return datetime.combine(day, time(23, 59, 59), tzinfo=ZoneInfo(zone)).astimezone(UTC)
+
+
+def local_today(clock: Clock, zone: str) -> date:
+    """Today's date in a time zone (the organization's, for people)."""
+    return clock.now().astimezone(ZoneInfo(zone)).date()

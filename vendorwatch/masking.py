@@ -37,3 +37,39 @@ def mask_name(value: str) -> str:
 def mask_text(value: str) -> str:
     """Mask every e-mail address, phone number and account-number-like digit run in free text."""
     return mask_phone(mask_email(_ACCOUNT_NUMBER.sub(lambda m: "*" * (len(m.group(0)) - 2) + m.group(3), value)))
+
+
+# People among principals: IAM user names (after any path), the session name of an assumed role (often the
+# person's name or address), ``uid=`` values, and ``cn=`` values except those of groups and service accounts.
+# Possessive quantifiers, so a lookahead that refuses a group cannot be dodged by matching a shorter value.
+_IAM_PERSON = re.compile(
+    r"(arn:aws[a-z-]*:(?:iam::\d{12}:user/(?:[\w+=,.@-]++/)*|sts::\d{12}:assumed-role/[\w+=,.@-]++/))([\w+=,.@-]++)"
+)
+_DN_PERSON = re.compile(
+    r"(?i)\b(uid=|cn=)([^,+=\s]++(?: [^,+=\s]++)*+)(?!\s*,\s*(?:ou|cn)=(?:groups?|roles?|services?|service accounts)\b)"
+)
+
+
+def mask_identifier(value: str) -> str:
+    """``kobayashi.ken`` → ``k***``: a person's account or roster id, first character kept."""
+    return value[:1] + "***" if value else value
+
+
+def mask_principal(value: str, keep: frozenset[str] = frozenset()) -> str:
+    """Mask the people in a principal or in text naming principals (ARNs, DNs, e-mail addresses).
+
+    ``keep`` holds principals that are not people (declared service and break-glass accounts): shown as they are.
+    """
+    if value in keep:
+        return value
+
+    def iam(match: re.Match[str]) -> str:
+        return match.group(0) if match.group(0) in keep else match.group(1) + mask_identifier(match.group(2))
+
+    def dn(match: re.Match[str]) -> str:
+        whole = value[match.start():].split(None, 1)[0].lower()
+        if any(whole.startswith(k.lower()) for k in keep):
+            return match.group(0)
+        return match.group(1) + mask_identifier(match.group(2))
+
+    return mask_email(_DN_PERSON.sub(dn, _IAM_PERSON.sub(iam, value)))

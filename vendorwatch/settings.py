@@ -31,6 +31,8 @@ class Settings(BaseSettings):
         default_factory=lambda: ["pdf", "png", "jpeg", "xlsx", "docx"],
         description="evidence file types accepted (checked on the content): pdf, png, jpeg, xlsx, docx, txt",
     )
+    dashboard_idle_minutes: int = Field(default=30, ge=1, le=24 * 60,
+                                        description="a dashboard session idle this long is signed out")
 
     def config_path(self, override: Path | None = None) -> Path:
         """``--config`` first, then ``VENDORWATCH_CONFIG``, then ``./vendorwatch.yaml``."""

@@ -3,14 +3,17 @@ evaluated, with the findings and risk they give."""
 
 from __future__ import annotations
 
+import secrets
 from typing import Annotated
 
 import typer
+from sqlalchemy import Engine
 
 from questionnaires.demo import load_demo_questionnaires
 from vendorwatch.cli.findings_view import findings_table, print_evaluation, risk_table
 from vendorwatch.cli.registry_view import print_plan, print_registry
 from vendorwatch.cli.runtime import runtime
+from vendorwatch.clock import Clock
 from vendorwatch.db.engine import make_engine, session_scope
 from vendorwatch.db.migrate import upgrade
 from vendorwatch.demo import DEMO_DATABASE_URL, DEMO_REGISTRY
@@ -22,12 +25,33 @@ from vendorwatch.i18n import t
 from vendorwatch.registry.loader import load_registry
 from vendorwatch.registry.sync import apply_import
 from vendorwatch.scoring.risk import score_vendors
+from vendorwatch.staff import accounts
+from vendorwatch.staff.roles import Role
+
+DEMO_MANAGER = "demo-manager"
+
+
+def _demo_manager(engine: Engine, clock: Clock) -> str:
+    """The demo's manager account, with a new random password every run (printed, never stored in clear)."""
+    password = secrets.token_urlsafe(12)
+    with session_scope(engine) as session:
+        if accounts.find_user(session, DEMO_MANAGER) is None:
+            accounts.add_user(session, name=DEMO_MANAGER, role=Role.MANAGER, password=password,
+                              display_name="デモ 管理担当 / Demo manager", actor="demo", clock=clock)
+        else:
+            accounts.reset_password(session, DEMO_MANAGER, password, actor="demo", clock=clock)
+            accounts.set_disabled(session, DEMO_MANAGER, disabled=False, actor="demo", clock=clock)
+    return password
 
 
 def demo(
     database_url: Annotated[
         str, typer.Option("--demo-database-url", help="where the demo writes (never your real database)")
     ] = DEMO_DATABASE_URL,
+    serve: Annotated[bool, typer.Option("--serve/--no-serve",
+                                        help="then serve the dashboard until Ctrl-C / ダッシュボードを起動")] = False,
+    host: Annotated[str, typer.Option("--host", help="dashboard address (with --serve)")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="dashboard port (with --serve)")] = 8501,
 ) -> None:
     """デモ: 例示台帳・実データ・事例を取込み評価 / Demo: example registry, real recordings, incidents, findings."""
     current = runtime()
@@ -64,11 +88,25 @@ def demo(
         found = list_findings(session, status="open,acknowledged,risk_accepted")
         console.print(findings_table(found, registry.organization.timezone))
         console.print(risk_table(score_vendors(session, registry, current.clock)))
-    console.print(
-        f"次に / next: vendorwatch --database-url {database_url} findings --format json | finding show ID | "
-        "campaign status | campaign review show REQUEST",
-        highlight=False, markup=False,
-    )
+    if not serve:
+        console.print(
+            f"次に / next: vendorwatch --database-url {database_url} findings --format json | finding show ID | "
+            "campaign status | campaign review show REQUEST",
+            highlight=False, markup=False,
+        )
+        return
+    from dashboard.server import check_port_free, dashboard_url
+    from dashboard.server import serve as serve_dashboard
+
+    check_port_free(host, port)
+    password = _demo_manager(engine, current.clock)
+    console.rule("ダッシュボード / dashboard")
+    console.print(f"URL: {dashboard_url(host, port)}", highlight=False, markup=False)
+    console.print(f"サインイン / sign in: {DEMO_MANAGER} / {password}  (委託先管理担当 / vendor manager)",
+                  highlight=False, markup=False)
+    console.print("Ctrl-C で終了 / Ctrl-C to stop", highlight=False, markup=False)
+    engine.dispose()
+    serve_dashboard(database_url, host=host, port=port, debug=current.debug)
 
 
 def register(app: typer.Typer) -> None:

@@ -14,7 +14,6 @@ from vendorwatch.i18n import t
 PENDING: dict[str, tuple[str, str]] = {
     "digest": ("月次リスクダイジェスト", "the monthly risk digest"),
     "portal": ("委託先ポータル", "the vendor portal"),
-    "dashboard": ("ダッシュボード", "the dashboard"),
     "scheduler": ("スケジューラ", "the scheduler"),
 }
 PENDING_GROUPS: dict[str, dict[str, tuple[str, str]]] = {}

@@ -692,3 +692,27 @@ class ReminderRecord(SQLModel, table=True):
     refused: dict[str, Any] = json_column({})
     smtp_response: str | None = None
     error: str | None = None
+# --- dashboard ------------------------------------------------------------------------------------------
+
+
+class StaffUser(SQLModel, table=True):
+    """A member of the firm's staff who may sign in to the dashboard: role, password hash, lockout state.
+
+    Local accounts carry an argon2 hash; accounts that only sign in through the firm's OpenID Connect
+    provider have none and are matched by their (lower-case) e-mail address. Never deleted: disabled.
+    """
+
+    __tablename__ = "staff_users"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, max_length=64)
+    email: str | None = Field(default=None, unique=True, max_length=254)
+    display_name: str | None = None
+    role: str = Field(max_length=16)
+    password_hash: str | None = None
+    password_changed_at: datetime | None = utc_column()
+    failed_attempts: int = 0
+    locked_until: datetime | None = utc_column()
+    last_signin_at: datetime | None = utc_column()
+    disabled_at: datetime | None = utc_column()
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))

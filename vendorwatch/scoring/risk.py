@@ -13,8 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sqlalchemy import Table, select
-from sqlmodel import Session, col
-from sqlmodel import select as select_model
+from sqlmodel import Session
 
 from vendorwatch.checks.answers import SUBMISSIONS, latest_submissions
 from vendorwatch.clock import Clock
@@ -105,8 +104,11 @@ def score_vendors(session: Session, registry: Registry, clock: Clock) -> dict[st
             risk.contributions.append(Contribution(vendor.id, "coverage", penalty))
             risk.own_points += penalty
         risks[vendor.id] = risk
-    findings = session.exec(
-        select_model(Finding).where(col(Finding.status).in_(["open", "acknowledged", "risk_accepted"]))
+    # Only the columns a contribution names: the evidence (up to 50 event ids per finding) is not read.
+    table = Finding.__table__  # type: ignore[attr-defined]
+    findings = session.execute(
+        select(table.c.id, table.c.vendor_id, table.c.check_id, table.c.severity, table.c.status, table.c.subject)
+        .where(table.c.status.in_(["open", "acknowledged", "risk_accepted"]))
     )
     for finding in findings:
         owner = risks.get(finding.vendor_id)

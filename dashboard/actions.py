@@ -1,0 +1,101 @@
+"""What a signed-in user changes from the dashboard: triage of a finding and the masking of personal data.
+
+Each action checks the user's role first, then calls the same domain function as the CLI (which writes the
+audit log in the same transaction), under the signed-in user's account name, and forgets the cached reads.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+import streamlit as st
+
+from dashboard import data
+from dashboard.auth import IDENTITY_KEY, UNMASKED_UNTIL_KEY
+from dashboard.context import CLOCK, PageContext, engine_for, settings
+from vendorwatch.clock import end_of_local_day
+from vendorwatch.db.engine import session_scope
+from vendorwatch.findings import triage
+from vendorwatch.i18n import t
+from vendorwatch.staff import accounts
+from vendorwatch.staff.accounts import StaffIdentity
+from vendorwatch.staff.roles import Permission, PermissionDeniedError, allows, require
+from vendorwatch.staff.unmasking import mask_again, unmask
+
+TriageAction = Literal["acknowledge", "accept", "resolve"]
+
+
+def triage_finding(ctx: PageContext, action: TriageAction, finding_id: int, *, reason: str | None,
+                   until: date | None = None) -> str:
+    """Acknowledge, accept the risk of (until the end of a day in the organization's zone) or resolve a finding."""
+    require(ctx.user.role, Permission.TRIAGE)
+    with session_scope(ctx.engine) as session:
+        if action == "acknowledge":
+            finding = triage.acknowledge(session, finding_id, actor=ctx.user.name, reason=reason, clock=CLOCK)
+        elif action == "accept":
+            if until is None:
+                raise triage.TriageError(t("受容期限を入力してください", "give the expiry of the acceptance"))
+            finding = triage.accept_risk(session, finding_id, actor=ctx.user.name, reason=reason,
+                                         until=end_of_local_day(until, ctx.zone), clock=CLOCK)
+        else:
+            finding = triage.resolve(session, finding_id, actor=ctx.user.name, reason=reason, clock=CLOCK)
+        status = finding.status
+    data.clear()
+    return status
+
+
+def masked_now(identity: StaffIdentity) -> bool:
+    """Whether personal data is masked for this session right now (expired unmasking is audited and ended)."""
+    until = st.session_state.get(UNMASKED_UNTIL_KEY)
+    if until is None:
+        return True
+    if not allows(identity.role, Permission.UNMASK) or until <= CLOCK.now():
+        st.session_state.pop(UNMASKED_UNTIL_KEY, None)
+        with session_scope(engine_for(settings().database_url)) as session:
+            mask_again(session, identity, why="expired" if until <= CLOCK.now() else "role changed", clock=CLOCK)
+        return True
+    return False
+
+
+def show_personal_data(ctx: PageContext, reason: str, where: str) -> None:
+    """Unmask for this session, for a while, with the reason in the audit log (managers and administrators)."""
+    with session_scope(ctx.engine) as session:
+        until = unmask(session, ctx.user, reason=reason, where=where, clock=CLOCK)
+    st.session_state[UNMASKED_UNTIL_KEY] = until
+
+
+def hide_personal_data(ctx: PageContext) -> None:
+    """Mask again now (audited)."""
+    if st.session_state.pop(UNMASKED_UNTIL_KEY, None) is not None:
+        with session_scope(ctx.engine) as session:
+            mask_again(session, ctx.user, why="by the user", clock=CLOCK)
+
+
+def signed_in() -> StaffIdentity | None:
+    """The identity of this session, if signed in."""
+    identity = st.session_state.get(IDENTITY_KEY)
+    return identity if isinstance(identity, StaffIdentity) else None
+
+
+StaffAction = Literal["add", "disable", "enable", "reset", "role"]
+
+
+def manage_staff(ctx: PageContext, action: StaffAction, name: str, *, role: str | None = None,
+                 password: str | None = None, email: str | None = None, display_name: str | None = None) -> None:
+    """What an administrator does to a staff account (audited under the administrator's name)."""
+    require(ctx.user.role, Permission.MANAGE_USERS)
+    if action in ("disable", "role") and name.strip().lower() == ctx.user.name:
+        raise PermissionDeniedError(t("自分のアカウントの無効化・役割変更はできません（別の管理者に依頼してください）",
+                                      "you cannot disable your own account or change its role (ask another administrator)"))
+    with session_scope(ctx.engine) as session:
+        if action == "add":
+            accounts.add_user(session, name=name, role=role or "viewer", password=password, email=email,
+                              display_name=display_name, actor=ctx.user.name, clock=CLOCK)
+        elif action in ("disable", "enable"):
+            accounts.set_disabled(session, name, disabled=action == "disable", actor=ctx.user.name, clock=CLOCK)
+        elif action == "reset":
+            accounts.reset_password(session, name, password or "", actor=ctx.user.name, clock=CLOCK)
+        else:
+            accounts.set_role(session, name, role or "viewer", actor=ctx.user.name, clock=CLOCK)
+    data.clear()

@@ -1,0 +1,178 @@
+"""Vendor: its tree (sub-vendors, environments, sources), findings, principals, roster with leavers, transfers."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import data
+from dashboard.context import current
+from dashboard.texts import COVERAGE, ENVIRONMENT_KIND, ROSTER_STATE, SEVERITY, STATUS, TIER, label, text, tr
+from dashboard.widgets import code, flag, md, page_number, pager, when
+from vendorwatch.views.findings import FindingQuery
+
+ctx = current()
+book = data.portfolio_of(ctx)
+rows = {r.vendor_id: r for r in book.rows}
+if not rows:
+    st.info(tr("台帳に委託先がありません。", "The registry has no vendors."))
+    st.stop()
+
+asked = st.query_params.get("vendor")
+if asked in rows and st.session_state.get("vendor_from_link") != asked:
+    st.session_state["vendor_choice"] = asked
+    st.session_state["vendor_from_link"] = asked
+if st.session_state.get("vendor_choice") not in rows:
+    st.session_state["vendor_choice"] = next(iter(rows))
+vendor_labels = {v: "\u3000" * r.depth + f"{text(r.name)} ({v})" for v, r in rows.items()}
+vendor_id = st.selectbox(tr("委託先", "Vendor"), list(rows), key="vendor_choice", format_func=vendor_labels.__getitem__)
+row = rows[vendor_id]
+header = data.vendor_header_of(ctx, vendor_id)
+
+st.title(md(text(header.name)))
+facts = [f"ID {code(vendor_id)}", tr(f"区分 {label(TIER, header.tier)}", f"tier {label(TIER, header.tier)}")]
+facts.append(tr("顧客情報を取り扱う", "handles customer data") if header.handles_customer_data
+             else tr("顧客情報を取り扱わない", "no customer data"))
+if header.chain:
+    facts.append(tr("委託元: ", "works for: ") + " → ".join(md(text(name)) for _, name in header.chain))
+st.markdown(" · ".join(facts))
+if header.services:
+    st.caption(tr("業務: ", "Services: ") + ", ".join(md(s) for s in header.services))
+
+cols = st.columns(4)
+if row.score is None:
+    cols[0].metric(tr("スコア", "Score"), "—", delta=tr("未評価", "not evaluated yet"), delta_color="off",
+                   delta_arrow="off")
+else:
+    cols[0].metric(tr("スコア（最終評価）", "Score (last evaluation)"), row.score, delta=label(SEVERITY, row.level),
+                   delta_color="off", delta_arrow="off")
+cols[1].metric(tr("未対応の指摘事項", "Open findings"), row.open_total,
+               delta=tr(f"重大 {row.open_by_severity['critical']} · 高 {row.open_by_severity['high']}",
+                        f"critical {row.open_by_severity['critical']} · high {row.open_by_severity['high']}"),
+               delta_color="off", delta_arrow="off")
+nodes = data.vendor_tree_of(ctx, vendor_id)
+own_sources = [n.coverage for n in nodes if n.coverage and n.coverage.vendor_id == vendor_id]
+fresh = sum(1 for c in own_sources if c.state == "fresh")
+gaps = [f"{label(COVERAGE, s)} {n}" for s in ("stale", "failing", "never")
+        if (n := sum(1 for c in own_sources if c.state == s))]
+cols[2].metric(tr("監視ソース（最新）", "Sources fresh"), f"{fresh} / {len(own_sources)}",
+               delta=" · ".join(gaps) or None, delta_color="inverse" if gaps else "off", delta_arrow="off")
+if header.contract_end:
+    left = (header.contract_end - ctx.today).days
+    cols[3].metric(tr("契約終了", "Contract ends"), header.contract_end.isoformat(),
+                   delta=tr(f"残り {left} 日", f"{left} days left") if left >= 0 else tr("終了済み", "ended"),
+                   delta_color="off" if left > 90 else "inverse", delta_arrow="off")
+else:
+    cols[3].metric(tr("契約", "Contract"), header.contract_id or "—")
+if header.contacts:
+    st.caption(tr("連絡先: ", "Contacts: ") + "; ".join(
+        md(" ".join(x for x in (c.name, c.email, c.phone) if x)) for c in header.contacts))
+
+tree_tab, findings_tab, principals_tab, roster_tab, transfers_tab = st.tabs([
+    tr("構成", "Structure"), tr("指摘事項", "Findings"), tr("主体（アカウント）", "Principals"),
+    tr("要員名簿", "Roster"), tr("移送", "Transfers"),
+])
+
+with tree_tab:
+    kinds = {"vendor": tr("委託先", "vendor"), "environment": tr("環境", "environment"), "source": tr("ソース", "source")}
+    st.dataframe(pd.DataFrame([{
+        tr("構成", "Node"): "\u3000\u3000" * n.depth + n.node_id,
+        tr("種別", "Kind"): kinds[n.kind] + (f" · {label(ENVIRONMENT_KIND, n.label.en)}" if n.kind == "environment"
+                                             else f" · {n.label.en}" if n.kind == "source" else ""),
+        tr("詳細", "Details"): n.detail if n.kind != "vendor" else label(TIER, n.detail),
+        tr("監視状態", "Monitoring"): label(COVERAGE, n.coverage.state) if n.coverage else "",
+        tr("最終収集成功", "Last collected"): when(ctx, n.coverage.last_success) if n.coverage else "",
+        tr("最終失敗", "Last failure"): (
+            when(ctx, n.coverage.last_failure) + (tr(f"（連続 {n.coverage.failures_in_a_row} 回）",
+                                                     f" ({n.coverage.failures_in_a_row} in a row)")
+                                                  if n.coverage.failures_in_a_row else "")
+            if n.coverage and n.coverage.last_failure else ""),
+        "SLA": f"{n.coverage.sla_hours} h" if n.coverage else "",
+    } for n in nodes]), hide_index=True, width="stretch",
+        column_config={tr("詳細", "Details"): st.column_config.TextColumn(width="large"),
+                       tr("最終収集成功", "Last collected"): st.column_config.TextColumn(width=170),
+                       tr("最終失敗", "Last failure"): st.column_config.TextColumn(width=200)})
+    failing = [n.coverage for n in nodes if n.coverage and n.coverage.state == "failing" and n.coverage.last_error]
+    for item in failing:
+        st.error(f"{item.source_id}: {item.last_error}", icon=":material/error:")
+
+with findings_tab:
+    query = FindingQuery(vendor=vendor_id)
+    found = data.findings_of(ctx, query, page_number("vendor_findings_page"), 20)
+    if not found.total:
+        st.success(tr("未対応の指摘事項はありません。", "No open findings."))
+    else:
+        st.dataframe(pd.DataFrame([{
+            "#": f.finding_id, tr("重大度", "Severity"): label(SEVERITY, f.severity), tr("管理策", "Control"): f.control_id,
+            tr("内容", "Finding"): text(f.title), tr("対象", "Subject"): f.subject,
+            tr("状態", "Status"): label(STATUS, f.status), tr("最終検出", "Last seen"): when(ctx, f.last_seen),
+        } for f in found.items]), hide_index=True, width="stretch")
+        pager(found, key="vendor_findings_page")
+    st.page_link("app_pages/findings.py", label=tr("指摘事項のページで開く", "Open in the findings page"),
+                 icon=":material/report:", query_params={"vendor": vendor_id})
+
+with principals_tab:
+    kind_options = [None, "iam_user", "access_key", "iam_role", "root", "ldap_account", "ad_account", "directory_group"]
+    c1, c2 = st.columns([2, 1])
+    kind_labels = {k: tr("すべて", "all") if k is None else k for k in kind_options}
+    kind = c1.selectbox(tr("種類", "Kind"), kind_options, key="principal_kind", format_func=kind_labels.__getitem__)
+    include_gone = c2.checkbox(tr("削除済みも表示", "Include removed"), key="principal_gone")
+    principals = data.principals_of(ctx, vendor_id, page_number("principal_page"), 50, include_gone, kind)
+    if principals.number > principals.pages:
+        st.session_state["principal_page"] = 1
+        principals = data.principals_of(ctx, vendor_id, 1, 50, include_gone, kind)
+    if not principals.total:
+        st.info(tr("収集された主体はありません。", "No principals collected."))
+    else:
+        st.dataframe(pd.DataFrame([{
+            tr("主体", "Principal"): p.external_id, tr("種類", "Kind"): p.kind, tr("名前", "Name"): p.name,
+            tr("環境", "Environment"): p.environment_id or "", "MFA": flag(p.mfa_enabled),
+            tr("コンソール", "Console"): flag(p.console_access),
+            tr("キー経過日数", "Key age (days)"): p.key_age_days,
+            tr("最終使用", "Last used"): when(ctx, p.last_used_at),
+            tr("状態", "State"): (tr("削除 ", "removed ") + when(ctx, p.gone_at)) if p.gone_at
+            else (tr("無効", "disabled") if p.disabled else tr("有効", "enabled")),
+        } for p in principals.items]), hide_index=True, width="stretch", placeholder="—", column_config={
+            tr("キー経過日数", "Key age (days)"): st.column_config.NumberColumn(format="%d"),
+        })
+        old_keys = sum(1 for p in principals.items if (p.key_age_days or 0) > 90 and not p.disabled and not p.gone_at)
+        if old_keys:
+            st.warning(tr(f"このページの {old_keys} 件は作成から 90 日を超えたアクセスキーを持っています。",
+                          f"{old_keys} on this page hold an access key older than 90 days."))
+        pager(principals, key="principal_page")
+        st.caption(tr("キー経過日数: アクセスキー自身の、または利用者の最も古い有効なキーの作成からの日数（90 日超は要更新）。",
+                      "Key age: days since the access key (or the user's oldest active key) was created; "
+                      "over 90 needs rotation."))
+
+with roster_tab:
+    roster = data.roster_of(ctx, vendor_id)
+    if not roster:
+        st.info(tr("要員名簿がありません。", "No roster."))
+    else:
+        st.dataframe(pd.DataFrame([{
+            tr("要員", "Person"): r.person, tr("氏名", "Name"): r.name, tr("状態", "State"): label(ROSTER_STATE, r.state),
+            tr("着任", "Since"): r.since.isoformat(), tr("離任", "Until"): r.until.isoformat() if r.until else "",
+            tr("ID", "Identities"): ", ".join(r.identities),
+            tr("離任後も有効な ID", "Still enabled after leaving"): ", ".join(r.still_enabled),
+        } for r in roster]), hide_index=True, width="stretch")
+        leavers = [r for r in roster if r.still_enabled]
+        if leavers:
+            st.warning(tr(f"離任者 {len(leavers)} 名の ID がまだ有効です。",
+                          f"{len(leavers)} leaver(s) still have enabled identities."))
+
+with transfers_tab:
+    transfers = data.transfers_of(ctx, vendor_id, page_number("transfer_page"), 20)
+    if not transfers.total:
+        st.info(tr("環境間の移送は記録されていません。", "No transfers between environments recorded."))
+    else:
+        st.dataframe(pd.DataFrame([{
+            tr("日時", "When"): when(ctx, x.occurred_at), tr("種類", "Kind"): x.kind,
+            tr("移送元", "From"): x.from_environment or x.from_account or "",
+            tr("移送先", "To"): x.to_environment or x.to_account or "",
+            tr("承認", "Approval"): x.approval_id or tr("⚠ 承認なし", "⚠ none"),
+            tr("目的", "Purpose"): x.purpose or "", tr("対象", "Resource"): x.resource, tr("実行者", "By"): x.principal,
+            tr("承認者", "Approved by"): x.approved_by or "",
+            tr("承認期間", "Window"): (f"{when(ctx, x.window_start)} – {when(ctx, x.window_end)}"
+                                      if x.window_start else ""),
+        } for x in transfers.items]), hide_index=True, width="stretch")
+        pager(transfers, key="transfer_page")

@@ -1,0 +1,155 @@
+"""Shared fixtures of the dashboard tests: the demo world in a database, staff of every role, signed-in AppTests."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import sqlite3
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, sync_playwright
+from sqlalchemy import Engine
+from sqlmodel import Session, col, select
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import DEMO_REGISTRY
+from tests.servers.dashboard import CHROMIUM, CHROMIUM_ARGS
+from vendorwatch.clock import FixedClock
+from vendorwatch.db.engine import make_engine
+from vendorwatch.db.migrate import upgrade
+from vendorwatch.db.tables import AuditEntry
+from vendorwatch.demo.load import load_demo
+from vendorwatch.findings.evaluate import evaluate
+from vendorwatch.registry.loader import load_registry
+from vendorwatch.registry.sync import apply_import
+from vendorwatch.staff import accounts
+
+ROOT = Path(__file__).resolve().parents[2]
+APP = ROOT / "dashboard" / "app.py"
+PAGES = ("portfolio", "vendor", "findings")
+PASSWORDS = {"viewer": "viewer-password-123", "manager": "manager-password-123", "admin": "admin-password-123"}
+STAFF = {"viewer": "vera", "manager": "mika", "admin": "ada"}
+
+
+@dataclass(frozen=True)
+class World:
+    """A database holding the demo (registry, recordings, incidents, evaluated) and one account per role."""
+
+    url: str
+    engine: Engine
+
+
+def seed_world(engine: Engine, clock: FixedClock) -> None:
+    """The demo registry and data, evaluated, and staff accounts for each role."""
+    upgrade(engine)
+    registry, text = load_registry(DEMO_REGISTRY)
+    with Session(engine) as session:
+        apply_import(session, registry, text, path=str(DEMO_REGISTRY), actor="test", clock=clock)
+        session.commit()
+    load_demo(engine, registry, clock)
+    evaluate(engine, registry, clock)
+    with Session(engine) as session:
+        for role, name in STAFF.items():
+            accounts.add_user(session, name=name, role=role, password=PASSWORDS[role], email=f"{name}@sakura-sec.example",
+                              display_name=None, actor="test", clock=clock)
+        session.commit()
+
+
+@pytest.fixture(scope="session")
+def world_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The seeded SQLite file, built once per test session and copied for each test."""
+    path = tmp_path_factory.mktemp("dashboard-world") / "world.db"
+    engine = make_engine(f"sqlite:///{path}")
+    seed_world(engine, FixedClock(datetime(2026, 11, 26, 9, 0, tzinfo=UTC)))
+    engine.dispose()
+    with sqlite3.connect(path) as connection:
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return path
+
+
+@pytest.fixture
+def world(world_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
+    """A private copy of the seeded world; the dashboard under test reads it (VENDORWATCH_DATABASE_URL)."""
+    path = tmp_path / "world.db"
+    shutil.copyfile(world_template, path)
+    url = f"sqlite:///{path}"
+    monkeypatch.setenv("VENDORWATCH_DATABASE_URL", url)
+    engine = make_engine(url)
+    yield World(url, engine)
+    engine.dispose()
+
+
+def button(at: AppTest, label: str) -> object:
+    """The (form submit) button with that label; fails clearly when it is not on the page."""
+    for found in at.button:
+        if found.label == label:
+            return found
+    raise AssertionError(f"no button {label!r} among {[b.label for b in at.button]}")
+
+
+def new_app(*, language: str = "ja") -> AppTest:
+    """An AppTest of the dashboard, not signed in yet."""
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    if language != "ja":
+        at.query_params["lang"] = language
+    return at
+
+
+def sign_in(at: AppTest, name: str, password: str) -> AppTest:
+    """Fill and submit the sign-in form, as a person would."""
+    if not at.text_input:
+        at.run()
+    at.text_input(key="signin_name").input(name)
+    at.text_input(key="signin_password").input(password)
+    label = "Sign in" if any(b.label == "Sign in" for b in at.button) else "サインイン"
+    button(at, label).click()  # type: ignore[attr-defined]
+    return at.run()
+
+
+@pytest.fixture
+def signed_in(world: World) -> Callable[..., AppTest]:
+    """``signed_in(role, language="ja")``: an AppTest signed in through the form with that role's account."""
+
+    def make(role: str, *, language: str = "ja") -> AppTest:
+        at = sign_in(new_app(language=language), STAFF[role], PASSWORDS[role])
+        assert not at.exception, at.exception
+        return at
+
+    return make
+
+
+def audit_entries(engine: Engine, action_prefix: str) -> list[AuditEntry]:
+    """Audit entries whose action starts with a prefix, oldest first."""
+    with Session(engine) as session:
+        return [e for e in session.exec(select(AuditEntry).order_by(col(AuditEntry.id))) if e.action.startswith(action_prefix)]
+
+
+def page_text(at: AppTest) -> str:
+    """Every text the page shows: markdown, captions, titles, alerts, metrics and the cells of its tables."""
+    parts: list[str] = []
+    for kind in ("title", "header", "subheader", "markdown", "caption", "text", "error", "warning", "info", "success"):
+        parts += [str(e.value) for e in getattr(at, kind)]
+    parts += [f"{m.label} {m.value}" for m in at.metric]
+    for frame in at.dataframe:
+        value = frame.value
+        parts.append(value.to_csv())
+        parts += [str(i) for i in value.index]
+    return re.sub(r"\\(.)", r"\1", "\n".join(parts))  # as rendered: markdown escapes gone
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Debian's chromium, headless, through playwright (no browser download)."""
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+def titles(at: AppTest) -> list[str]:
+    """The page's titles as rendered (markdown escapes gone)."""
+    return [re.sub(r"\\(.)", r"\1", str(t.value)) for t in at.title]
