@@ -1,0 +1,1 @@
+"""3.2.6 reporting to management."""
