@@ -108,6 +108,6 @@ def seed_half_year(engine: Engine, mail: dict[str, Any] | None = None, **digest:
         triage.resolve(session, _finding_id(world, "identity.generic_account_name"), actor=MANAGER,
                        reason="admin ユーザーは 11/19 に削除済み（変更番号 CHG-2211）", clock=world.clock)
         session.commit()
-    _evaluate(world, "2026-11-29 01:00", failing=("beta-aws", "acme-ldap"))
+    _evaluate(world, "2026-11-30 10:00", failing=("beta-aws", "acme-ldap"))
     world.clock.set(at("2026-12-02 00:00"))
     return world

@@ -6,7 +6,7 @@ from collections import Counter
 from zoneinfo import ZoneInfo
 
 from vendorwatch.digest.context import DigestContext, by_importance, severity_counts
-from vendorwatch.digest.labels import LEVEL, SEVERITIES, SEVERITY, SOURCE_STATE
+from vendorwatch.digest.labels import LEVEL, SEVERITIES, SEVERITY, SOURCE_STATE, count
 from vendorwatch.digest.model import AttentionItem, BoardPage, Change, TrendPoint, VendorLine
 from vendorwatch.digest.period import DigestMonth
 from vendorwatch.digest.timeline import FindingState
@@ -25,7 +25,8 @@ def _trend(ctx: DigestContext) -> list[TrendPoint]:
         month = DigestMonth.parse(posture.month)
         end = min(month.end(zone), ctx.as_of)
         score, level = ctx.overall(posture)
-        counts = severity_counts(ctx.timeline.states_at(end)) if month.start(zone) < ctx.as_of else {}
+        began = ctx.monitoring_since
+        counts = severity_counts(ctx.timeline.states_at(end)) if began is not None and began < end else {}
         points.append(TrendPoint(month=posture.month, score=score, level=level, open_by_severity=counts))
     return points
 
@@ -61,10 +62,10 @@ def _changes(ctx: DigestContext, score: int | None, previous: int | None, now: d
     if opened:
         changes.append(Change(direction="worse" if opened["critical"] + opened["high"] else "info", text=t(
             f"今月の新規・再発の指摘 {sum(opened.values())} 件（{_counted(dict(opened)).ja}）",
-            f"{sum(opened.values())} findings opened or reopened this month ({_counted(dict(opened)).en})")))
+            f"{count(sum(opened.values()), 'finding')} opened or reopened this month ({_counted(dict(opened)).en})")))
     if resolved:
         changes.append(Change(direction="better", text=t(f"今月解決した指摘 {resolved} 件",
-                                                         f"{resolved} findings resolved this month")))
+                                                         f"{count(resolved, 'finding')} resolved this month")))
     before_levels = {v: row.level for v, row in ctx.last_month.vendors.items()}
     moves: list[tuple[int, Change]] = []
     for vendor_id, row in ctx.this_month.vendors.items():
@@ -83,7 +84,7 @@ def _changes(ctx: DigestContext, score: int | None, previous: int | None, now: d
         names = ", ".join(h.source_id for h in lapsed[:MAX_EXAMPLES])
         changes.append(Change(direction="worse", text=t(
             f"先月は収集できていた監視ソース {len(lapsed)} 件が収集できていません（{names}）",
-            f"{len(lapsed)} monitoring sources collected last month are no longer collected ({names})")))
+            f"{count(len(lapsed), 'monitoring source')} collected last month no longer collected ({names})")))
     if not changes:
         changes.append(Change(direction="info",
                               text=t("先月から大きな変化はありません", "No significant change since last month")))
@@ -98,27 +99,27 @@ def _attention(ctx: DigestContext) -> list[AttentionItem]:
         days = ctx.deadline_days("critical")
         items.append(AttentionItem(severity="critical", text=t(
             f"対応期限（{days} 日）を過ぎた重大な指摘 {len(escalated)} 件を報告します（エスカレーション）",
-            f"{len(escalated)} critical findings are past their {days}-day resolution deadline (escalated)"),
+            f"{count(len(escalated), 'critical finding')} past the {days}-day resolution deadline (escalated)"),
             items=[_example(ctx, s) for s in escalated[:MAX_EXAMPLES]]))
     reporting = [s for s in active if s.finding.control_id == "3.2.6"]
     if reporting:
         items.append(AttentionItem(severity="high", text=t(
             f"経営層への報告に関する指摘 {len(reporting)} 件（月次ダイジェストの未送付など）",
-            f"{len(reporting)} findings on reporting to management (a monthly digest not delivered)"),
+            f"{count(len(reporting), 'finding')} on reporting to management (a monthly digest not delivered)"),
             items=[_example(ctx, s) for s in reporting[:MAX_EXAMPLES]]))
     critical_vendors = sorted(((row.score, v) for v, row in ctx.this_month.vendors.items() if row.level == "critical"),
                               reverse=True)
     if critical_vendors:
         items.append(AttentionItem(severity="critical", text=t(
             f"リスク水準が「重大」の委託先 {len(critical_vendors)} 社",
-            f"{len(critical_vendors)} vendors at the critical risk level"),
+            f"{count(len(critical_vendors), 'vendor')} at the critical risk level"),
             items=[_vendor(ctx, v, score) for score, v in critical_vendors[:MAX_EXAMPLES]]))
     overdue = [s for s in active if s.finding.severity != "critical" and ctx.overdue_days(s)]
     if overdue:
         counts = Counter(s.finding.severity for s in overdue)
         items.append(AttentionItem(severity="high" if counts["high"] else "medium", text=t(
             f"対応期限を過ぎた指摘 {len(overdue)} 件（{_counted(dict(counts)).ja}）",
-            f"{len(overdue)} findings past their resolution deadline ({_counted(dict(counts)).en})"),
+            f"{count(len(overdue), 'finding')} past the resolution deadline ({_counted(dict(counts)).en})"),
             items=[_example(ctx, s) for s in overdue[:MAX_EXAMPLES] if s.finding.severity == "high"]))
     warn = ctx.settings.acceptance_warning_days
     expiring = [s for s in ctx.states if s.status == "risk_accepted" and s.accepted_until is not None
@@ -126,14 +127,14 @@ def _attention(ctx: DigestContext) -> list[AttentionItem]:
     if expiring:
         items.append(AttentionItem(severity="medium", text=t(
             f"{warn} 日以内に期限を迎えるリスク受容 {len(expiring)} 件（継続の可否の判断が必要）",
-            f"{len(expiring)} risk acceptances expire within {warn} days (renew or remediate)"),
+            f"{count(len(expiring), 'risk acceptance')} expiring within {warn} days (renew or remediate)"),
             items=[_example(ctx, s) for s in expiring[:MAX_EXAMPLES]]))
     gaps = [h for h in ctx.health_now if h.state != "fresh"
             and (vendor := ctx.vendors.get(h.vendor_id)) is not None and vendor.handles_customer_data]
     if gaps:
         items.append(AttentionItem(severity="high", text=t(
             f"顧客情報を扱う委託先の監視ソース {len(gaps)} 件が SLA 内に収集できていません",
-            f"{len(gaps)} monitoring sources of vendors handling customer data were not collected within their SLA"),
+            f"{count(len(gaps), 'monitoring source')} of vendors handling customer data not collected within the SLA"),
             items=[t(f"{ctx.vendor_name(h.vendor_id).ja} / {h.source_id}（{SOURCE_STATE[h.state].ja}）",
                      f"{ctx.vendor_name(h.vendor_id).en} / {h.source_id} ({SOURCE_STATE[h.state].en})")
                    for h in gaps[:MAX_EXAMPLES]]))
@@ -141,7 +142,7 @@ def _attention(ctx: DigestContext) -> list[AttentionItem]:
     if unsupervised:
         items.append(AttentionItem(severity="high", text=t(
             f"監督の証跡がない再委託先など、再委託の管理に関する指摘 {len(unsupervised)} 件",
-            f"{len(unsupervised)} findings on the supervision of sub-vendors"),
+            f"{count(len(unsupervised), 'finding')} on the supervision of sub-vendors"),
             items=[_example(ctx, s) for s in unsupervised[:MAX_EXAMPLES]]))
     rank = {"critical": 0, "high": 1, "medium": 2, "low": 3}
     return sorted(items, key=lambda item: rank.get(item.severity, 9))

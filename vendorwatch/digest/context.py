@@ -12,11 +12,12 @@ from datetime import datetime, timedelta
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from vendorwatch.checks.discovery import checks_by_id
 from vendorwatch.checks.model import severity_rank
-from vendorwatch.clock import Clock, FixedClock
+from vendorwatch.clock import Clock, FixedClock, as_utc
 from vendorwatch.db.tables import RegistrySnapshot
 from vendorwatch.db.tables import Vendor as VendorRow
 from vendorwatch.digest.labels import ORGANIZATION, SEVERITIES
@@ -107,6 +108,12 @@ class DigestContext:
     def previous_end(self) -> datetime:
         """The end of the month before (the comparison point)."""
         return self.start
+
+    @cached_property
+    def monitoring_since(self) -> datetime | None:
+        """When the first registry was imported (monitoring began)."""
+        first = self.session.exec(select(func.min(RegistrySnapshot.imported_at))).one()
+        return as_utc(first) if first is not None else None
 
     @cached_property
     def masker(self) -> Masker:

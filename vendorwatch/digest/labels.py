@@ -57,3 +57,8 @@ def label(table: dict[str, Text], key: str | None) -> Text:
     if key is None:
         return t("—", "—")
     return table.get(key, t(key, key))
+
+
+def count(n: int, singular: str, plural: str | None = None) -> str:
+    """``1 finding`` / ``3 findings`` (English only; Japanese counts with 件 or 社)."""
+    return f"{n} {singular if n == 1 else (plural or singular + 's')}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from vendorwatch.digest.context import DigestContext, by_importance
+from vendorwatch.digest.labels import count
 from vendorwatch.digest.model import DigestModel, FindingRef
 from vendorwatch.digest.sections import SectionSpec
 from vendorwatch.i18n import Text, t
@@ -53,7 +54,8 @@ def build(ctx: DigestContext) -> tuple[Acceptances, Text]:
               if c.from_status == "risk_accepted" and c.to_status == "open" and c.finding_id in states]
     expiring = sum(1 for a in active if a.expiring)
     summary = t(f"リスク受容 {len(active)} 件（{warn} 日以内に期限 {expiring} 件、今月失効 {len(lapsed)} 件）",
-                f"{len(active)} risk acceptances ({expiring} expire within {warn} days, {len(lapsed)} lapsed this month)")
+                f"{count(len(active), 'risk acceptance')} ({expiring} expiring within {warn} days, "
+                f"{len(lapsed)} lapsed this month)")
     return Acceptances(active=active, lapsed=lapsed, warning_days=warn), summary
 
 
