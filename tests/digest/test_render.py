@@ -164,3 +164,14 @@ def test_templates_escape_what_came_from_the_database(tmp_path: Path) -> None:
     for out in (ja, en):
         assert out.pdf.startswith(b"%PDF")
     engine.dispose()
+
+
+def test_subjects_survive_the_trip_through_a_mail_header(rendered: dict[str, RenderedDigest]) -> None:
+    from email import message_from_bytes, policy
+
+    from vendorwatch.mail.message import build_message
+
+    for document in rendered.values():
+        message = build_message(sender="vw@example-sec.co.jp", to=["board@example-sec.co.jp"],
+                                subject=document.subject, text="x")
+        assert message_from_bytes(message.as_bytes(), policy=policy.default)["Subject"] == document.subject

@@ -101,16 +101,18 @@ def helpers(language: str, zone: str) -> dict[str, Any]:
 
 
 def subject(digest: Digest, language: str) -> str:
-    """``[VendorWatch] 委託先リスク月次報告 2026年11月 — 総合リスク 高（42）``."""
+    """``[VendorWatch] 委託先リスク月次報告（2026年11月）総合リスク：重大（84）``.
+
+    No space between Japanese words: mail readers drop the space between two encoded words of a header.
+    """
     month = DigestMonth.parse(digest.month).label(language)
     board = digest.board
-    if board.overall_level is None:
-        overall = t("評価データなし", "no evaluation")
-    else:
-        name = labels.LEVEL[board.overall_level]
-        overall = t(f"総合リスク {name.ja}（{board.overall_score}）", f"overall risk {name.en.lower()} ({board.overall_score})")
-    provisional = t("【速報】", "[provisional] ") if digest.provisional else t("", "")
-    return f"[VendorWatch] {provisional.get(language)}{TITLE.get(language)} {month} — {overall.get(language)}"
+    level = labels.LEVEL[board.overall_level] if board.overall_level else None
+    if language == "en":
+        overall = f"overall risk: {level.en.lower()} ({board.overall_score})" if level else "no evaluation"
+        return f"[VendorWatch] {'[provisional] ' if digest.provisional else ''}{TITLE.en}, {month} - {overall}"
+    overall = f"総合リスク：{level.ja}（{board.overall_score}）" if level else "評価データなし"
+    return f"[VendorWatch] {'【速報】' if digest.provisional else ''}{TITLE.ja}（{month}）{overall}"
 
 
 def _data_uri(mime: str, content: bytes) -> str:
