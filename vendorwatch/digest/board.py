@@ -52,7 +52,8 @@ def _changes(ctx: DigestContext, score: int | None, previous: int | None, now: d
         changes.append(Change(direction="info", text=t(f"今月から総合リスク指標を算出しています（{score}）",
                                                        f"The overall risk index is measured from this month ({score})")))
     total_now, total_before = sum(now.values()), sum(before.values())
-    if total_now != total_before:
+    compared = ctx.monitoring_since is not None and ctx.monitoring_since < ctx.start
+    if compared and total_now != total_before:
         worse = total_now > total_before
         changes.append(Change(direction="worse" if worse else "better", text=t(
             f"未解決の指摘が {total_before} 件から {total_now} 件に{'増加' if worse else '減少'}（重大・高: "
@@ -181,6 +182,7 @@ def build_board(ctx: DigestContext) -> BoardPage:
     highest = sorted(ctx.this_month.vendors.items(), key=lambda item: (-item[1].score, item[0]))[:3]
     return BoardPage(
         overall_score=score, overall_level=level, previous_score=previous,
+        compared=ctx.monitoring_since is not None and ctx.monitoring_since < ctx.start,
         open_by_severity=now, previous_open_by_severity=before,
         overdue=len(overdue), escalated=sum(1 for s in overdue if s.finding.severity == "critical"),
         opened=sum(opened.values()), resolved=resolved,

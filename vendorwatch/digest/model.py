@@ -79,6 +79,7 @@ class BoardPage(DigestModel):
     overall_score: int | None
     overall_level: str | None
     previous_score: int | None
+    compared: bool  # monitoring ran in the month before, so "since last month" means something
     open_by_severity: dict[str, int]
     previous_open_by_severity: dict[str, int]
     overdue: int
