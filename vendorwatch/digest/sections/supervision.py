@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from vendorwatch.digest.context import DigestContext, severity_counts
+from vendorwatch.digest.labels import count
 from vendorwatch.digest.model import DigestModel
 from vendorwatch.digest.sections import SectionSpec
 from vendorwatch.i18n import Text, t
@@ -95,7 +96,7 @@ def build(ctx: DigestContext) -> tuple[Supervision, Text]:
                                                                          "No sub-vendors are registered")
     return (Supervision(chains=chains, sub_vendors=subs, unsupervised=unsupervised),
             t(f"再委託先 {subs} 社のうち監督の証跡がないもの {unsupervised} 社",
-              f"{unsupervised} of {subs} sub-vendors without supervision evidence"))
+              f"{unsupervised} of {count(subs, 'sub-vendor')} without supervision evidence"))
 
 
 SECTION = SectionSpec(key="supervision", order=50, title=t("再委託先の監督（3.2.7）", "Supervision of sub-vendors (3.2.7)"),
