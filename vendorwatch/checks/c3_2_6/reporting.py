@@ -76,8 +76,8 @@ def digest_not_delivered(ctx: EvaluationContext) -> Iterator[FindingDraft]:
             why_ja = "作成済み・未送付" if made else "未作成"
             why_en = "produced but not delivered" if made else "not produced"
             if not settings.recipients or ctx.registry.organization.mail is None:
-                why_ja += "（台帳に送付先または SMTP サーバがありません）"
-                why_en += " (the registry has no recipients or no SMTP server)"
+                why_ja += "。台帳に送付先または SMTP サーバがありません"
+                why_en += "; the registry has no recipients or no SMTP server"
             yield FindingDraft(
                 None, f"digest:{name}",
                 Evidence(details={"month": name, "due": deadline, "produced": made,
