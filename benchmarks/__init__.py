@@ -1,0 +1,1 @@
+"""Speed and memory benchmarks of VendorWatch: not installed, not part of the test run (``python -m benchmarks.<name>``)."""
