@@ -150,3 +150,11 @@ def test_a_month_that_has_not_begun_is_refused(sqlite_engine: Engine, clock: Fix
     world = make_world(sqlite_engine, clock)
     with pytest.raises(ConfigError, match="not begun"):
         _digest(world, "2027-01")
+
+
+def test_the_board_page_and_the_detail_count_the_same_findings(half_year: World) -> None:
+    digest = _digest(half_year, "2026-11")
+    activity = digest.section("activity").data
+    assert digest.board.opened == sum(activity.opened_by_severity.values())  # type: ignore[attr-defined]
+    assert digest.board.resolved == sum(activity.resolved_by_severity.values())  # type: ignore[attr-defined]
+    assert digest.board.overdue == sum(activity.overdue_by_severity.values())  # type: ignore[attr-defined]

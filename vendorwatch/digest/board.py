@@ -173,9 +173,10 @@ def build_board(ctx: DigestContext) -> BoardPage:
     before = severity_counts(ctx.previous_states)
     changes = ctx.timeline.changes_between(ctx.start, ctx.as_of)
     findings = ctx.timeline.findings
-    opened: Counter[str] = Counter(findings[c.finding_id].severity for c in changes
-                                   if c.to_status == "open" and c.from_status in (None, "resolved"))
-    resolved = sum(1 for c in changes if c.to_status == "resolved")
+    # Each finding once, however often it opened or was resolved in the month (as the detail counts them).
+    opened_ids = {c.finding_id for c in changes if c.to_status == "open" and c.from_status in (None, "resolved")}
+    opened: Counter[str] = Counter(findings[i].severity for i in opened_ids)
+    resolved = len({c.finding_id for c in changes if c.to_status == "resolved"})
     active = [s for s in ctx.states if s.active]
     overdue = [s for s in active if ctx.overdue_days(s)]
     levels = Counter(row.level for row in ctx.this_month.vendors.values())

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
+from pydantic import ValidationError
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
@@ -39,7 +40,12 @@ def registry_as_of(session: Session, moment: datetime) -> Registry | None:
     """The registry in force at a moment: the last one imported before it."""
     row = session.exec(select(RegistrySnapshot).where(col(RegistrySnapshot.imported_at) < moment)
                        .order_by(col(RegistrySnapshot.id).desc())).first()
-    return Registry.model_validate(row.document) if row else None
+    if row is None:
+        return None
+    try:
+        return Registry.model_validate(row.document)
+    except ValidationError:  # imported by a version whose format this one no longer reads: use the current one
+        return None
 
 
 @dataclass
