@@ -46,8 +46,11 @@ def due(year: int, month: int, zone: str, deliver_by_day: int) -> datetime:
     parameters={"lookback_months": 12},
 )
 def digest_not_delivered(ctx: EvaluationContext) -> Iterator[FindingDraft]:
-    """Each month since monitoring began (at most ``lookback_months`` back) whose digest no delivery reached anyone
-    by day ``organization.digest.deliver_by_day`` of the following month; it resolves once the month is delivered."""
+    """A month whose digest reached no recipient by day ``deliver_by_day`` of the next month (a finding of the firm).
+
+    Months since monitoring began (the first registry import), ``lookback_months`` back at most; the finding
+    resolves once the month is delivered, late or not.
+    """
     settings = ctx.registry.organization.digest
     zone = ctx.timezone
     first = ctx.session.execute(select(func.min(SNAPSHOTS.c.imported_at))).scalar()
