@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import text
+from sqlalchemy import func, text
 from sqlmodel import Session, col, select
 
 from vendorwatch.clock import Clock, SystemClock
@@ -64,6 +64,31 @@ def record(session: Session, *, actor: str, action: str, target: str, details: d
     session.add(entry)
     session.flush()
     return entry
+
+
+@dataclass(frozen=True)
+class ChainHead:
+    """The newest entry of the chain at some moment: kept outside the database (the monthly digest carries it),
+    it proves later that no entry up to it was changed or removed."""
+
+    entries: int  # entries in the log up to and including the head
+    entry_id: int  # 0 for an empty log
+    hash: str  # GENESIS for an empty log
+    at: datetime | None
+
+
+def head(session: Session, until: datetime | None = None) -> ChainHead:
+    """The head of the audit chain as of ``until`` (entries recorded before it), or now."""
+    query = select(AuditEntry).order_by(col(AuditEntry.id).desc()).limit(1)
+    counting = select(func.count()).select_from(AuditEntry)
+    if until is not None:
+        query = query.where(col(AuditEntry.at) < until)
+        counting = counting.where(col(AuditEntry.at) < until)
+    last = session.exec(query).first()
+    if last is None or last.id is None:
+        return ChainHead(0, 0, GENESIS, None)
+    entries = session.exec(counting.where(col(AuditEntry.id) <= last.id)).one()
+    return ChainHead(int(entries), last.id, last.hash, last.at)
 
 
 @dataclass(frozen=True)

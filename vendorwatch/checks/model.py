@@ -71,7 +71,7 @@ class Evidence:
 class FindingDraft:
     """One finding as a check sees it now; reconciliation turns it into a stored, living finding."""
 
-    vendor_id: str
+    vendor_id: str | None  # None: a finding about the firm itself (3.2.6), which no vendor's score carries
     subject: str
     evidence: Evidence = field(default_factory=Evidence)
     message: Text | None = None
@@ -116,10 +116,12 @@ class EvaluationContext:
         """Vendors of the registry in force."""
         return list(self.registry.vendors)
 
-    def parameters(self, vendor_id: str) -> dict[str, ParameterValue]:
+    def parameters(self, vendor_id: str | None) -> dict[str, ParameterValue]:
         """The check's parameters for a vendor: defaults, overridden by the registry's ``checks:`` map."""
         assert self.meta is not None, "parameters() needs a context bound to a check"
         values: dict[str, ParameterValue] = dict(self.meta.parameters)
+        if vendor_id is None:
+            return values
         try:
             vendor = self.registry.vendor(vendor_id)
         except KeyError:
@@ -136,7 +138,7 @@ class EvaluationContext:
             groups.setdefault(key, (params, []))[1].append(vendor.id)
         return list(groups.values())
 
-    def enabled(self, vendor_id: str) -> bool:
+    def enabled(self, vendor_id: str | None) -> bool:
         """A vendor may switch a check off with ``enabled: false`` in its ``checks:`` map."""
         return bool(self.parameters(vendor_id).get("enabled", True))
 

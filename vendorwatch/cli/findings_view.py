@@ -29,7 +29,7 @@ def findings_table(findings: list[Finding], zone: str = "Asia/Tokyo") -> Table:
         evidence = ", ".join(ids[:3]) + (f" … (+{len(ids) - 3})" if len(ids) > 3 else "")
         style = _SEVERITY_STYLE.get(finding.severity, "")
         table.add_row(
-            str(finding.id), f"[{style}]{finding.severity}[/]", finding.control_id, finding.vendor_id,
+            str(finding.id), f"[{style}]{finding.severity}[/]", finding.control_id, finding.vendor_id or "(組織 firm)",
             _STATUS.get(finding.status, finding.status), local_time(finding.last_seen, zone),
             f"{item['title']['ja']} / {item['title']['en']}\n{message['ja']}\n{message['en']}", evidence,
         )

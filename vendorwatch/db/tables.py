@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Column, Index, UniqueConstraint, text
+from sqlalchemy import Column, Index, LargeBinary, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from vendorwatch.db.types import JSONType, UTCDateTime
@@ -387,7 +387,8 @@ class Finding(SQLModel, table=True):
     fingerprint: str = Field(unique=True, max_length=64)
     check_id: str = Field(index=True)
     control_id: str = Field(max_length=16, index=True)
-    vendor_id: str = Field(foreign_key="vendors.id", index=True)
+    # None for a finding about the firm itself rather than a vendor (3.2.6: the monthly digest not delivered).
+    vendor_id: str | None = Field(default=None, foreign_key="vendors.id", index=True)
     subject: str
     severity: str = Field(max_length=16)
     status: str = Field(default="open", max_length=16, index=True)
@@ -716,3 +717,66 @@ class StaffUser(SQLModel, table=True):
     last_signin_at: datetime | None = utc_column()
     disabled_at: datetime | None = utc_column()
     created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+# --- digest -----------------------------------------------------------------------------------------------
+
+
+class DigestRecord(SQLModel, table=True):
+    """One production of a month's digest in one language: the documents, their hashes and who made them.
+
+    The evidence of 3.2.6 (reporting to management). Never updated or deleted (database triggers, migration
+    0008digest); producing the month again adds a revision. ``audit_entries``/``audit_head`` are the audit
+    chain's head as of the end of the month, so that a digest kept outside the database anchors the log.
+    """
+
+    __tablename__ = "digests"
+    __table_args__ = (UniqueConstraint("month", "language", "revision", name="uq_digest_revision"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    month: str = Field(max_length=7, index=True)  # YYYY-MM in the organization's time zone
+    language: str = Field(max_length=2)
+    revision: int
+    produced_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    produced_by: str
+    period_start: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    period_end: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    as_of: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))  # the month's end, or earlier if produced mid-month
+    provisional: bool = False  # produced before the month ended
+    subject: str
+    html: str = Field(sa_column=Column(Text, nullable=False))  # the e-mail's HTML, charts embedded
+    text: str = Field(sa_column=Column(Text, nullable=False))  # its plain-text part
+    pdf: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    html_sha256: str = Field(max_length=64)
+    text_sha256: str = Field(max_length=64)
+    pdf_sha256: str = Field(max_length=64)
+    content: dict[str, Any] = json_column({})  # the figures the documents were rendered from
+    audit_entries: int
+    audit_head: str = Field(max_length=64)
+
+
+class DigestDelivery(SQLModel, table=True):
+    """One attempt to mail a digest: to whom, what the SMTP server answered, and the exact bytes sent.
+
+    Never updated or deleted; ``--resend`` sends ``raw`` again and records another delivery.
+    """
+
+    __tablename__ = "digest_deliveries"
+    __table_args__ = (Index("ix_digest_deliveries_month_status", "month", "status"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    digest_id: int = Field(foreign_key="digests.id", index=True)
+    month: str = Field(max_length=7)  # the digest's month, for the 3.2.6 check
+    kind: str = Field(max_length=16)  # send | resend
+    attempted_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    sent_at: datetime | None = utc_column()
+    actor: str
+    sender: str
+    recipients: list[str] = json_column([])
+    accepted: list[str] = json_column([])
+    refused: dict[str, str] = json_column({})
+    status: str = Field(max_length=16)  # delivered | partial | failed
+    response: str | None = None  # the server's answer to DATA
+    error: str | None = None
+    message_id: str | None = None
+    signed: bool = False
+    raw: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    raw_sha256: str = Field(max_length=64)

@@ -5,6 +5,6 @@ from __future__ import annotations
 import hashlib
 
 
-def fingerprint(check_id: str, vendor_id: str, subject: str) -> str:
-    """sha256 of ``check|vendor|subject`` (hex)."""
-    return hashlib.sha256(f"{check_id}|{vendor_id}|{subject}".encode()).hexdigest()
+def fingerprint(check_id: str, vendor_id: str | None, subject: str) -> str:
+    """sha256 of ``check|vendor|subject`` (hex); the vendor is empty for a finding about the firm itself."""
+    return hashlib.sha256(f"{check_id}|{vendor_id or ''}|{subject}".encode()).hexdigest()

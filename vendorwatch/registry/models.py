@@ -136,11 +136,33 @@ class Name(Strict):
         return Text(ja=self.ja, en=self.en)
 
 
+class ResolutionDays(Strict):
+    """How many days a finding of each severity may stay unresolved before it is overdue (the digest escalates
+    critical findings past theirs to the board, DESIGN 3.2.6). ``None``: no deadline."""
+
+    critical: int | None = Field(default=7, ge=1, le=3650)
+    high: int | None = Field(default=30, ge=1, le=3650)
+    medium: int | None = Field(default=90, ge=1, le=3650)
+    low: int | None = Field(default=180, ge=1, le=3650)
+    info: int | None = Field(default=None, ge=1, le=3650)
+
+    def for_severity(self, severity: str) -> int | None:
+        """The deadline in days of a severity (``None`` for none or an unknown severity)."""
+        value = getattr(self, severity, None)
+        return value if isinstance(value, int) else None
+
+
 class DigestSettings(Strict):
-    """Who receives the monthly risk digest and in which language."""
+    """Who receives the monthly risk digest, in which language, by when, and the deadlines it reports against."""
 
     recipients: list[EmailStr] = Field(default_factory=list)
     language: Literal["ja", "en"] = "ja"
+    deliver_by_day: int = Field(default=5, ge=1, le=28,
+                                description="a month's digest is delivered by this day of the following month")
+    resolution_days: ResolutionDays = Field(default_factory=ResolutionDays)
+    acceptance_warning_days: int = Field(default=30, ge=1, le=365,
+                                         description="risk acceptances expiring within this many days are flagged")
+    top_vendors: int = Field(default=5, ge=1, le=50, description="vendors shown in the digest's highest-risk list")
 
 
 class SmimeSettings(Strict):

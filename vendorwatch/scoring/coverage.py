@@ -46,20 +46,23 @@ class SourceHealth:
     runs: int
 
 
-def source_health(session: Session, registry: Registry, clock: Clock) -> list[SourceHealth]:
-    """The health of every source of the registry, in registry order (two queries whatever the number of runs)."""
-    summary = {
-        row.source_id: row
-        for row in session.execute(
-            select(
-                _RUNS.c.source_id,
-                func.max(_RUNS.c.finished_at).filter(_RUNS.c.status.in_(_OK)).label("last_ok"),
-                func.max(_RUNS.c.finished_at).filter(_RUNS.c.status == "failed").label("last_failed"),
-                func.max(_RUNS.c.id).filter(_RUNS.c.finished_at.is_not(None)).label("last_id"),
-                func.count().label("runs"),
-            ).group_by(_RUNS.c.source_id)
-        )
-    }
+def source_health(session: Session, registry: Registry, clock: Clock, *, as_of: bool = False) -> list[SourceHealth]:
+    """The health of every source of the registry, in registry order (two queries whatever the number of runs).
+
+    ``as_of``: only runs finished by the clock's time count (a report about a past month).
+    """
+    until = clock.now() if as_of else None
+    summary_query = select(
+        _RUNS.c.source_id,
+        func.max(_RUNS.c.finished_at).filter(_RUNS.c.status.in_(_OK)).label("last_ok"),
+        func.max(_RUNS.c.finished_at).filter(_RUNS.c.status == "failed").label("last_failed"),
+        func.max(_RUNS.c.id).filter(_RUNS.c.finished_at.is_not(None)).label("last_id"),
+        func.count().label("runs"),
+    ).group_by(_RUNS.c.source_id)
+    if until is not None:
+        summary_query = summary_query.where(_RUNS.c.started_at <= until,
+                                            (_RUNS.c.finished_at <= until) | _RUNS.c.finished_at.is_(None))
+    summary = {row.source_id: row for row in session.execute(summary_query)}
     # The newest finished run of each source (its status and error), then the failures in a row of those failing.
     last_ids = [row.last_id for row in summary.values() if row.last_id is not None]
     last_runs = {
@@ -71,11 +74,14 @@ def source_health(session: Session, registry: Registry, clock: Clock) -> list[So
     failing = [source_id for source_id, run in last_runs.items() if run.status == "failed"]
     if failing:
         ended: set[str] = set()
-        for row in session.execute(
+        streak_query = (
             select(_RUNS.c.source_id, _RUNS.c.status)
             .where(_RUNS.c.source_id.in_(failing), _RUNS.c.finished_at.is_not(None))
             .order_by(_RUNS.c.source_id, _RUNS.c.finished_at.desc(), _RUNS.c.id.desc())
-        ):
+        )
+        if until is not None:
+            streak_query = streak_query.where(_RUNS.c.finished_at <= until)
+        for row in session.execute(streak_query):
             if row.source_id in ended:
                 continue
             if row.status == "failed":

@@ -111,9 +111,9 @@ def score_vendors(session: Session, registry: Registry, clock: Clock) -> dict[st
         .where(table.c.status.in_(["open", "acknowledged", "risk_accepted"]))
     )
     for finding in findings:
-        owner = risks.get(finding.vendor_id)
-        if owner is None:
-            continue  # a vendor retired from the registry
+        owner = risks.get(finding.vendor_id) if finding.vendor_id is not None else None
+        if owner is None or finding.vendor_id is None:
+            continue  # a vendor retired from the registry, or a finding about the firm itself
         points = 0 if finding.status == "risk_accepted" else WEIGHTS.get(finding.severity, 0)
         owner.contributions.append(Contribution(finding.vendor_id, "finding", points, finding.id, finding.check_id,
                                                finding.severity, finding.status, finding.subject))

@@ -1,1 +1,1 @@
-"""Checks of control 3.2.6."""
+"""3.2.6 reporting to management."""
