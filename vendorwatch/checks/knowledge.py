@@ -88,6 +88,28 @@ class Knowledge:
         """Declared accounts by (vendor, principal)."""
         return {(v.id, a.principal): a for v in self.registry.vendors for a in v.accounts}
 
+    def ancestors(self, vendor_id: str) -> list[str]:
+        """The vendor's parent, its parent's parent, ... (a sub-vendor works inside its parents' environments)."""
+        found: list[str] = []
+        current = self.vendors.get(vendor_id)
+        while current is not None and current.parent and current.parent not in found and current.parent != vendor_id:
+            found.append(current.parent)
+            current = self.vendors.get(current.parent)
+        return found
+
+    def in_one_chain(self, first: str, second: str) -> bool:
+        """Whether two vendors are one, or one is a (sub-)sub-vendor of the other."""
+        return first == second or first in self.ancestors(second) or second in self.ancestors(first)
+
+    def chain(self, vendor_id: str) -> list[str]:
+        """The vendor and every vendor in one parent chain with it (its parents and its sub-vendors)."""
+        return [vendor_id] + [v for v in self.vendors if v != vendor_id and self.in_one_chain(v, vendor_id)]
+
+    def chain_accounts(self, vendor_id: str) -> set[str]:
+        """AWS accounts of the environments of the vendor and of the vendors in one chain with it."""
+        return {a for v in self.chain(vendor_id) if v in self.vendors
+                for e in self.vendors[v].environments for a in e.aws_accounts}
+
     def members(self, vendor_id: str) -> list[RosterMember]:
         """The roster of a vendor."""
         return list(self.vendors[vendor_id].roster) if vendor_id in self.vendors else []
