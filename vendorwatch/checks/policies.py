@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import unquote
@@ -219,7 +219,7 @@ def lambda_grantees(details: dict[str, Any]) -> list[Grantee]:
     return [_principal_grantees(principal, actions)]
 
 
-def account_list_grantees(accounts: Iterable[Any], actions: Iterable[Any]) -> list[Grantee]:
+def account_list_grantees(accounts: Any, actions: Any) -> list[Grantee]:
     """Grantees of an SNS / SQS AddPermission (a list of account ids, or ``*``)."""
     names = tuple(str(a) for a in as_list(actions))
     return [_principal_grantees(str(a), names) for a in as_list(accounts)]

@@ -20,6 +20,7 @@ from vendorwatch.checks.outages import Scope, Switch, in_account_region, outage_
 from vendorwatch.checks.policies import as_list
 from vendorwatch.checks.sql import EVENTS, SETTINGS
 from vendorwatch.i18n import Text, t
+from vendorwatch.registry.models import AwsSource
 
 
 def _always(label: str) -> Any:
@@ -141,7 +142,7 @@ ACCESS_LOGGING = Switch(("S3 サーバーアクセスログ", "S3 server access 
 def _trail_buckets(ctx: EvaluationContext) -> set[str]:
     """Buckets trails deliver to: the registry's sources, the trail inventory, and CreateTrail / UpdateTrail."""
     buckets = {s.cloudtrail.bucket for v in ctx.vendors for s in v.sources
-               if getattr(s, "cloudtrail", None) is not None}
+               if isinstance(s, AwsSource) and s.cloudtrail is not None}
     for (data,) in ctx.session.execute(select(SETTINGS.c.data).where(SETTINGS.c.kind == "aws.trail")):
         if (data or {}).get("s3_bucket"):
             buckets.add(str(data["s3_bucket"]))
