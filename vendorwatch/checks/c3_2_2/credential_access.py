@@ -121,34 +121,38 @@ def secrets_bulk_read(ctx: EvaluationContext) -> Iterator[FindingDraft]:
             if secret_names(row):
                 by_principal.setdefault((row.vendor_id, row.principal), []).append(row)
         for (vendor_id, principal), reads in by_principal.items():
-            burst = _first_burst(reads, needed, timedelta(minutes=window))
-            if burst is None:
-                continue
-            names = sorted({n for r in burst for n in secret_names(r)})
-            start, end = as_utc(burst[0].event_time), as_utc(burst[-1].event_time)
-            yield FindingDraft(
-                vendor_id, principal or "(unknown)",
-                Evidence([r.source_event_id for r in burst], [principal] if principal else [],
-                         {"secrets": len(names), "names": names[:50], "threshold": needed, "window_minutes": window,
-                          "first": str(start), "last": str(end)}),
-                t(f"{principal} が {window} 分以内に {len(names)} 件のシークレット・パラメータを取得（閾値 {needed}）",
-                  f"{principal} read {len(names)} secrets or decrypted parameters within {window} min "
-                  f"(threshold {needed})"),
-            )
+            for burst in _bursts(reads, needed, timedelta(minutes=window)):
+                names = sorted({n for r in burst for n in secret_names(r)})
+                start, end = as_utc(burst[0].event_time), as_utc(burst[-1].event_time)
+                yield FindingDraft(
+                    vendor_id, f"{principal or '(unknown)'}@{burst[0].source_event_id}",
+                    Evidence([r.source_event_id for r in burst], [principal] if principal else [],
+                             {"secrets": len(names), "names": names[:50], "threshold": needed,
+                              "window_minutes": window, "reads": len(burst), "first": str(start), "last": str(end)}),
+                    t(f"{principal} が {window} 分以内に {len(names)} 件のシークレット・パラメータを取得（閾値 {needed}）",
+                      f"{principal} read {len(names)} secrets or decrypted parameters within {window} min "
+                      f"(threshold {needed})"),
+                )
 
 
-def _first_burst(reads: list[Any], needed: int, window: timedelta) -> list[Any] | None:
-    """The calls of the first window (a sliding one) in which ``needed`` distinct secrets were read, extended to
-    every read of that burst."""
-    start = 0
-    for end in range(len(reads)):
-        while as_utc(reads[end].event_time) - as_utc(reads[start].event_time) > window:  # type: ignore[operator]
+def _bursts(reads: list[Any], needed: int, window: timedelta) -> Iterator[list[Any]]:
+    """Each burst: the first sliding window in which ``needed`` distinct secrets were read, extended to every
+    read within ``window`` of its start; the next burst is looked for after it."""
+    times = [as_utc(r.event_time) for r in reads]
+    start = end = 0
+    while end < len(reads):
+        while times[end] - times[start] > window:  # type: ignore[operator]
             start += 1
         names = {n for r in reads[start:end + 1] for n in secret_names(r)}
-        if len(names) >= needed:
-            last = as_utc(reads[start].event_time) + window  # type: ignore[operator]
-            return [r for r in reads[start:] if as_utc(r.event_time) <= last]  # type: ignore[operator]
-    return None
+        if len(names) < needed:
+            end += 1
+            continue
+        last = times[start] + window  # type: ignore[operator]
+        stop = end
+        while stop + 1 < len(reads) and times[stop + 1] <= last:  # type: ignore[operator]
+            stop += 1
+        yield reads[start:stop + 1]
+        start = end = stop + 1
 
 
 def _mfa_user(row: Any) -> str:

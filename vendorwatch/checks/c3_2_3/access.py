@@ -57,7 +57,9 @@ def customer_data_outside_networks(ctx: EvaluationContext) -> Iterator[FindingDr
             continue  # no restriction declared, inside, or not an address (an AWS service acting)
         key = (row.vendor_id, row.environment_id, row.principal)
         entry = outside.setdefault(key, {"ips": set(), "issuers": set(), "n": 0, "first": None, "last": None,
-                                         "allowed": [str(n) for n in allowed]})
+                                         "allowed": [str(n) for n in allowed],
+                                         "vendor": ctx.knowledge.attributed(row.vendor_id, row.principal,
+                                                                            row.session_issuer)})
         entry["ips"].add(row.source_ip)
         if row.session_issuer:
             entry["issuers"].add(row.session_issuer)
@@ -75,7 +77,7 @@ def customer_data_outside_networks(ctx: EvaluationContext) -> Iterator[FindingDr
         ids = [i for ip in ips for i in evidence.get((principal, vendor_id, environment_id, ip), [])]
         who = principal or "(unknown)"
         yield FindingDraft(
-            vendor_id, f"{who}@{environment_id}",
+            entry["vendor"], f"{who}@{environment_id}",  # a sub-vendor's person: the sub-vendor's finding
             Evidence(ids, [who, *entry["issuers"]],
                      {"source_ips": ips, "allowed_networks": entry["allowed"], "event_count": entry["n"],
                       "environment": environment_id, "first": entry["first"].isoformat(),

@@ -306,7 +306,7 @@ def monitoring_disable_attempt(ctx: EvaluationContext) -> Iterator[FindingDraft]
             label_of = switch.off.get(row.action)
             label = label_of(row, scopes[id(switch)]) if label_of else None
             if label is not None:
-                return f"{switch.what[1].removesuffix(' of')} {label}"
+                return f"{switch.what[1]} {label}"
         return None
 
     yield from attempt_drafts(ctx, _OFF_ACTIONS, target)
