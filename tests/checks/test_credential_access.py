@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.checks.cloudtrail import allow, call, policy, store
+from tests.checks.cloudtrail import call, policy, store
 from tests.checks.world import ALICE, BATCH_ROLE, PROD, World
 
 ATTACKER_SESSION = f"arn:aws:sts::{PROD}:assumed-role/ops/aws-go-sdk-1688990082523310002"

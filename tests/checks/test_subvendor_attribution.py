@@ -15,6 +15,7 @@ from vendorwatch.clock import FixedClock
 
 CAROL = f"arn:aws:iam::{PROD}:user/carol"  # acme-sub's engineer, working in acme's production account
 DAN = f"arn:aws:iam::{PROD}:user/dan"  # acme-sub's engineer who left on 2025-06-30
+NIGHT_JOB = f"arn:aws:iam::{PROD}:role/sub-night-job"  # acme-sub's declared batch role, any hours
 
 
 def registry(beta_declares_carol: bool = False) -> dict[str, Any]:
@@ -23,6 +24,7 @@ def registry(beta_declares_carol: bool = False) -> dict[str, Any]:
     sub["roster"] = [{"person": "carol", "name": "Carol", "since": "2024-04-01", "identities": [CAROL]},
                      {"person": "dan", "name": "Dan", "since": "2024-04-01", "until": "2025-06-30",
                       "identities": [DAN]}]
+    sub["accounts"] = [{"principal": NIGHT_JOB, "kind": "service", "owner": "carol", "allowed_hours": "any"}]
     if beta_declares_carol:
         beta = next(v for v in document["vendors"] if v["id"] == "beta")
         beta["roster"] = [{"person": "bo", "name": "Bo", "since": "2024-04-01", "identities": []}]
@@ -61,3 +63,11 @@ def test_identity_declared_by_two_vendors_outside_one_chain_is_still_two_vendors
     world.events(ev("c1", "2026-11-25 01:00", "DescribeInstances", CAROL))
     drafts = world.drafts("identity.account_used_by_two_vendors")
     assert sorted(d.vendor_id for d in drafts) == ["acme-sub", "beta"]
+
+
+def test_sub_vendor_hours_and_its_declared_night_job_in_the_parents_account(sub_world: World) -> None:
+    session = NIGHT_JOB.replace(":iam::", ":sts::").replace(":role/", ":assumed-role/") + "/run-1"
+    sub_world.events(ev("n1", "2026-11-25 15:00", "GetObject", session, bucket=CUSTOMERS, session_issuer=NIGHT_JOB),
+                     ev("c1", "2026-11-25 15:00", "GetObject", CAROL, bucket=CUSTOMERS))  # 00:00 JST
+    drafts = sub_world.drafts("access.customer_data_outside_hours")
+    assert [(d.vendor_id, d.subject) for d in drafts] == [("acme-sub", f"{CAROL}@acme-prod")]

@@ -111,7 +111,10 @@ def customer_data_outside_hours(ctx: EvaluationContext) -> Iterator[FindingDraft
     for vendor in ctx.vendors:
         exempt: list[str] = []
         own_windows = []
-        for account in vendor.accounts:
+        # A sub-vendor's declared accounts act in its parent's environments too (#12).
+        working = [ctx.knowledge.vendors[v] for v in (vendor.id, *ctx.knowledge.descendants.get(vendor.id, []))
+                   if v in ctx.knowledge.vendors]
+        for account in (a for v in working for a in v.accounts):
             if account.allowed_hours is None:
                 continue
             exempt.append(account.principal)
@@ -145,7 +148,7 @@ def customer_data_outside_hours(ctx: EvaluationContext) -> Iterator[FindingDraft
                 who = row.principal or "(unknown)"
                 hours = f"{','.join(window.days)} {window.start}-{window.end}"
                 yield FindingDraft(
-                    vendor.id, f"{who}@{row.environment_id}",
+                    ctx.knowledge.attributed(vendor.id, row.principal), f"{who}@{row.environment_id}",
                     Evidence(ids, [who], {"event_count": row.n, "allowed_hours": hours, "scope": label,
                                           "timezone": zone, "first_local": local_time(first, zone),
                                           "last_local": local_time(last, zone)}),
