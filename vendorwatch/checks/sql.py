@@ -4,10 +4,8 @@ Checks aggregate in the database (GROUP BY, window functions, joins) and bring b
 of rows they judge; these helpers hide the few places where the two dialects differ (epoch seconds,
 local time of day in the organization's zone).
 
-GROUPING: group events by their many-valued column first (principal, credential), not by ``vendor_id``.
-SQLite groups with a sort, unless an index already gives the order: a GROUP BY led by ``vendor_id`` makes it
-walk ``ix_access_events_vendor_time`` and fetch every row from the table in that order (measured: 2.8 s
-against 0.6 s over 1,000,000 events). PostgreSQL hash-aggregates either way.
+GROUPING: group events by their many-valued column first (principal, credential), not by ``vendor_id``
+(SQLite would walk ``ix_access_events_vendor_time`` row by row; measured in docs/performance.md, "Check SQL").
 """
 
 from __future__ import annotations
