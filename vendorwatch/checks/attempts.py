@@ -10,7 +10,8 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from vendorwatch.checks.model import EvaluationContext, Evidence, FindingDraft
-from vendorwatch.checks.sql import as_utc, calls
+from vendorwatch.checks.sql import calls
+from vendorwatch.clock import as_utc
 from vendorwatch.i18n import t
 
 

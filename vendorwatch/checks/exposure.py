@@ -30,7 +30,8 @@ from vendorwatch.checks.policies import (
     lambda_grantees,
     policy_grantees,
 )
-from vendorwatch.checks.sql import as_utc, calls
+from vendorwatch.checks.sql import calls
+from vendorwatch.clock import as_utc
 from vendorwatch.i18n import t
 
 Reader = Callable[[dict[str, Any]], list[Grantee] | None]

@@ -14,7 +14,8 @@ from datetime import datetime
 from typing import Any
 
 from vendorwatch.checks.model import EvaluationContext, Evidence, FindingDraft, ParameterValue
-from vendorwatch.checks.sql import as_utc, calls
+from vendorwatch.checks.sql import calls
+from vendorwatch.clock import as_utc
 from vendorwatch.i18n import t
 
 

@@ -18,7 +18,9 @@ from vendorwatch.checks.attempts import attempt_drafts
 from vendorwatch.checks.model import EvaluationContext, Evidence, FindingDraft, check
 from vendorwatch.checks.outages import Scope, Switch, outage_drafts
 from vendorwatch.checks.policies import as_list
-from vendorwatch.checks.sql import EVENTS, as_utc, calls, epoch_seconds, in_or_false
+from vendorwatch.checks.sql import calls, epoch_seconds, in_or_false
+from vendorwatch.clock import as_utc
+from vendorwatch.db.core_tables import EVENTS
 from vendorwatch.i18n import t
 
 SECRET_READS = ("GetSecretValue", "BatchGetSecretValue", "GetParameter", "GetParameters", "GetParametersByPath")
@@ -141,15 +143,15 @@ def _bursts(reads: list[Any], needed: int, window: timedelta) -> Iterator[list[A
     times = [as_utc(r.event_time) for r in reads]
     start = end = 0
     while end < len(reads):
-        while times[end] - times[start] > window:  # type: ignore[operator]
+        while times[end] - times[start] > window:
             start += 1
         names = {n for r in reads[start:end + 1] for n in secret_names(r)}
         if len(names) < needed:
             end += 1
             continue
-        last = times[start] + window  # type: ignore[operator]
+        last = times[start] + window
         stop = end
-        while stop + 1 < len(reads) and times[stop + 1] <= last:  # type: ignore[operator]
+        while stop + 1 < len(reads) and times[stop + 1] <= last:
             stop += 1
         yield reads[start:stop + 1]
         start = end = stop + 1

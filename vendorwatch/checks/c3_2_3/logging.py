@@ -15,7 +15,8 @@ from sqlalchemy import select
 from vendorwatch.checks.attempts import attempt_drafts
 from vendorwatch.checks.model import EvaluationContext, Evidence, FindingDraft, check
 from vendorwatch.checks.outages import RESTORED, how_long
-from vendorwatch.checks.sql import EVENTS, SETTINGS, as_utc
+from vendorwatch.clock import as_utc
+from vendorwatch.db.core_tables import EVENTS, SETTINGS
 from vendorwatch.i18n import t
 
 _STOPS = ("StopLogging", "DeleteTrail")

@@ -18,7 +18,7 @@ from vendorwatch.checks.attempts import attempt_drafts
 from vendorwatch.checks.model import EvaluationContext, FindingDraft, check
 from vendorwatch.checks.outages import Scope, Switch, in_account_region, outage_drafts
 from vendorwatch.checks.policies import as_list
-from vendorwatch.checks.sql import EVENTS, SETTINGS
+from vendorwatch.db.core_tables import EVENTS, SETTINGS
 from vendorwatch.i18n import Text, t
 from vendorwatch.registry.models import AwsSource
 

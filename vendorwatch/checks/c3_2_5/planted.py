@@ -12,7 +12,8 @@ from typing import Any
 from vendorwatch.checks.attempts import attempt_drafts
 from vendorwatch.checks.model import EvaluationContext, Evidence, FindingDraft, check
 from vendorwatch.checks.policies import is_administrator
-from vendorwatch.checks.sql import as_utc, calls
+from vendorwatch.checks.sql import calls
+from vendorwatch.clock import as_utc
 from vendorwatch.i18n import t
 
 CREDENTIAL_CALLS = ("CreateAccessKey", "CreateLoginProfile", "UpdateLoginProfile")
@@ -99,7 +100,7 @@ def approved_change(ctx: EvaluationContext, row: Any, target: str) -> str | None
     for change in ctx.registry.changes:
         if not ctx.knowledge.in_one_chain(change.vendor, row.vendor_id):
             continue
-        if not change.window.start <= when <= change.window.end:  # type: ignore[operator]
+        if not change.window.start <= when <= change.window.end:
             continue
         if any(fnmatch.fnmatchcase(value, pattern) for pattern in change.targets for value in (arn, target, name)):
             return change.id
