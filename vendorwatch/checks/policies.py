@@ -235,7 +235,7 @@ def attribute_policy(attributes: Any) -> Any:
 
 
 def is_administrator(policy: Any) -> bool:
-    """Whether an identity policy allows every action (``*`` or ``*:*``) on every resource."""
+    """Whether an identity policy allows every action (``*`` or ``*:*``) on every resource, under any condition."""
     parsed = document(policy)
     if parsed is None:
         return False
@@ -244,6 +244,6 @@ def is_administrator(policy: Any) -> bool:
             continue
         actions = {str(a) for a in as_list(statement.get("Action"))}
         resources = {str(r) for r in as_list(statement.get("Resource"))}
-        if actions & {"*", "*:*"} and "*" in resources and not statement.get("Condition"):
+        if actions & {"*", "*:*"} and "*" in resources:  # a condition (MFA, source IP) keeps it an administrator
             return True
     return False
