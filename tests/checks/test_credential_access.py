@@ -132,3 +132,11 @@ def test_admin_policy_within_an_approved_change_is_quiet_and_a_failed_one_is_an_
     assert world.drafts("aws.iam.admin_policy_attached") == []
     attempts = world.drafts("aws.iam.credential_plant_attempt")
     assert sorted(d.evidence.event_ids[0] for d in attempts) == ["denied", "key-denied"]
+
+
+def test_a_burst_straddling_two_windows_is_found(sqlite_world: World) -> None:
+    # ten secrets from 00:55 to 01:04: five in each fixed hour, ten within 60 minutes
+    store(sqlite_world, *[secret(n, f"2026-11-25T00:5{5 + n}:00Z") for n in range(5)],
+          *[secret(5 + n, f"2026-11-25T01:0{n}:00Z") for n in range(5)])
+    drafts = sqlite_world.drafts("aws.secrets.bulk_read")
+    assert [d.evidence.details["secrets"] for d in drafts] == [10]

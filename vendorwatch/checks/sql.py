@@ -37,12 +37,17 @@ def epoch_seconds(column: ColumnElement[Any], dialect: str) -> ColumnElement[flo
     return func.extract("epoch", column)  # type: ignore[return-value]
 
 
-def hour_bucket(column: ColumnElement[Any], dialect: str) -> ColumnElement[int]:
-    """The UTC hour an event falls in, as an integer (hours since 1970)."""
+def time_bucket(column: ColumnElement[Any], dialect: str, seconds: int) -> ColumnElement[int]:
+    """The window of ``seconds`` an event falls in, as an integer (windows since 1970, UTC)."""
     if dialect == "sqlite":
         # Integer seconds divided as integers: julianday's floating point puts 01:00:00 into the 00 hour.
-        return cast(func.strftime("%s", column), SAInteger) // 3600
-    return cast(func.floor(func.extract("epoch", column) / 3600.0), SAInteger)
+        return cast(func.strftime("%s", column), SAInteger) // seconds
+    return cast(func.floor(func.extract("epoch", column) / float(seconds)), SAInteger)
+
+
+def hour_bucket(column: ColumnElement[Any], dialect: str) -> ColumnElement[int]:
+    """The UTC hour an event falls in, as an integer (hours since 1970)."""
+    return time_bucket(column, dialect, 3600)
 
 
 def _offset_segments(zone: str, start: datetime, end: datetime) -> list[tuple[datetime, int]]:

@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import and_, case, func, or_, select
 
 from vendorwatch.checks.attempts import attempt_drafts
 from vendorwatch.checks.model import EvaluationContext, Evidence, FindingDraft, check
 from vendorwatch.checks.outages import Scope, Switch, outage_drafts
 from vendorwatch.checks.policies import as_list
-from vendorwatch.checks.sql import calls, epoch_seconds, in_or_false
+from vendorwatch.checks.sql import calls, in_or_false, time_bucket
 from vendorwatch.clock import as_utc
 from vendorwatch.db.core_tables import EVENTS
 from vendorwatch.i18n import t
@@ -72,20 +72,31 @@ def password_data_retrieved(ctx: EvaluationContext) -> Iterator[FindingDraft]:
         )
 
 
-def _candidates(ctx: EvaluationContext, vendor_ids: list[str], needed: int, window: int) -> list[tuple[str, str, int]]:
-    """(vendor, principal, window number) that may hold a burst: counted in SQL, a multi-secret call counting as
-    ``needed`` (it may read that many at once), two neighbouring windows together (a burst may straddle them)."""
-    bucket = func.floor(epoch_seconds(EVENTS.c.event_time, ctx.dialect) / (window * 60))
-    weight = case((EVENTS.c.action.in_(_MULTI), needed), else_=1)
+def _candidates(ctx: EvaluationContext, vendor_ids: list[str], needed: int,
+                window: int) -> dict[tuple[str, str], list[tuple[datetime, datetime]]]:
+    """Where a burst may be: (vendor, principal) -> time ranges to read, found in SQL without bringing every
+    secret read back (a busy application reads parameters all day).
+
+    Reads are counted per fixed window of ``window_minutes``, a call that may read several secrets at once
+    counting as ``needed``. A burst within ``window_minutes`` falls in at most two neighbouring windows, so one
+    of them holds at least half of it: only windows with that many are kept (HAVING), and the reads around
+    them are looked at one by one.
+    """
+    seconds = window * 60
+    bucket = time_bucket(EVENTS.c.event_time, ctx.dialect, seconds)
+    weight = func.sum(case((EVENTS.c.action.in_(_MULTI), needed), else_=1))
     rows = ctx.session.execute(
-        select(EVENTS.c.principal, EVENTS.c.vendor_id, bucket.label("bucket"), func.sum(weight).label("n"))
+        select(EVENTS.c.principal, EVENTS.c.vendor_id, bucket.label("bucket"))
         .where(EVENTS.c.action.in_(SECRET_READS), EVENTS.c.outcome == "success",
                in_or_false(EVENTS.c.vendor_id, vendor_ids))
-        .group_by(EVENTS.c.principal, EVENTS.c.vendor_id, bucket)
+        .group_by(EVENTS.c.principal, EVENTS.c.vendor_id, bucket)  # principal first: see GROUPING in checks.sql
+        .having(weight >= (needed + 1) // 2)
     ).all()
-    counts = {(r.vendor_id, r.principal, int(r.bucket)): int(r.n) for r in rows}
-    return [key for key, n in counts.items()
-            if n + counts.get((key[0], key[1], key[2] + 1), 0) >= needed]
+    ranges: dict[tuple[str, str], list[tuple[datetime, datetime]]] = {}
+    for row in rows:
+        start = datetime.fromtimestamp((int(row.bucket) - 1) * seconds, UTC)
+        ranges.setdefault((row.vendor_id, row.principal), []).append((start, start + timedelta(seconds=3 * seconds)))
+    return ranges
 
 
 @check(
@@ -108,14 +119,15 @@ def secrets_bulk_read(ctx: EvaluationContext) -> Iterator[FindingDraft]:
     for params, vendor_ids in ctx.vendor_groups():
         needed, window = int(params["secrets"]), int(params["window_minutes"])  # type: ignore[arg-type]
         candidates = _candidates(ctx, vendor_ids, needed, window)
-        principals = {c[1] for c in candidates}
-        if not principals:
+        if not candidates:
             continue
+        around = or_(*(and_(EVENTS.c.vendor_id == vendor_id, EVENTS.c.principal == principal,
+                            EVENTS.c.event_time >= start, EVENTS.c.event_time < end)
+                       for (vendor_id, principal), spans in candidates.items() for start, end in spans))
         rows = ctx.session.execute(
             select(EVENTS.c.vendor_id, EVENTS.c.principal, EVENTS.c.action, EVENTS.c.event_time, EVENTS.c.details,
                    EVENTS.c.source_event_id)
-            .where(EVENTS.c.action.in_(SECRET_READS), EVENTS.c.outcome == "success",
-                   in_or_false(EVENTS.c.vendor_id, vendor_ids), in_or_false(EVENTS.c.principal, principals))
+            .where(EVENTS.c.action.in_(SECRET_READS), EVENTS.c.outcome == "success", around)
             .order_by(EVENTS.c.event_time, EVENTS.c.id)
         ).all()
         by_principal: dict[tuple[str, str], list[Any]] = {}
