@@ -35,7 +35,7 @@ class EvidenceEvent:
     error_code: str | None
 
 
-def _family(session: Session, vendor_id: str) -> list[str]:
+def vendor_family(session: Session, vendor_id: str) -> list[str]:
     """The vendor, the vendors above it and its sub-vendors: a finding's events may belong to any of them (3.2.7)."""
     parents: dict[str, str | None] = {row.id: row.parent_id for row in session.execute(select(VENDORS.c.id,
                                                                                                VENDORS.c.parent_id))}
@@ -64,8 +64,8 @@ def evidence_events(session: Session, vendor_id: str, event_ids: Sequence[str], 
     wanted = list(dict.fromkeys(event_ids))[:limit]
     if not wanted:
         return ()
-    sources = [row.id for row in session.execute(select(SOURCES.c.id).where(SOURCES.c.vendor_id.in_(_family(session,
-                                                                                                        vendor_id))))]
+    family = vendor_family(session, vendor_id)
+    sources = [row.id for row in session.execute(select(SOURCES.c.id).where(SOURCES.c.vendor_id.in_(family)))]
     rows = session.execute(
         select(EVENTS.c.event_time, EVENTS.c.source_id, EVENTS.c.source_event_id, EVENTS.c.vendor_id,
                EVENTS.c.environment_id, EVENTS.c.principal, EVENTS.c.action, EVENTS.c.resource, EVENTS.c.bucket,
