@@ -16,6 +16,7 @@ import typer
 
 from vendorwatch.cli import pending
 from vendorwatch.cli.runtime import Runtime, runtime, set_runtime
+from vendorwatch.cli.text import styled
 from vendorwatch.errors import VendorWatchError
 
 app = typer.Typer(
@@ -60,9 +61,9 @@ def main() -> None:
         current = runtime()
         if current.debug:
             traceback.print_exc()
-        current.err.print(f"[bold red]エラー / error:[/] {error.message.both()}", highlight=False)
+        current.err.print(styled(("エラー / error:", "bold red"), " ", error.message.both()))
         for line in error.details:
-            current.err.print(f"  {line}", highlight=False, markup=False)
+            current.err.print(styled("  ", line))
         sys.exit(error.exit_code)
     except typer.Exit as done:
         sys.exit(done.exit_code)
@@ -75,8 +76,17 @@ def main() -> None:
             sys.exit(2)
         if runtime().debug:
             raise
-        runtime().err.print(
-            f"[bold red]予期しないエラー / unexpected error:[/] {type(error).__name__}: {error} (--debug で詳細)",
-            highlight=False,
-        )
+        _unexpected(error)
         sys.exit(3)
+
+
+def _unexpected(error: BaseException) -> None:
+    """One line on stderr, whatever the error holds (SQL text, markup, control characters): never a traceback."""
+    first = (str(error).strip().splitlines() or [""])[0]
+    if len(first) > 300:
+        first = first[:300] + "…"
+    try:
+        runtime().err.print(styled(("予期しないエラー / unexpected error:", "bold red"),
+                                   f" {type(error).__name__}: {first} (--debug で詳細 / details with --debug)"))
+    except Exception:  # the console itself failed (closed stream, broken encoding): plain text, still one line
+        sys.stderr.write(f"unexpected error: {type(error).__name__}\n")

@@ -10,6 +10,7 @@ from sqlmodel import col, select
 
 from vendorwatch import audit as audit_log
 from vendorwatch.cli.runtime import runtime
+from vendorwatch.cli.text import cell, styled
 from vendorwatch.db.engine import session_scope
 from vendorwatch.db.tables import AuditEntry
 from vendorwatch.display import local_time
@@ -32,15 +33,12 @@ def verify(
             if present is None:
                 breaks.append(audit_log.ChainBreak(0, f"the recorded head {expect_head[:12]}… is no longer in the log"))
     if breaks:
-        current.console.print(
-            f"[bold red]改ざんを検出 / tampering detected[/]: {len(breaks)} 件 / break(s) in {count} entries",
-            highlight=False,
-        )
+        current.console.print(styled(("改ざんを検出 / tampering detected", "bold red"),
+                                     f": {len(breaks)} 件 / break(s) in {count} entries"))
         for item in breaks:
-            current.console.print(f"  entry {item.entry_id}: {item.reason}", highlight=False, markup=False)
+            current.console.print(styled(f"  entry {item.entry_id}: ", item.reason))
         raise typer.Exit(1)
-    current.console.print(f"[green]OK[/] 監査ログ {count} 件、チェーンは正常 / audit log intact ({count} entries)",
-                          highlight=False)
+    current.console.print(styled(("OK", "green"), f" 監査ログ {count} 件、チェーンは正常 / audit log intact ({count} entries)"))
 
 
 @audit_app.command("log")
@@ -51,7 +49,7 @@ def show(limit: Annotated[int, typer.Option("--limit", min=1)] = 20) -> None:
     with session_scope(current.ready_engine()) as session:
         rows = session.exec(select(AuditEntry).order_by(col(AuditEntry.id).desc()).limit(limit)).all()
     for row in rows:
-        table.add_row(str(row.id), local_time(row.at), row.actor, row.action, row.target, row.hash[:12])
+        table.add_row(str(row.id), local_time(row.at), cell(row.actor), cell(row.action), cell(row.target), row.hash[:12])
     current.console.print(table)
 
 

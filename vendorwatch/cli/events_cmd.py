@@ -13,11 +13,11 @@ from typing import Annotated, TextIO
 
 import typer
 from rich.table import Table
-from rich.text import Text
 
 from vendorwatch import audit
 from vendorwatch.cli.choices import require_choice, vendor_ids
 from vendorwatch.cli.runtime import runtime
+from vendorwatch.cli.text import cell
 from vendorwatch.db.engine import session_scope
 from vendorwatch.display import local_time
 from vendorwatch.trail.export import trail_csv, trail_json_lines
@@ -82,7 +82,7 @@ def events(
                            "送信元 IP source IP", "結果 outcome", "ユーザーエージェント user agent"):
                 table.add_column(column, overflow="fold")
             for item in page.items:
-                table.add_row(*(Text(value) for value in (
+                table.add_row(*(cell(value) for value in (
                     local_time(item.event_time, zone, seconds=True), item.vendor_id, item.principal, item.action,
                     item.resource, item.source_ip, item.outcome + (f" ({item.error_code})" if item.error_code else ""),
                     item.user_agent)))

@@ -11,6 +11,8 @@ import typer
 from questionnaires.conditions import explain_condition
 from questionnaires.loader import find_questionnaire, load_questionnaire, shipped_questionnaires
 from vendorwatch.cli.runtime import runtime
+from vendorwatch.cli.text import styled
+from vendorwatch.display import printable
 
 questionnaire_app = typer.Typer(help="質問票 / Questionnaires (check a file, list the shipped ones, show one).",
                                 no_args_is_help=True)
@@ -22,9 +24,9 @@ def check(file: Annotated[Path, typer.Argument(help="questionnaire file (.yaml)"
     loaded = load_questionnaire(file)
     q = loaded.questionnaire
     count = sum(1 for _ in q.questions())
-    runtime().console.print(
-        f"[green]OK[/] {file}: {q.id} {q.version} — セクション {len(q.sections)}・設問 {count} / "
-        f"{len(q.sections)} sections, {count} questions", highlight=False)
+    runtime().console.print(styled(
+        ("OK", "green"), f" {file}: {q.id} {q.version} — セクション {len(q.sections)}・設問 {count} / "
+        f"{len(q.sections)} sections, {count} questions"))
 
 
 @questionnaire_app.command("list")
@@ -45,7 +47,7 @@ def list_command(as_json: Annotated[bool, typer.Option("--json", help="print as 
     for s in shipped:
         q = s.questionnaire
         per = "  ".join(f"{c}:{n}" for c, n in q.questions_per_control().items() if n)
-        console.print(f"[bold]{q.id}[/] {q.version} ({q.audience}) {q.title.ja} / {q.title.en}", highlight=False)
+        console.print(styled((printable(q.id), "bold"), f" {q.version} ({q.audience}) {q.title.ja} / {q.title.en}"))
         console.print(f"  設問 / questions {sum(1 for _ in q.questions())}: {per}", highlight=False, markup=False)
 
 
@@ -55,7 +57,7 @@ def show(reference: Annotated[str, typer.Argument(metavar="ID_OR_FILE", help="sh
     q = find_questionnaire(reference).questionnaire
     console = runtime().console
     numbers = q.numbering()
-    console.print(f"[bold]{q.title.ja}[/] / {q.title.en}  ({q.id} {q.version})", highlight=False)
+    console.print(styled((printable(q.title.ja), "bold"), f" / {q.title.en}  ({q.id} {q.version})"))
     for section in q.sections:
         console.rule(f"{section.title.ja} / {section.title.en}")
         for question in section.questions:

@@ -5,13 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
+from rich.text import Text
 from sqlalchemy import Engine
 
 from vendorwatch.clock import Clock, SystemClock
 from vendorwatch.db.engine import make_engine, session_scope
 from vendorwatch.db.migrate import require_current
+from vendorwatch.display import printable_lines
 from vendorwatch.errors import ConfigError
 from vendorwatch.i18n import t
 from vendorwatch.ingest.context import CollectContext
@@ -77,11 +80,24 @@ class Runtime:
         return self.settings.config_path(override)
 
 
+class SafeConsole(Console):
+    """A console that shows every string it renders (printed, a table cell, a tree label) with its control and
+    bidirectional characters escaped; line breaks stay (the CLI's own layout). Fields from outside are further
+    made one line by ``vendorwatch.display.printable`` where they are printed."""
+
+    def render_str(self, text: str, **options: Any) -> Text:
+        return super().render_str(printable_lines(text), **options)
+
+
 def _console(*, stderr: bool) -> Console:
     """A console; when output goes to a file or pipe, wide enough not to cut lines."""
-    console = Console(stderr=stderr, soft_wrap=True)
+    # Markup and emoji codes off: what the CLI prints comes largely from vendor systems, the registry and the
+    # database, and ``[bold red]`` in a DN or ``:100:`` in a line reference is data. Our own styling is given
+    # as ``rich.text.Text`` (see ``vendorwatch.cli.text``).
+    safe = {"markup": False, "emoji": False, "highlight": False}
+    console = SafeConsole(stderr=stderr, soft_wrap=True, **safe)  # type: ignore[arg-type]
     if not console.is_terminal:
-        console = Console(stderr=stderr, soft_wrap=True, width=200)
+        console = SafeConsole(stderr=stderr, soft_wrap=True, width=200, **safe)  # type: ignore[arg-type]
     return console
 
 

@@ -9,12 +9,10 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlmodel import Session
 
-from vendorwatch.checks.sql import EVENTS, SOURCES
+from vendorwatch.checks.sql import EVENTS
 from vendorwatch.clock import as_utc
-from vendorwatch.db.tables import Vendor
+from vendorwatch.findings.family import family_sources
 from vendorwatch.views.personal import Masker
-
-VENDORS = Vendor.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -35,23 +33,6 @@ class EvidenceEvent:
     error_code: str | None
 
 
-def vendor_family(session: Session, vendor_id: str) -> list[str]:
-    """The vendor, the vendors above it and its sub-vendors: a finding's events may belong to any of them (3.2.7)."""
-    parents: dict[str, str | None] = {row.id: row.parent_id for row in session.execute(select(VENDORS.c.id,
-                                                                                               VENDORS.c.parent_id))}
-    family = {vendor_id}
-    above = parents.get(vendor_id)
-    while above and above not in family:
-        family.add(above)
-        above = parents.get(above)
-    grew = True
-    while grew:
-        children = {v for v, p in parents.items() if p in family and v not in family}
-        family |= children
-        grew = bool(children)
-    return sorted(family)
-
-
 def evidence_events(session: Session, vendor_id: str, event_ids: Sequence[str], masker: Masker, *,
                     limit: int = 50) -> tuple[EvidenceEvent, ...]:
     """The events with these source event ids among the vendor family's sources, oldest first.
@@ -64,8 +45,7 @@ def evidence_events(session: Session, vendor_id: str, event_ids: Sequence[str], 
     wanted = list(dict.fromkeys(event_ids))[:limit]
     if not wanted:
         return ()
-    family = vendor_family(session, vendor_id)
-    sources = [row.id for row in session.execute(select(SOURCES.c.id).where(SOURCES.c.vendor_id.in_(family)))]
+    sources = family_sources(session, vendor_id)
     rows = session.execute(
         select(EVENTS.c.event_time, EVENTS.c.source_id, EVENTS.c.source_event_id, EVENTS.c.vendor_id,
                EVENTS.c.environment_id, EVENTS.c.principal, EVENTS.c.action, EVENTS.c.resource, EVENTS.c.bucket,
