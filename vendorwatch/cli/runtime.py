@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -96,7 +97,8 @@ def _console(*, stderr: bool) -> Console:
     # as ``rich.text.Text`` (see ``vendorwatch.cli.text``).
     safe = {"markup": False, "emoji": False, "highlight": False}
     console = SafeConsole(stderr=stderr, soft_wrap=True, **safe)  # type: ignore[arg-type]
-    if not console.is_terminal:
+    # A terminal's real width, or ``COLUMNS`` (rich reads it); a pipe or file without COLUMNS gets 200 columns.
+    if not console.is_terminal and not os.environ.get("COLUMNS"):
         console = SafeConsole(stderr=stderr, soft_wrap=True, width=200, **safe)  # type: ignore[arg-type]
     return console
 
