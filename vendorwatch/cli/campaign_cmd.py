@@ -20,6 +20,7 @@ from questionnaires.respondent import descendants, respondent_for
 from questionnaires.review import ReviewView, accept, reopen, request_changes, review_view
 from questionnaires.states import STATE_LABELS
 from questionnaires.workbook import export_workbook, import_workbook
+from vendorwatch.cli.choices import require_choice, vendor_ids
 from vendorwatch.cli.runtime import runtime
 from vendorwatch.db.engine import session_scope
 from vendorwatch.display import local_time
@@ -57,6 +58,8 @@ def send(
     """質問票を送付 / Send a questionnaire version to vendors (and sub-vendors) with a due date."""
     current = runtime()
     registry = current.registry()
+    for chosen in vendor:
+        require_choice("--vendor", chosen, vendor_ids(registry))
     vendors = list(vendor)
     if with_sub_vendors:
         vendors += [v for chosen in vendor for v in descendants(registry, chosen)]
@@ -86,6 +89,8 @@ def status(
     """依頼の状況 / Where every request stands: state, due date, days left, score."""
     current = runtime()
     registry = current.registry()
+    for chosen in vendor or []:
+        require_choice("--vendor", chosen, vendor_ids(registry))
     with session_scope(current.ready_engine()) as session:
         statuses = request_statuses(session, registry, current.clock, campaign_id=campaign, vendor_ids=vendor)
     if as_json:

@@ -7,8 +7,11 @@ from typing import Annotated
 
 import typer
 
+from vendorwatch.checks.discovery import checks_by_id
+from vendorwatch.cli.choices import require_choice
 from vendorwatch.cli.findings_view import print_evaluation, risk_table
 from vendorwatch.cli.runtime import runtime
+from vendorwatch.controls.catalog import load_catalog
 from vendorwatch.db.engine import session_scope
 from vendorwatch.findings.evaluate import evaluate
 from vendorwatch.scoring.risk import score_vendors
@@ -21,6 +24,8 @@ def evaluate_command(
 ) -> None:
     """チェックを評価し指摘事項を更新 / Evaluate the checks and update the findings."""
     current = runtime()
+    for chosen in check or []:
+        require_choice("--check", chosen, [*checks_by_id(), *(c.id for c in load_catalog().controls)])
     engine = current.ready_engine()
     registry = current.registry()
     name = current.settings.actor_name(actor)

@@ -13,6 +13,7 @@ from questionnaires.campaigns import local_today
 from questionnaires.definition import DOCUMENT_KINDS
 from questionnaires.evidence import DocumentDetails, add_document, document_statuses, withdraw_document
 from questionnaires.evidence_store import EvidenceSettings, EvidenceStore
+from vendorwatch.cli.choices import require_choice, vendor_ids
 from vendorwatch.cli.runtime import runtime
 from vendorwatch.db.engine import session_scope
 from vendorwatch.errors import ConfigError
@@ -44,6 +45,7 @@ def add(
 ) -> None:
     """証跡文書を登録 / Register a document received outside a questionnaire (stored by SHA-256)."""
     current = runtime()
+    require_choice("--vendor", vendor, vendor_ids(current.registry()))
     store = EvidenceStore(EvidenceSettings.from_settings(current.settings))
     details = DocumentDetails(kind, valid_until=_date(valid_until), valid_from=_date(valid_from), title=title)
     try:
@@ -66,6 +68,7 @@ def list_command(
     """証跡文書と有効期限 / Documents in force and the days left before they expire."""
     current = runtime()
     registry = current.registry()
+    require_choice("--vendor", vendor, vendor_ids(registry))
     today = local_today(current.clock, registry.organization.timezone)
     with session_scope(current.ready_engine()) as session:
         statuses = document_statuses(session, today, vendor_id=vendor)

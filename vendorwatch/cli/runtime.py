@@ -30,6 +30,7 @@ class Runtime:
 
     settings: Settings = field(default_factory=get_settings)
     database_url: str | None = None
+    config: Path | None = None  # the global ``--config``
     debug: bool = False
     clock: Clock = field(default_factory=SystemClock)
     console: Console = field(default_factory=lambda: _console(stderr=False))
@@ -78,7 +79,7 @@ class Runtime:
 
     def config_path(self, override: Path | None) -> Path:
         """``--config`` over ``VENDORWATCH_CONFIG`` over ``./vendorwatch.yaml``."""
-        return self.settings.config_path(override)
+        return self.settings.config_path(override or self.config)
 
 
 class SafeConsole(Console):
