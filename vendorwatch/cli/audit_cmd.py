@@ -21,7 +21,9 @@ audit_app = typer.Typer(help="監査ログ / The audit log.", no_args_is_help=Tr
 @audit_app.command("verify")
 def verify(
     expect_head: Annotated[
-        str | None, typer.Option("--expect-head", help="hash of the newest entry recorded elsewhere earlier")
+        str | None, typer.Option("--expect-head", help="以前に別の場所へ控えた最新エントリのハッシュ（`audit log --limit 1` "
+                                                       "の hash）/ hash of the newest entry recorded elsewhere earlier "
+                                                       "(the hash `audit log --limit 1` prints)")
     ] = None,
 ) -> None:
     """ハッシュチェーンを検証 / Verify the hash chain; exit 1 if an entry was edited or deleted."""
@@ -29,6 +31,7 @@ def verify(
     with session_scope(current.ready_engine()) as session:
         count, breaks = audit_log.verify(session)
         if expect_head:
+            expect_head = expect_head.strip().lower()
             present = session.exec(select(AuditEntry).where(AuditEntry.hash == expect_head)).first()
             if present is None:
                 breaks.append(audit_log.ChainBreak(0, f"the recorded head {expect_head[:12]}… is no longer in the log"))
@@ -42,14 +45,17 @@ def verify(
 
 
 @audit_app.command("log")
-def show(limit: Annotated[int, typer.Option("--limit", min=1)] = 20) -> None:
-    """最近の監査ログ / The newest audit entries."""
+def show(limit: Annotated[int, typer.Option("--limit", min=1, help="件数 / entries")] = 20) -> None:
+    """最近の監査ログ（ハッシュは全桁、`audit verify --expect-head` に使えます）/ The newest audit entries, with the
+    full hash that `audit verify --expect-head` accepts."""
     current = runtime()
     table = Table("id", "時刻 / time (JST)", "actor", "action", "target", "hash")
+    table.columns[-1].no_wrap = True
+    table.columns[-1].min_width = 64
     with session_scope(current.ready_engine()) as session:
         rows = session.exec(select(AuditEntry).order_by(col(AuditEntry.id).desc()).limit(limit)).all()
     for row in rows:
-        table.add_row(str(row.id), local_time(row.at), cell(row.actor), cell(row.action), cell(row.target), row.hash[:12])
+        table.add_row(str(row.id), local_time(row.at), cell(row.actor), cell(row.action), cell(row.target), row.hash)
     current.console.print(table)
 
 

@@ -14,10 +14,10 @@ from typing import Annotated, TextIO
 import typer
 from rich.table import Table
 
-from vendorwatch import audit
 from vendorwatch.cli.choices import require_choice, vendor_ids
 from vendorwatch.cli.runtime import runtime
 from vendorwatch.cli.text import cell
+from vendorwatch.cli.unmask import record_unmask
 from vendorwatch.db.engine import session_scope
 from vendorwatch.display import local_time
 from vendorwatch.trail.export import trail_csv, trail_json_lines
@@ -71,8 +71,7 @@ def events(
     engine = current.ready_engine()
     if unmask:
         with session_scope(engine) as session:
-            audit.record(session, actor=current.settings.actor_name(), action="personal_data.unmask",
-                         target="cli:events", details={"filter": _described(where)}, clock=current.clock)
+            record_unmask(session, current, "events", filter=_described(where))
     with session_scope(engine) as session:
         if output is Format.table:
             page = trail_page(session, where, masker, size=limit, newest_first=False)

@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 import typer
 from rich.table import Table
 
-from vendorwatch import audit
 from vendorwatch.cli.findings_view import event_period, status_text
 from vendorwatch.cli.runtime import runtime
 from vendorwatch.cli.text import cell, styled
+from vendorwatch.cli.unmask import record_unmask
 from vendorwatch.db.engine import session_scope
 from vendorwatch.db.tables import Finding
 from vendorwatch.display import local_time
@@ -112,8 +112,7 @@ def show(
     with session_scope(current.ready_engine()) as session:
         finding = triage._load(session, finding_id)
         if unmask:
-            audit.record(session, actor=current.settings.actor_name(), action="personal_data.unmask",
-                         target=f"cli:finding:{finding_id}", details={}, clock=current.clock)
+            record_unmask(session, current, f"finding:{finding_id}")
         item = to_contract(finding)
         console = current.console
         console.print(styled((f"#{finding_id} ", "bold"), (f"{item['title']['ja']} / {item['title']['en']}", "bold")))

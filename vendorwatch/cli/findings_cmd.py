@@ -7,12 +7,12 @@ from typing import Annotated
 
 import typer
 
-from vendorwatch import audit
 from vendorwatch.checks.discovery import checks_by_id
 from vendorwatch.checks.model import SEVERITIES, severity_rank
 from vendorwatch.cli.choices import require_choice, vendor_ids
 from vendorwatch.cli.findings_view import findings_table
 from vendorwatch.cli.runtime import runtime
+from vendorwatch.cli.unmask import record_unmask
 from vendorwatch.controls.catalog import load_catalog
 from vendorwatch.db.engine import session_scope
 from vendorwatch.findings.export import as_csv, as_json, as_ocsf
@@ -72,8 +72,7 @@ def findings(
             typer.echo(as_ocsf(found))
         else:
             if unmask:
-                audit.record(session, actor=current.settings.actor_name(), action="personal_data.unmask",
-                             target="cli:findings", details={}, clock=current.clock)
+                record_unmask(session, current, "findings")
             shown = found[:limit] if limit else found
             if shown:
                 masker = Masker.for_registry(registry, masked=not unmask)
