@@ -19,7 +19,7 @@ def check(
     file: Annotated[
         Path | None, typer.Argument(help="registry file (default: --config, VENDORWATCH_CONFIG, ./vendorwatch.yaml)")
     ] = None,
-    config: Annotated[Path | None, typer.Option("--config", help="registry file")] = None,
+    config: Annotated[Path | None, typer.Option("--config", help="委託先台帳ファイル / registry file")] = None,
 ) -> None:
     """台帳を検証し、すべてのエラーを表示 / Validate the registry; every error at once, exit 2 if any."""
     current = runtime()

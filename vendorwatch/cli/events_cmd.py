@@ -51,7 +51,7 @@ def events(
     = None,
     until: Annotated[str | None, typer.Option("--to", metavar="WHEN", help="終了日（その日を含む）・時刻 / to date "
                                                                           "(inclusive) or time")] = None,
-    output: Annotated[Format, typer.Option("--format", help="table | csv | json (JSON lines)")] = Format.table,
+    output: Annotated[Format, typer.Option("--format", help="出力形式 / table | csv | json (JSON lines)")] = Format.table,
     out: Annotated[Path | None, typer.Option("--out", help="書き出し先ファイル / write to this file")] = None,
     limit: Annotated[int, typer.Option("--limit", min=1, max=10_000, help="表の行数 / rows in the table")] = 100,
     unmask: Annotated[bool, typer.Option("--unmask", help="個人情報を表示（監査ログに記録）/ show personal data "

@@ -21,7 +21,8 @@ from vendorwatch.i18n import t
 
 evidence_app = typer.Typer(help="証跡文書（認証書・診断報告書）/ Evidence documents with a validity period.",
                            no_args_is_help=True)
-Actor = Annotated[str | None, typer.Option("--actor", help="who acts (default VENDORWATCH_ACTOR or the OS user)")]
+Actor = Annotated[str | None, typer.Option("--actor", help="実行者（既定 VENDORWATCH_ACTOR または OS ユーザー） / "
+                                                           "who acts (default VENDORWATCH_ACTOR or the OS user)")]
 
 
 def _date(value: str | None) -> date | None:
@@ -36,11 +37,11 @@ def _date(value: str | None) -> date | None:
 @evidence_app.command("add")
 def add(
     file: Annotated[Path, typer.Argument(help="the document (PDF, image, Office file)")],
-    vendor: Annotated[str, typer.Option("--vendor", help="vendor id")],
-    kind: Annotated[str, typer.Option("--kind", help=f"one of: {', '.join(DOCUMENT_KINDS)}")],
-    valid_until: Annotated[str, typer.Option("--valid-until", help="expiry date, YYYY-MM-DD")],
-    valid_from: Annotated[str | None, typer.Option("--valid-from", help="YYYY-MM-DD")] = None,
-    title: Annotated[str | None, typer.Option("--title", help="e.g. the certificate number")] = None,
+    vendor: Annotated[str, typer.Option("--vendor", help="委託先 ID / vendor id")],
+    kind: Annotated[str, typer.Option("--kind", help=f"種類 / one of: {', '.join(DOCUMENT_KINDS)}")],
+    valid_until: Annotated[str, typer.Option("--valid-until", help="有効期限（YYYY-MM-DD） / expiry date, YYYY-MM-DD")],
+    valid_from: Annotated[str | None, typer.Option("--valid-from", help="有効期間の開始日 / YYYY-MM-DD")] = None,
+    title: Annotated[str | None, typer.Option("--title", help="件名（証明書番号など） / e.g. the certificate number")] = None,
     actor: Actor = None,
 ) -> None:
     """証跡文書を登録 / Register a document received outside a questionnaire (stored by SHA-256)."""
@@ -62,8 +63,8 @@ def add(
 
 @evidence_app.command("list")
 def list_command(
-    vendor: Annotated[str | None, typer.Option("--vendor", help="one vendor")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="print as JSON")] = False,
+    vendor: Annotated[str | None, typer.Option("--vendor", help="委託先を指定 / one vendor")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON で出力 / print as JSON")] = False,
 ) -> None:
     """証跡文書と有効期限 / Documents in force and the days left before they expire."""
     current = runtime()
@@ -87,7 +88,7 @@ def list_command(
 
 @evidence_app.command("withdraw")
 def withdraw(document_id: Annotated[int, typer.Argument(metavar="ID")],
-             reason: Annotated[str, typer.Option("--reason", help="why")], actor: Actor = None) -> None:
+             reason: Annotated[str, typer.Option("--reason", help="理由 / why")], actor: Actor = None) -> None:
     """登録した文書を取下げ / Withdraw a document registered by mistake (kept, no longer counted)."""
     current = runtime()
     with session_scope(current.ready_engine()) as session:

@@ -31,7 +31,7 @@ class Format(StrEnum):
 
 
 def findings(
-    output: Annotated[Format, typer.Option("--format", help="table | json | csv | ocsf")] = Format.table,
+    output: Annotated[Format, typer.Option("--format", help="出力形式 / table | json | csv | ocsf")] = Format.table,
     vendor: Annotated[str | None, typer.Option("--vendor", help="委託先 ID / vendor id")] = None,
     control: Annotated[str | None, typer.Option("--control", help="管理策 / control (3.2.1 ... 3.2.7)")] = None,
     severity: Annotated[str | None, typer.Option("--severity", help="重大度 / severity "

@@ -84,7 +84,7 @@ def print_evaluation(console: Console, evaluation: Evaluation) -> None:
         f"新規 new {counts['new']}・再発 reopened {counts['reopened']}・継続 still present {counts['still_present']}・"
         f"受容期限切れ acceptance expired {counts['acceptance_expired']}・解決 resolved {counts['resolved']}・"
         f"解決のまま（新しいイベントなし）kept resolved {counts['kept_resolved']}  "
-        f"(転送 transfers +{evaluation.run.transfers_added}, {evaluation.run.seconds:.2f} s)",
+        f"(移送 transfers +{evaluation.run.transfers_added}, {evaluation.run.seconds:.2f} s)",
         highlight=False,
     )
 

@@ -30,7 +30,7 @@ def check(file: Annotated[Path, typer.Argument(help="questionnaire file (.yaml)"
 
 
 @questionnaire_app.command("list")
-def list_command(as_json: Annotated[bool, typer.Option("--json", help="print as JSON")] = False) -> None:
+def list_command(as_json: Annotated[bool, typer.Option("--json", help="JSON で出力 / print as JSON")] = False) -> None:
     """同梱の質問票 / The shipped questionnaires, their versions and questions per control."""
     shipped = shipped_questionnaires()
     if as_json:
@@ -52,7 +52,8 @@ def list_command(as_json: Annotated[bool, typer.Option("--json", help="print as 
 
 
 @questionnaire_app.command("show")
-def show(reference: Annotated[str, typer.Argument(metavar="ID_OR_FILE", help="shipped id or file path")]) -> None:
+def show(reference: Annotated[str, typer.Argument(metavar="ID_OR_FILE", help="同梱の質問票 ID またはファイル / "
+                                                                             "shipped id or file path")]) -> None:
     """質問票の内容 / Print a questionnaire: sections, questions, controls, conditions."""
     q = find_questionnaire(reference).questionnaire
     console = runtime().console
