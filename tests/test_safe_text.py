@@ -16,7 +16,7 @@ from vendorwatch.clock import FixedClock
 from vendorwatch.db.engine import make_engine
 from vendorwatch.db.migrate import upgrade
 from vendorwatch.db.tables import Finding, FindingHistory
-from vendorwatch.display import printable
+from vendorwatch.printable import printable
 
 HOSTILE = "arn:aws:iam::111111111111:user/x[/]:100:[bold red]y"
 RTL_NAME = "アクメ\u202eemca[bold]"

@@ -13,9 +13,9 @@ from vendorwatch.cli.findings_view import event_period, status_text
 from vendorwatch.cli.runtime import runtime
 from vendorwatch.cli.text import cell, styled
 from vendorwatch.cli.unmask import record_unmask
+from vendorwatch.clock import local_time
 from vendorwatch.db.engine import session_scope
 from vendorwatch.db.tables import Finding
-from vendorwatch.display import local_time
 from vendorwatch.errors import ConfigError
 from vendorwatch.findings import triage
 from vendorwatch.findings.query import history, to_contract

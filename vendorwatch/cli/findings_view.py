@@ -6,8 +6,8 @@ from rich.console import Console
 from rich.table import Table
 
 from vendorwatch.cli.text import cell, lines
+from vendorwatch.clock import local_time
 from vendorwatch.db.tables import Finding
-from vendorwatch.display import local_time
 from vendorwatch.findings.evaluate import Evaluation
 from vendorwatch.findings.query import to_contract
 from vendorwatch.scoring.risk import VendorRisk

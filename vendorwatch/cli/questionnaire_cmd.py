@@ -12,7 +12,7 @@ from questionnaires.conditions import explain_condition
 from questionnaires.loader import find_questionnaire, load_questionnaire, shipped_questionnaires
 from vendorwatch.cli.runtime import runtime
 from vendorwatch.cli.text import styled
-from vendorwatch.display import printable
+from vendorwatch.printable import printable
 
 questionnaire_app = typer.Typer(help="質問票 / Questionnaires (check a file, list the shipped ones, show one).",
                                 no_args_is_help=True)

@@ -8,8 +8,8 @@ from rich.console import Console
 from rich.tree import Tree
 
 from vendorwatch.cli.text import styled
-from vendorwatch.display import printable
 from vendorwatch.masking import mask_email, mask_name
+from vendorwatch.printable import printable
 from vendorwatch.registry.models import Registry, Vendor
 from vendorwatch.registry.sync import ImportPlan
 

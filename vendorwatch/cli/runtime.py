@@ -15,10 +15,10 @@ from sqlalchemy import Engine
 from vendorwatch.clock import Clock, SystemClock
 from vendorwatch.db.engine import make_engine, session_scope
 from vendorwatch.db.migrate import require_current
-from vendorwatch.display import printable_lines
 from vendorwatch.errors import ConfigError
 from vendorwatch.i18n import t
 from vendorwatch.ingest.context import CollectContext
+from vendorwatch.printable import printable_lines
 from vendorwatch.registry.models import Registry
 from vendorwatch.registry.sync import imported_registry
 from vendorwatch.settings import Settings, get_settings
@@ -85,7 +85,7 @@ class Runtime:
 class SafeConsole(Console):
     """A console that shows every string it renders (printed, a table cell, a tree label) with its control and
     bidirectional characters escaped; line breaks stay (the CLI's own layout). Fields from outside are further
-    made one line by ``vendorwatch.display.printable`` where they are printed."""
+    made one line by ``vendorwatch.printable.printable`` where they are printed."""
 
     def render_str(self, text: str, **options: Any) -> Text:
         return super().render_str(printable_lines(text), **options)

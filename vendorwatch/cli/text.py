@@ -1,14 +1,14 @@
 """Styled CLI output built so that outside text can never become markup, an emoji or a terminal control.
 
 ``styled(("OK", "green"), " ", path)`` is a ``rich.text.Text``: the styled parts are ours, every other part is
-shown through ``vendorwatch.display.printable`` (one visible line, controls and bidi overrides escaped).
+shown through ``vendorwatch.printable.printable`` (one visible line, controls and bidi overrides escaped).
 """
 
 from __future__ import annotations
 
 from rich.text import Text
 
-from vendorwatch.display import printable
+from vendorwatch.printable import printable
 
 
 def styled(*parts: str | tuple[str, str] | Text) -> Text:

@@ -9,8 +9,8 @@ from typing import Any
 import orjson
 
 from vendorwatch import __version__
+from vendorwatch.clock import DEFAULT_ZONE
 from vendorwatch.db.tables import Finding
-from vendorwatch.display import DEFAULT_ZONE
 from vendorwatch.findings.query import to_contract
 from vendorwatch.spreadsheet import csv_text, excel_time
 

@@ -6,9 +6,8 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
-from vendorwatch.clock import Clock, as_utc
+from vendorwatch.clock import DEFAULT_ZONE, Clock, as_utc, local_time
 from vendorwatch.db.tables import Finding
-from vendorwatch.display import DEFAULT_ZONE, local_time
 from vendorwatch.errors import VendorWatchError
 from vendorwatch.findings.lifecycle import transition
 from vendorwatch.i18n import t

@@ -21,8 +21,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
 from sqlmodel import Session
 
-from vendorwatch.checks.sql import EVENTS
 from vendorwatch.clock import as_utc
+from vendorwatch.db.core_tables import EVENTS
 from vendorwatch.db.tables import Finding
 from vendorwatch.errors import ConfigError
 from vendorwatch.findings.family import family_sources

@@ -9,8 +9,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlmodel import Session
 
-from vendorwatch.checks.sql import EVENTS
 from vendorwatch.clock import as_utc
+from vendorwatch.db.core_tables import EVENTS
 from vendorwatch.findings.family import family_sources
 from vendorwatch.views.personal import Masker
 

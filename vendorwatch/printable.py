@@ -1,21 +1,8 @@
-"""Display conventions: Asia/Tokyo (or the organization's zone) for people, UTC in storage."""
+"""Text from outside shown so that it cannot deceive: one visible line, controls and bidi overrides escaped."""
 
 from __future__ import annotations
 
 import re
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
-DEFAULT_ZONE = "Asia/Tokyo"
-
-
-def local_time(value: datetime | None, zone: str = DEFAULT_ZONE, *, seconds: bool = False) -> str:
-    """``2026-11-26 16:24 JST`` (``16:24:05`` with ``seconds``) for an aware UTC datetime; empty for None."""
-    if value is None:
-        return ""
-    local = value.astimezone(ZoneInfo(zone))
-    return local.strftime("%Y-%m-%d %H:%M:%S " if seconds else "%Y-%m-%d %H:%M ") + (local.tzname() or "")
-
 
 # Characters that would move the cursor, colour or erase the terminal, forge a line, or reorder what is shown
 # (bidirectional overrides, "Trojan Source"): control characters (C0, DEL, C1), line and paragraph separators,
