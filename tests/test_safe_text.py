@@ -35,7 +35,7 @@ def hostile(tmp_path: Path, clock: FixedClock) -> dict[str, str]:
     world = make_world(engine, clock, document)
     world.events(ev("h1", "2026-11-25 01:00", "GetObject", HOSTILE, user_agent="[link=http://x]ua[/link] :skull:"))
     engine.dispose()
-    return {"VENDORWATCH_DATABASE_URL": url, "VENDORWATCH_ACTOR": "tester"}
+    return {"VENDORWATCH_DATABASE_URL": url, "VENDORWATCH_ACTOR": "tester", "COLUMNS": "400"}
 
 
 def _finding_id(url: str) -> int:

@@ -18,11 +18,13 @@ _STATUS = {"open": "未対応 open", "acknowledged": "確認済 ack", "risk_acce
 _SEVERITY_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan", "info": "dim"}
 
 
-def status_text(finding: Finding, zone: str = "Asia/Tokyo") -> str:
-    """The status as people read it; an accepted risk with its expiry in the organization's zone."""
+def status_text(finding: Finding, zone: str = "Asia/Tokyo", *, short: bool = False) -> str:
+    """The status as people read it; an accepted risk with its expiry in the organization's zone (its local date
+    when ``short``)."""
     label = _STATUS.get(finding.status, finding.status)
     if finding.status == "risk_accepted" and finding.accepted_until is not None:
-        label += f" 〜{local_time(finding.accepted_until, zone)}"
+        expiry = local_time(finding.accepted_until, zone)
+        label += f" 〜{expiry[:10] if short else expiry}"
     return label
 
 
@@ -47,7 +49,7 @@ def findings_table(findings: list[Finding], zone: str = "Asia/Tokyo", *, wide: b
         message = item["message"] or item["title"]
         principals = item["evidence"]["principals"]
         common = [cell(finding.id), cell(finding.severity, _SEVERITY_STYLE.get(finding.severity, "")),
-                  cell(finding.control_id), cell(finding.vendor_id or "(組織 firm)"), cell(status_text(finding, zone)),
+                  cell(finding.control_id), cell(finding.vendor_id or "(組織 firm)"), cell(status_text(finding, zone, short=not wide)),
                   cell(local_time(finding.last_seen, zone))]
         if not wide:
             table.add_row(*common, cell(item["title"]["ja"]), cell(masker.text(finding.subject, principals)))
