@@ -49,7 +49,8 @@ def findings_table(findings: list[Finding], zone: str = "Asia/Tokyo", *, wide: b
         message = item["message"] or item["title"]
         principals = item["evidence"]["principals"]
         common = [cell(finding.id), cell(finding.severity, _SEVERITY_STYLE.get(finding.severity, "")),
-                  cell(finding.control_id), cell(finding.vendor_id or "(組織 firm)"), cell(status_text(finding, zone, short=not wide)),
+                  cell(finding.control_id), cell(finding.vendor_id or "(組織 firm)"),
+                  cell(status_text(finding, zone, short=not wide)),
                   cell(local_time(finding.last_seen, zone))]
         if not wide:
             table.add_row(*common, cell(item["title"]["ja"]), cell(masker.text(finding.subject, principals)))
