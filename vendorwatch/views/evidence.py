@@ -52,9 +52,10 @@ def _family(session: Session, vendor_id: str) -> list[str]:
     return sorted(family)
 
 
-def evidence_events(session: Session, vendor_id: str, event_ids: Sequence[str], masker: Masker, *,
+def evidence_events(session: Session, vendor_id: str | None, event_ids: Sequence[str], masker: Masker, *,
                     limit: int = 50) -> tuple[EvidenceEvent, ...]:
-    """The events with these source event ids among the vendor family's sources, oldest first.
+    """The events with these source event ids among the vendor family's sources (every source for a finding
+    about the firm itself, ``vendor_id`` None), oldest first.
 
     The source event id alone has no index (one led by a many-valued column would cost every ingest, see
     DEVELOPERS.md). Asked by source, the unique (source, time, source event id) index holds the id: the
@@ -64,8 +65,10 @@ def evidence_events(session: Session, vendor_id: str, event_ids: Sequence[str], 
     wanted = list(dict.fromkeys(event_ids))[:limit]
     if not wanted:
         return ()
-    sources = [row.id for row in session.execute(select(SOURCES.c.id).where(SOURCES.c.vendor_id.in_(_family(session,
-                                                                                                        vendor_id))))]
+    which = select(SOURCES.c.id)
+    if vendor_id is not None:  # a finding about the firm itself may name events of any vendor
+        which = which.where(SOURCES.c.vendor_id.in_(_family(session, vendor_id)))
+    sources = [row.id for row in session.execute(which)]
     rows = session.execute(
         select(EVENTS.c.event_time, EVENTS.c.source_id, EVENTS.c.source_event_id, EVENTS.c.vendor_id,
                EVENTS.c.environment_id, EVENTS.c.principal, EVENTS.c.action, EVENTS.c.resource, EVENTS.c.bucket,
