@@ -18,7 +18,7 @@ from sqlmodel import Session
 
 from dashboard.context import CLOCK, PageContext, engine_for, registry_for
 from vendorwatch.registry.models import Registry
-from vendorwatch.views import findings, portfolio, staff, trends, vendor_detail
+from vendorwatch.views import findings, portfolio, questionnaires, staff, trends, vendor_detail
 from vendorwatch.views.paging import Page
 from vendorwatch.views.personal import Masker
 
@@ -127,6 +127,34 @@ def _finding(url: str, masked: bool, version: tuple[int, int, int], finding_id: 
 
 
 @by_masking
+def _firm_wide(url: str, masked: bool, version: tuple[int, int, int]) -> dict[str, int]:
+    with Session(engine_for(url)) as session:
+        return findings.firm_wide_open(session)
+
+
+@by_masking
+def _questionnaires(url: str, masked: bool, version: tuple[int, int, int],
+                    vendor_ids: tuple[str, ...] | None) -> questionnaires.Overview:
+    with Session(engine_for(url)) as session:
+        return questionnaires.overview(session, _registry(url, version), CLOCK,
+                                       vendor_ids=list(vendor_ids) if vendor_ids is not None else None)
+
+
+@by_masking
+def _review(url: str, masked: bool, version: tuple[int, int, int], request_id: int) -> questionnaires.Review:
+    with Session(engine_for(url)) as session:
+        return questionnaires.review(session, _registry(url, version), request_id, CLOCK, _masker(url, masked, version))
+
+
+@by_masking
+def _documents(url: str, masked: bool, version: tuple[int, int, int],
+               vendor_ids: tuple[str, ...] | None) -> tuple[questionnaires.DocumentLine, ...]:
+    with Session(engine_for(url)) as session:
+        return questionnaires.documents(session, _registry(url, version), CLOCK, _masker(url, masked, version),
+                                        vendor_ids=list(vendor_ids) if vendor_ids is not None else None)
+
+
+@by_masking
 def _staff(url: str, masked: bool, version: tuple[int, int, int]) -> tuple[staff.StaffRow, ...]:
     with Session(engine_for(url)) as session:
         return staff.staff_accounts(session, CLOCK, _masker(url, masked, version))
@@ -192,6 +220,11 @@ def finding_of(ctx: PageContext, finding_id: int) -> findings.FindingDetail | No
     return _finding(ctx.url, ctx.masked, ctx.version, finding_id)
 
 
+def firm_wide_of(ctx: PageContext) -> dict[str, int]:
+    """Open findings about the firm itself (no vendor), by severity."""
+    return _firm_wide(ctx.url, ctx.masked, ctx.version)
+
+
 def staff_of(ctx: PageContext) -> tuple[staff.StaffRow, ...]:
     """Every staff account."""
     return _staff(ctx.url, ctx.masked, ctx.version)
@@ -200,3 +233,18 @@ def staff_of(ctx: PageContext) -> tuple[staff.StaffRow, ...]:
 def sign_ins_of(ctx: PageContext) -> tuple[staff.SignInRow, ...]:
     """The newest sign-ins, refusals and sign-outs."""
     return _sign_ins(ctx.url, ctx.masked, ctx.version)
+
+
+def questionnaires_of(ctx: PageContext, vendor_ids: tuple[str, ...] | None = None) -> questionnaires.Overview:
+    """Every campaign and request (of some vendors)."""
+    return _questionnaires(ctx.url, ctx.masked, ctx.version, vendor_ids)
+
+
+def review_of(ctx: PageContext, request_id: int) -> questionnaires.Review:
+    """One request's answers beside the telemetry."""
+    return _review(ctx.url, ctx.masked, ctx.version, request_id)
+
+
+def documents_of(ctx: PageContext, vendor_ids: tuple[str, ...] | None = None) -> tuple[questionnaires.DocumentLine, ...]:
+    """The evidence documents in force with their expiry."""
+    return _documents(ctx.url, ctx.masked, ctx.version, vendor_ids)
