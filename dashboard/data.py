@@ -18,7 +18,7 @@ from sqlmodel import Session
 
 from dashboard.context import CLOCK, PageContext, engine_for, registry_for
 from vendorwatch.registry.models import Registry
-from vendorwatch.views import findings, portfolio, questionnaires, staff, trends, vendor_detail
+from vendorwatch.views import board, findings, portfolio, questionnaires, staff, trends, vendor_detail
 from vendorwatch.views.paging import Page
 from vendorwatch.views.personal import Masker
 
@@ -155,6 +155,25 @@ def _documents(url: str, masked: bool, version: tuple[int, int, int],
 
 
 @by_masking
+def _board(url: str, masked: bool, version: tuple[int, int, int], month: str) -> board.BoardReport:
+    with Session(engine_for(url)) as session:  # the digest masks people itself, whoever reads it
+        return board.board_report(session, _registry(url, version), month, CLOCK)
+
+
+@by_masking
+def _digests(url: str, masked: bool, version: tuple[int, int, int]) -> tuple[board.DigestSummary, ...]:
+    with Session(engine_for(url)) as session:
+        return board.stored_digests(session)
+
+
+@by_masking
+def _digest_text(url: str, masked: bool, version: tuple[int, int, int], digest_id: int) -> str | None:
+    with Session(engine_for(url)) as session:
+        stored = board.stored_digest(session, digest_id)
+    return stored.text if stored else None
+
+
+@by_masking
 def _staff(url: str, masked: bool, version: tuple[int, int, int]) -> tuple[staff.StaffRow, ...]:
     with Session(engine_for(url)) as session:
         return staff.staff_accounts(session, CLOCK, _masker(url, masked, version))
@@ -248,3 +267,31 @@ def review_of(ctx: PageContext, request_id: int) -> questionnaires.Review:
 def documents_of(ctx: PageContext, vendor_ids: tuple[str, ...] | None = None) -> tuple[questionnaires.DocumentLine, ...]:
     """The evidence documents in force with their expiry."""
     return _documents(ctx.url, ctx.masked, ctx.version, vendor_ids)
+
+
+def board_of(ctx: PageContext, month: str) -> board.BoardReport:
+    """A month's posture per control and vendor, what changed, what is overdue."""
+    return _board(ctx.url, ctx.masked, ctx.version, month)
+
+
+def digests_of(ctx: PageContext) -> tuple[board.DigestSummary, ...]:
+    """The stored monthly digests with their deliveries."""
+    return _digests(ctx.url, ctx.masked, ctx.version)
+
+
+def digest_text_of(ctx: PageContext, digest_id: int) -> str | None:
+    """The plain-text version of a stored digest (as its e-mail's text part)."""
+    return _digest_text(ctx.url, ctx.masked, ctx.version, digest_id)
+
+
+def digest_document(ctx: PageContext, digest_id: int, kind: str) -> Callable[[], bytes]:
+    """What a download button calls when clicked: a stored digest's PDF or HTML, as stored (not cached)."""
+
+    def read() -> bytes:
+        with Session(engine_for(ctx.url)) as session:
+            stored = board.stored_digest(session, digest_id)
+        if stored is None:
+            return b""
+        return stored.pdf if kind == "pdf" else stored.html.encode("utf-8")
+
+    return read

@@ -174,3 +174,21 @@ def test_nothing_renders_without_signing_in(world: World) -> None:
     shown = page_text(at)
     assert "tradesys" not in shown and "質問票" not in titles(at)
     assert not at.dataframe
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+def test_the_vendor_page_shows_the_questionnaires_of_the_vendor_and_its_sub_vendors(signed_in, world: World,
+                                                                                  language: str) -> None:
+    at = signed_in("viewer", language=language)
+    at.query_params["vendor"] = "tradesys"
+    at = at.switch_page("app_pages/vendor.py").run()
+    assert not at.exception, at.exception
+    tradesys, opswatch = _request(world, "tradesys"), _request(world, "opswatch")
+    frames = [f.value for f in at.dataframe if list(f.value.columns)[:1] == [{"ja": "依頼", "en": "Request"}[language]]]
+    assert len(frames) == 1
+    assert sorted(frames[0].iloc[:, 0]) == sorted([tradesys.id, opswatch.id])  # callcentre's is not its own
+    shown = page_text(at)
+    assert {"ja": "承認済みの質問票がない再委託先: opswatch", "en": "Sub-vendors without an accepted questionnaire: opswatch"}[
+        language] in shown
+    assert "tradesys-iso27001.pdf" not in shown  # documents are listed by kind and expiry on this page
+    assert {"ja": "ISO/IEC 27001 登録証", "en": "ISO/IEC 27001 登録証"}[language] in shown

@@ -18,6 +18,7 @@ from sqlmodel import Session, col
 from questionnaires.campaigns import request_statuses
 from questionnaires.definition import DOCUMENT_KINDS
 from questionnaires.evidence import document_statuses
+from questionnaires.respondent import descendants
 from questionnaires.review import review_view
 from questionnaires.states import STATE_LABELS, next_state
 from vendorwatch.checks.discovery import checks_by_id
@@ -88,6 +89,16 @@ class Overview:
 
     campaigns: tuple[CampaignLine, ...]
     requests: tuple[RequestLine, ...]
+
+    def without_accepted(self, vendor_ids: tuple[str, ...]) -> tuple[str, ...]:
+        """The vendors given with no accepted request (for sub-vendors: no evidence of supervision, 3.2.7)."""
+        accepted = {r.vendor_id for r in self.requests if r.state == "accepted"}
+        return tuple(v for v in vendor_ids if v not in accepted)
+
+
+def family(registry: Registry, vendor_id: str) -> tuple[str, ...]:
+    """The vendor and every sub-vendor below it (whose questionnaires its page shows)."""
+    return (vendor_id, *descendants(registry, vendor_id))
 
 
 def _contradicted_counts(session: Session, vendor_ids: list[str] | None) -> Counter[tuple[str, str]]:
