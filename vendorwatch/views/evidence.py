@@ -35,7 +35,7 @@ class EvidenceEvent:
     error_code: str | None
 
 
-def _family(session: Session, vendor_id: str) -> list[str]:
+def vendor_family(session: Session, vendor_id: str) -> list[str]:
     """The vendor, the vendors above it and its sub-vendors: a finding's events may belong to any of them (3.2.7)."""
     parents: dict[str, str | None] = {row.id: row.parent_id for row in session.execute(select(VENDORS.c.id,
                                                                                                VENDORS.c.parent_id))}
@@ -67,7 +67,7 @@ def evidence_events(session: Session, vendor_id: str | None, event_ids: Sequence
         return ()
     which = select(SOURCES.c.id)
     if vendor_id is not None:  # a finding about the firm itself may name events of any vendor
-        which = which.where(SOURCES.c.vendor_id.in_(_family(session, vendor_id)))
+        which = which.where(SOURCES.c.vendor_id.in_(vendor_family(session, vendor_id)))
     sources = [row.id for row in session.execute(which)]
     rows = session.execute(
         select(EVENTS.c.event_time, EVENTS.c.source_id, EVENTS.c.source_event_id, EVENTS.c.vendor_id,
