@@ -6,7 +6,7 @@ audit log in the same transaction), under the signed-in user's account name, and
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import date
 from typing import Literal
 
@@ -28,6 +28,8 @@ from vendorwatch.staff import accounts
 from vendorwatch.staff.accounts import StaffIdentity
 from vendorwatch.staff.roles import Permission, PermissionDeniedError, allows, require
 from vendorwatch.staff.unmasking import mask_again, unmask
+from vendorwatch.trail.export import trail_csv
+from vendorwatch.trail.query import TrailEvent, TrailFilter, stream_trail
 
 TriageAction = Literal["acknowledge", "accept", "resolve"]
 
@@ -146,3 +148,35 @@ def evidence_content(ctx: PageContext, file_id: int) -> bytes:
 def evidence_download(ctx: PageContext, file_id: int) -> Callable[[], bytes]:
     """What a download button calls when clicked (not before): the file's bytes, audited then."""
     return lambda: evidence_content(ctx, file_id)
+
+
+MAX_EXPORT_ROWS = 100_000  # larger exports: `vendorwatch events --format csv --out FILE` streams to a file
+
+
+def trail_export(ctx: PageContext, where: TrailFilter) -> Callable[[], bytes]:
+    """What the export button calls when clicked: the trail as CSV for Excel (masked as the session is), at most
+    ``MAX_EXPORT_ROWS`` events, with an audit entry saying what was exported, by whom, and how many rows."""
+    require(ctx.user.role, Permission.EXPORT)
+    masker, zone = ctx.masker, ctx.zone
+
+    def produce() -> bytes:
+        rows = 0
+
+        def counted(events: Iterator[TrailEvent]) -> Iterator[TrailEvent]:
+            nonlocal rows
+            for event in events:
+                if rows >= MAX_EXPORT_ROWS:
+                    return
+                rows += 1
+                yield event
+
+        with session_scope(ctx.engine) as session:
+            body = "".join(trail_csv(counted(stream_trail(session, where, masker)), zone))
+            audit.record(session, actor=ctx.user.name, action="trail.export", target="access_events",
+                         details={"filter": {k: (v.isoformat() if hasattr(v, "isoformat") else v)
+                                             for k, v in vars(where).items() if v is not None},
+                                  "rows": rows, "truncated": rows >= MAX_EXPORT_ROWS, "masked": masker.masked,
+                                  "format": "csv", "via": "dashboard"}, clock=CLOCK)
+        return body.encode("utf-8")
+
+    return produce

@@ -18,6 +18,7 @@ from sqlmodel import Session
 
 from dashboard.context import CLOCK, PageContext, engine_for, registry_for
 from vendorwatch.registry.models import Registry
+from vendorwatch.trail.query import TrailCursor, TrailFilter, TrailPage, count_trail, trail_page
 from vendorwatch.views import board, findings, portfolio, questionnaires, staff, trends, vendor_detail
 from vendorwatch.views.paging import Page
 from vendorwatch.views.personal import Masker
@@ -174,6 +175,20 @@ def _digest_text(url: str, masked: bool, version: tuple[int, int, int], digest_i
 
 
 @by_masking
+def _trail(url: str, masked: bool, version: tuple[int, int, int], where: TrailFilter, after: str | None,
+           size: int) -> TrailPage:
+    with Session(engine_for(url)) as session:
+        return trail_page(session, where, _masker(url, masked, version),
+                          after=TrailCursor.from_token(after) if after else None, size=size)
+
+
+@by_masking
+def _trail_count(url: str, masked: bool, version: tuple[int, int, int], where: TrailFilter) -> int:
+    with Session(engine_for(url)) as session:
+        return count_trail(session, where)
+
+
+@by_masking
 def _staff(url: str, masked: bool, version: tuple[int, int, int]) -> tuple[staff.StaffRow, ...]:
     with Session(engine_for(url)) as session:
         return staff.staff_accounts(session, CLOCK, _masker(url, masked, version))
@@ -295,3 +310,13 @@ def digest_document(ctx: PageContext, digest_id: int, kind: str) -> Callable[[],
         return stored.pdf if kind == "pdf" else stored.html.encode("utf-8")
 
     return read
+
+
+def trail_of(ctx: PageContext, where: TrailFilter, after: str | None, size: int) -> TrailPage:
+    """One keyset page of the access trail, newest first, after the cursor ``after`` (a token)."""
+    return _trail(ctx.url, ctx.masked, ctx.version, where, after, size)
+
+
+def trail_count_of(ctx: PageContext, where: TrailFilter) -> int:
+    """How many events the trail holds."""
+    return _trail_count(ctx.url, ctx.masked, ctx.version, where)

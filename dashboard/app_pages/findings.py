@@ -165,6 +165,10 @@ elif detail.event_ids:
 else:
     st.caption(tr("この指摘事項は設定・状態の確認によるもので、イベントはありません。",
                   "This finding comes from a setting or state, not from events."))
+if detail.events:
+    st.page_link("app_pages/trail.py", label=tr("根拠イベントをアクセス履歴で開く（CSV 書き出し可）",
+                                                "Open the evidence events in the access trail (CSV export)"),
+                 icon=":material/manage_search:", query_params={"finding": str(row.finding_id)})
 if detail.principals:
     st.caption(tr("関係する主体: ", "Principals: ") + md(", ".join(detail.principals)))
 if detail.details:

@@ -123,6 +123,8 @@ with findings_tab:
         pager(found, key="vendor_findings_page")
     st.page_link("app_pages/findings.py", label=tr("指摘事項のページで開く", "Open in the findings page"),
                  icon=":material/report:", query_params={"vendor": vendor_id})
+    st.page_link("app_pages/trail.py", label=tr("この委託先のアクセス履歴", "This vendor's access trail"),
+                 icon=":material/manage_search:", query_params={"vendor": vendor_id})
 
 with principals_tab:
     kind_options = [None, "iam_user", "access_key", "iam_role", "root", "ldap_account", "ad_account", "directory_group"]
