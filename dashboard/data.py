@@ -162,6 +162,12 @@ def _board(url: str, masked: bool, version: tuple[int, int, int], month: str) ->
 
 
 @by_masking
+def _last_month(url: str, masked: bool, version: tuple[int, int, int]) -> str | None:
+    with Session(engine_for(url)) as session:
+        return board.last_evaluated_month(session)
+
+
+@by_masking
 def _digests(url: str, masked: bool, version: tuple[int, int, int]) -> tuple[board.DigestSummary, ...]:
     with Session(engine_for(url)) as session:
         return board.stored_digests(session)
@@ -287,6 +293,11 @@ def documents_of(ctx: PageContext, vendor_ids: tuple[str, ...] | None = None) ->
 def board_of(ctx: PageContext, month: str) -> board.BoardReport:
     """A month's posture per control and vendor, what changed, what is overdue."""
     return _board(ctx.url, ctx.masked, ctx.version, month)
+
+
+def last_evaluated_month_of(ctx: PageContext) -> str | None:
+    """The newest month with an evaluation."""
+    return _last_month(ctx.url, ctx.masked, ctx.version)
 
 
 def digests_of(ctx: PageContext) -> tuple[board.DigestSummary, ...]:

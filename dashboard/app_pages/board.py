@@ -20,9 +20,11 @@ STATUS_BADGES = {"alert": "red", "attention": "orange", "watch": "yellow", "ok":
 
 ctx = current()
 st.title(tr("取締役会報告", "Board report"))
-choices = months(ctx.today)
+latest = data.last_evaluated_month_of(ctx)
+choices = months(ctx.today) + ([latest] if latest and latest not in months(ctx.today) else [])
 month_labels = {m: (m + tr("（今月・途中経過）", " (this month, so far)") if i == 0 else m) for i, m in enumerate(choices)}
-month = st.selectbox(tr("対象月", "Month"), choices, key="board_month", format_func=month_labels.__getitem__)
+month = st.selectbox(tr("対象月", "Month"), choices, key="board_month", format_func=month_labels.__getitem__,
+                     index=choices.index(latest) if latest in choices else 0)
 report = data.board_of(ctx, month)
 page = report.board
 if report.provisional:
@@ -40,7 +42,7 @@ cols[0].metric(tr("総合リスク指標", "Overall risk index"), "—" if page.
 open_now = sum(page.open_by_severity.get(s, 0) for s in COUNTED)
 open_before = sum(page.previous_open_by_severity.get(s, 0) for s in COUNTED)
 cols[1].metric(tr("未解決の指摘", "Unresolved findings"), open_now,
-               delta=open_now - open_before if page.compared else None, delta_color="inverse")
+               delta=(open_now - open_before) or None if page.compared else None, delta_color="inverse")
 cols[2].metric(tr("対応期限超過", "Past the deadline"), page.overdue,
                delta=tr(f"うち重大 {page.escalated}（報告対象）", f"{page.escalated} critical (escalated)")
                if page.escalated else None, delta_color="off", delta_arrow="off")

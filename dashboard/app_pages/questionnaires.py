@@ -78,7 +78,8 @@ else:
         tr("状況", "Where they stand"): " · ".join(f"{label(REQUEST_STATE, s)} {n}" for s, n in sorted(c.by_state.items())),
         tr("期限超過", "Overdue"): c.overdue, tr("矛盾", "Contradicted"): c.contradicted,
     } for c in book.campaigns]), hide_index=True, width="stretch",
-        column_config={tr("状況", "Where they stand"): st.column_config.TextColumn(width="large")})
+        column_config={tr("名称", "Name"): st.column_config.TextColumn(width="medium"),
+                       tr("状況", "Where they stand"): st.column_config.TextColumn(width="medium")})
 
     st.subheader(tr("依頼（委託先ごと）", "Requests (one per vendor)"))
     campaign_labels: dict[int | None, str] = {None: tr("すべて", "all"),
@@ -93,15 +94,16 @@ else:
              and (not chosen_states or r.state in chosen_states)]
     picked = st.dataframe(pd.DataFrame([{
         tr("依頼", "Request"): r.request_id,
-        tr("委託先", "Vendor"): vendor_name(r.vendor_id) + (tr(f"（{r.parent_id} の再委託先）", f" (sub-vendor of {r.parent_id})")
-                                                       if r.parent_id else ""),
+        tr("委託先", "Vendor"): ("└ " if r.parent_id else "") + vendor_name(r.vendor_id),
         tr("質問票", "Questionnaire"): f"{r.questionnaire_id} {r.version}",
         tr("状態", "State"): ("⚠ " if r.overdue else "") + label(REQUEST_STATE, r.state),
-        tr("期限", "Due"): due_text(r), tr("提出", "Submitted"): when(ctx, r.submitted_at),
-        tr("提出回数", "Submissions"): r.submissions, tr("スコア", "Score"): score_text(r),
-        tr("矛盾", "Contradicted"): r.contradicted,
+        tr("期限", "Due"): due_text(r),
+        tr("提出", "Submitted"): when(ctx, r.submitted_at) + (tr(f"（{r.submissions} 回）", f" ({r.submissions}×)")
+                                                             if r.submissions > 1 else ""),
+        tr("スコア", "Score"): score_text(r), tr("矛盾", "Contradicted"): r.contradicted,
     } for r in lines]), hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
-        key="q_table")
+        key="q_table", column_config={tr("矛盾", "Contradicted"): st.column_config.NumberColumn(width="small"),
+                                      tr("依頼", "Request"): st.column_config.NumberColumn(width="small")})
     st.caption(tr("行を選ぶと下に回答が表示されます。矛盾: 監視データ（指摘事項・イベント・主体）と食い違う回答の数。",
                   "Select a row to open its answers below. Contradicted: answers the telemetry (findings, events, "
                   "principals) contradicts."))
@@ -129,9 +131,10 @@ else:
             st.success(done, icon=":material/check_circle:")
         view = data.review_of(ctx, int(request_id))
         st.divider()
-        st.subheader(f"#{view.request_id} {md(vendor_name(view.vendor_id))} — {md(text(view.title))} {md(view.version)}")
-        st.markdown(f":blue-badge[{label(REQUEST_STATE, view.state)}] " + tr(f"期限 {view.due_date.isoformat()}",
-                                                                           f"due {view.due_date.isoformat()}")
+        st.subheader(tr(f"依頼 #{view.request_id} {md(vendor_name(view.vendor_id))}",
+                        f"Request #{view.request_id} {md(vendor_name(view.vendor_id))}"))
+        st.markdown(f":blue-badge[{label(REQUEST_STATE, view.state)}] {md(text(view.title))} {code(view.version)} · "
+                    + tr(f"期限 {view.due_date.isoformat()}", f"due {view.due_date.isoformat()}")
                     + f" · {md(view.campaign)}")
         facts = st.columns(4)
         facts[0].metric(tr("スコア", "Score"), score_text(view))
@@ -175,8 +178,10 @@ else:
                                 + f"  \n:red-badge[{tr('矛盾', 'contradicted')}] " + tr("申告内容: ", "claim: ")
                                 + md(text(c.claim)))
                     for finding in a.findings:
-                        st.page_link("app_pages/findings.py", label=f"#{finding.finding_id} {text(finding.title)} "
-                                     f"[{label(SEVERITY, finding.severity)} · {label(STATUS, finding.status)}]",
+                        st.page_link("app_pages/findings.py", label=tr(
+                            f"指摘事項 #{finding.finding_id}（{label(SEVERITY, finding.severity)}・"
+                            f"{label(STATUS, finding.status)}）", f"finding #{finding.finding_id} "
+                            f"({label(SEVERITY, finding.severity)}, {label(STATUS, finding.status)})"),
                                      query_params={"finding": str(finding.finding_id)}, icon=":material/report:")
                     for finding_id in c.finding_ids:
                         st.page_link("app_pages/findings.py",
@@ -252,7 +257,7 @@ else:
                     notes: dict[str | None, str] = {}
                     for question_id in chosen:
                         notes[question_id] = st.text_area(numbers[question_id], key=f"q_note_{view.request_id}_{question_id}",
-                                                          max_chars=4000, height=80)
+                                                          max_chars=4000, height=68)
                     notes[None] = st.text_area(tr("依頼全体への指摘（任意）", "A note on the whole request (optional)"),
                                                key=f"q_note_general_{view.request_id}", max_chars=4000, height=80)
                     if st.button(tr("差し戻す", "Return"), key="q_return", type="primary"):
@@ -298,8 +303,9 @@ if not documents:
 else:
     st.dataframe(pd.DataFrame([{
         "#": d.document_id, tr("委託先", "Vendor"): vendor_name(d.vendor_id), tr("種類", "Kind"): text(d.kind_label),
-        tr("表題", "Title"): d.title, tr("有効開始", "Valid from"): d.valid_from.isoformat() if d.valid_from else "",
-        tr("有効期限", "Valid until"): d.valid_until.isoformat() if d.valid_until else "",
+        tr("表題", "Title"): d.title,
+        tr("有効期間", "Valid"): (f"{d.valid_from.isoformat()} – " if d.valid_from else "〜 ")
+        + (d.valid_until.isoformat() if d.valid_until else ""),
         tr("状態", "State"): document_state(d),
         tr("ファイル", "File"): f"{d.file.filename} ({size_text(d.file.size)})" if d.file else "",
         tr("登録", "Registered"): when(ctx, d.registered_at),

@@ -91,7 +91,7 @@ else:
     } for e in found.items]), hide_index=True, width="stretch",
         column_config={tr("日時", "Time"): st.column_config.TextColumn(width=170),
                        tr("ユーザーエージェント", "User agent"): st.column_config.TextColumn(width="medium")})
-pages = st.columns([1, 1, 1, 4])
+pages = st.columns([1, 1, 1, 5], vertical_alignment="center")
 if pages[0].button(tr("最新へ", "Newest"), key="t_first", disabled=number == 1, icon=":material/first_page:"):
     st.session_state["t_cursors"] = [None]
     st.rerun()

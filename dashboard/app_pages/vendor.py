@@ -210,7 +210,9 @@ with questionnaire_tab:
             tr("提出", "Submitted"): when(ctx, q.submitted_at),
             tr("スコア", "Score"): "—" if q.score is None else f"{q.score:.0f}% {label(QUESTIONNAIRE_RESULT, q.result)}",
             tr("矛盾", "Contradicted"): q.contradicted,
-        } for q in asked_of.requests]), hide_index=True, width="stretch")
+        } for q in asked_of.requests]), hide_index=True, width="stretch", column_config={
+            tr("キャンペーン", "Campaign"): st.column_config.TextColumn(width="medium"),
+            tr("矛盾", "Contradicted"): st.column_config.NumberColumn(width="small")})
         missing = asked_of.without_accepted(members[1:])
         if missing:
             st.warning(tr(f"承認済みの質問票がない再委託先: {', '.join(missing)}（3.2.7 の監督の証跡）",

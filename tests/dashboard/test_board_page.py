@@ -11,10 +11,11 @@ from sqlmodel import Session
 from dashboard import data
 from dashboard.context import CONTEXT_KEY
 from tests.dashboard.conftest import World, new_app, page_text, titles
-from vendorwatch.clock import FixedClock
+from vendorwatch.clock import FixedClock, SystemClock, local_today
 from vendorwatch.digest.period import DigestMonth
 from vendorwatch.digest.service import Produced, produce
 from vendorwatch.registry.sync import imported_registry
+from vendorwatch.views.board import months
 
 TITLE = {"ja": "取締役会報告", "en": "Board report"}
 
@@ -76,6 +77,10 @@ def test_without_a_stored_digest_the_page_says_how_to_produce_one(signed_in) -> 
     at = _open(signed_in("viewer", language="en"))
     assert not at.exception, at.exception
     assert any("No monthly digest has been produced yet" in str(i.value) for i in at.info)
+    assert at.selectbox(key="board_month").value == "2026-11"  # the month last evaluated, not an empty new one
+    assert not any("provisional" in str(c.value) for c in at.caption)
+    this_month = months(local_today(SystemClock(), "Asia/Tokyo"))[0]
+    at.selectbox(key="board_month").set_value(this_month).run()
     assert any("provisional" in str(c.value) for c in at.caption)  # the current month, as of now
 
 

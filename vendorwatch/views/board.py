@@ -10,9 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from sqlalchemy import func, select
 from sqlmodel import Session
 
 from vendorwatch.clock import Clock
+from vendorwatch.db.tables import PostureSnapshot
 from vendorwatch.digest.board import build_board
 from vendorwatch.digest.context import by_importance, make_context
 from vendorwatch.digest.model import BoardPage, FindingRef, Section
@@ -23,8 +25,8 @@ from vendorwatch.i18n import Text
 from vendorwatch.posture.trend import months_back
 from vendorwatch.registry.models import Registry
 
-__all__ = ["BoardReport", "DigestSummary", "StoredDigest", "VendorPosture", "board_report", "months", "stored_digest",
-           "stored_digests"]
+__all__ = ["BoardReport", "DigestSummary", "StoredDigest", "VendorPosture", "board_report", "last_evaluated_month",
+           "months", "stored_digest", "stored_digests"]
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,13 @@ class BoardReport:
 def months(today: date, count: int = 12) -> list[str]:
     """The months a report can be shown for, newest first (``YYYY-MM``)."""
     return months_back(today, count)[::-1]
+
+
+def last_evaluated_month(session: Session) -> str | None:
+    """The newest month with an evaluation (``YYYY-MM``): what the board page opens on (on the 1st, the month
+    that just ended rather than the empty new one)."""
+    found = session.execute(select(func.max(PostureSnapshot.month))).scalar()  # type: ignore[arg-type]
+    return str(found) if found else None
 
 
 def board_report(session: Session, registry: Registry, month: str, clock: Clock) -> BoardReport:

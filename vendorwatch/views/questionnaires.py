@@ -305,9 +305,8 @@ def review(session: Session, registry: Registry, request_id: int, clock: Clock, 
         shown: ContradictionView | None = None
         if contradiction is not None:
             observation = contradiction.observation
-            keep = set(observation.principals)
-            facts = tuple(Text(ja=_masked(masker, masker.text(f.ja, keep)), en=_masked(masker, masker.text(f.en, keep)))
-                          for f in observation.facts)
+            named = set(observation.principals)
+            facts = tuple(Text(ja=masker.text(f.ja, named), en=masker.text(f.en, named)) for f in observation.facts)
             events = evidence_events(session, request.vendor_id, observation.event_ids, masker, limit=EVENTS_PER_ANSWER)
             shown = ContradictionView(contradiction.claim, facts, tuple(observation.finding_ids),
                                       tuple(masker.principal(p) for p in observation.principals), events,
