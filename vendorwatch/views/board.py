@@ -74,7 +74,7 @@ def months(today: date, count: int = 12) -> list[str]:
 def last_evaluated_month(session: Session) -> str | None:
     """The newest month with an evaluation (``YYYY-MM``): what the board page opens on (on the 1st, the month
     that just ended rather than the empty new one)."""
-    found = session.execute(select(func.max(PostureSnapshot.month))).scalar()  # type: ignore[arg-type]
+    found = session.execute(select(func.max(PostureSnapshot.month))).scalar()
     return str(found) if found else None
 
 
