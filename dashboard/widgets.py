@@ -10,7 +10,7 @@ import streamlit as st
 
 from dashboard.context import PageContext
 from dashboard.texts import SEVERITY, label, text, tr
-from vendorwatch.display import local_time
+from vendorwatch.clock import local_time
 from vendorwatch.views.findings import FIRM_WIDE
 from vendorwatch.views.paging import Page
 

@@ -18,8 +18,8 @@ from rich.text import Text
 from vendorwatch import audit
 from vendorwatch.cli.choices import require_choice, vendor_ids
 from vendorwatch.cli.runtime import runtime
+from vendorwatch.clock import local_time
 from vendorwatch.db.engine import session_scope
-from vendorwatch.display import local_time
 from vendorwatch.trail.export import trail_csv, trail_json_lines
 from vendorwatch.trail.period import parse_bound
 from vendorwatch.trail.query import TrailFilter, count_trail, stream_trail, trail_page

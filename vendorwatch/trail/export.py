@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import orjson
 
-from vendorwatch.display import DEFAULT_ZONE
+from vendorwatch.clock import DEFAULT_ZONE
 from vendorwatch.spreadsheet import csv_lines, excel_time
 from vendorwatch.trail.query import TrailEvent
 

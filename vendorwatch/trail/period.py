@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from vendorwatch.display import DEFAULT_ZONE
+from vendorwatch.clock import DEFAULT_ZONE
 from vendorwatch.errors import ConfigError
 from vendorwatch.i18n import t
 

@@ -21,8 +21,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
 from sqlmodel import Session
 
-from vendorwatch.checks.sql import EVENTS, SOURCES
 from vendorwatch.clock import as_utc
+from vendorwatch.db.core_tables import EVENTS, SOURCES
 from vendorwatch.db.tables import Finding
 from vendorwatch.errors import ConfigError
 from vendorwatch.i18n import t

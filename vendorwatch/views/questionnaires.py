@@ -23,14 +23,14 @@ from questionnaires.review import review_view
 from questionnaires.states import STATE_LABELS, next_state
 from vendorwatch.checks.discovery import checks_by_id
 from vendorwatch.clock import Clock, as_utc, local_today
-from vendorwatch.db.tables import EvidenceFile, Finding
+from vendorwatch.db.core_tables import FINDINGS
+from vendorwatch.db.tables import EvidenceFile
 from vendorwatch.i18n import Text, t
 from vendorwatch.masking import mask_email, mask_text
 from vendorwatch.registry.models import Registry
 from vendorwatch.views.evidence import EvidenceEvent, evidence_events
 from vendorwatch.views.personal import Masker
 
-FINDINGS = Finding.__table__  # type: ignore[attr-defined]
 ACTIVE = ("open", "acknowledged", "risk_accepted")
 CONTRADICTED = "questionnaire.contradicted_"
 EVENTS_PER_ANSWER = 20
