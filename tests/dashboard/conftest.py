@@ -34,7 +34,7 @@ from vendorwatch.staff import accounts
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = ROOT / "dashboard" / "app.py"
-PAGES = ("portfolio", "vendor", "findings")
+PAGES = ("portfolio", "vendor", "findings")  # the pages of round 1; the later ones have their own test files
 PASSWORDS = {"viewer": "viewer-password-123", "manager": "manager-password-123", "admin": "admin-password-123"}
 STAFF = {"viewer": "vera", "manager": "mika", "admin": "ada"}
 
