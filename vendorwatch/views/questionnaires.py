@@ -15,7 +15,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from questionnaires.campaigns import request_statuses
+from questionnaires.campaigns import RequestStatus, request_statuses
 from questionnaires.definition import DOCUMENT_KINDS
 from questionnaires.evidence import document_statuses
 from questionnaires.respondent import descendants
@@ -37,25 +37,10 @@ EVENTS_PER_ANSWER = 20
 
 
 @dataclass(frozen=True)
-class RequestLine:
-    """One request: which campaign, which vendor, where it stands, and how many answers the telemetry contradicts."""
+class RequestLine(RequestStatus):
+    """One request as ``campaign status`` prints it, and how many answers the telemetry contradicts."""
 
-    request_id: int
-    campaign_id: int
-    campaign: str
-    questionnaire_id: str
-    version: str
-    vendor_id: str
-    parent_id: str | None
-    state: str
-    due_date: date
-    days_left: int
-    overdue: bool
-    submitted_at: datetime | None
-    submissions: int
-    score: float | None
-    result: str | None
-    contradicted: int  # active contradicted_* findings of the vendor on this questionnaire
+    contradicted: int = 0  # active contradicted_* findings of the vendor on this questionnaire
 
     @property
     def state_label(self) -> Text:
@@ -119,11 +104,8 @@ def overview(session: Session, registry: Registry, clock: Clock, *, vendor_ids: 
     """Where every campaign and request stands (what ``vendorwatch campaign status`` prints)."""
     statuses = request_statuses(session, registry, clock, vendor_ids=vendor_ids)
     contradicted = _contradicted_counts(session, vendor_ids)
-    lines = tuple(RequestLine(
-        s.request_id, s.campaign_id, s.campaign, s.questionnaire_id, s.version, s.vendor_id, s.parent_id, s.state,
-        s.due_date, s.days_left, s.overdue, as_utc(s.submitted_at) if s.submitted_at else None, s.submissions,
-        s.score, s.result, contradicted.get((s.vendor_id, s.questionnaire_id), 0),
-    ) for s in statuses)
+    lines = tuple(RequestLine(**vars(s), contradicted=contradicted.get((s.vendor_id, s.questionnaire_id), 0))
+                  for s in statuses)
     campaigns: dict[int, list[RequestLine]] = {}
     for line in lines:
         campaigns.setdefault(line.campaign_id, []).append(line)
