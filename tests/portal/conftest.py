@@ -7,11 +7,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from fastapi import FastAPI
 from sqlalchemy import Engine
 from sqlmodel import Session
+from starlette.testclient import TestClient
 
 from questionnaires.evidence_store import EvidenceSettings, EvidenceStore
-from questionnaires.portal.accounts import complete_enrolment, invite
+from questionnaires.portal.accounts import complete_enrolment, contact_of, find_account, invite
+from questionnaires.portal.sessions import csrf_token, start_session
+from questionnaires.portal.web.app import create_app
+from questionnaires.portal.web.context import PortalConfig
 from tests.checks.world import make_world
 from tests.questionnaires.conftest import CONTACTS, Campaigns, with_contacts
 from vendorwatch.clock import FixedClock
@@ -52,3 +57,30 @@ def portal(engine: Engine, clock: FixedClock, tmp_path: Path) -> Portal:
 def sqlite_portal(sqlite_engine: Engine, clock: FixedClock, tmp_path: Path) -> Portal:
     """Portal stories on SQLite only (logic, not storage)."""
     return _portal(sqlite_engine, clock, tmp_path)
+
+
+def app_for(portal: Portal, *, max_bytes: int | None = None, public_url: str | None = None) -> FastAPI:
+    """The portal's app over the world's database, evidence store and clock."""
+    settings = portal.store.settings
+    evidence = EvidenceSettings(settings.directory, max_bytes or settings.max_bytes, settings.allowed_types)
+    config = PortalConfig(database_url=portal.engine.url.render_as_string(hide_password=False), evidence=evidence,
+                          clock=portal.clock, public_url=public_url, pool_size=5)
+    return create_app(config)
+
+
+def sign_in(portal: Portal, client: TestClient, vendor: str) -> None:
+    """Give the client a session of the vendor's contact (enrolled for e-mail codes), as a sign-in would."""
+    email = portal.enrol_with_codes(vendor)
+    with Session(portal.engine) as session:
+        account = find_account(session, email)
+        assert account is not None
+        secret = start_session(session, contact_of(account), method="email_code", clock=portal.clock, client="test")
+        session.commit()
+    client.cookies.set("vwp_s", secret)
+
+
+def form_token(client: TestClient) -> str:
+    """The form token of the client's browser binding (after any first page)."""
+    if "vwp_b" not in client.cookies:
+        client.get("/healthz")
+    return csrf_token(client.cookies["vwp_b"])
