@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -18,6 +19,7 @@ from questionnaires.portal.sessions import csrf_token, start_session
 from questionnaires.portal.web.app import create_app
 from questionnaires.portal.web.context import PortalConfig
 from tests.checks.world import make_world
+from tests.servers.smtp import SmtpServer
 from tests.questionnaires.conftest import CONTACTS, Campaigns, with_contacts
 from vendorwatch.clock import FixedClock
 
@@ -43,14 +45,23 @@ class Portal(Campaigns):
         return CONTACTS[vendor][0]["email"]
 
 
-def _portal(engine: Engine, clock: FixedClock, tmp_path: Path) -> Portal:
-    return Portal(make_world(engine, clock, with_contacts()), EvidenceStore(EvidenceSettings(tmp_path / "evidence")))
+def _portal(engine: Engine, clock: FixedClock, tmp_path: Path, mail: dict[str, Any] | None = None) -> Portal:
+    document = with_contacts()
+    if mail is not None:
+        document["organization"]["mail"] = mail
+    return Portal(make_world(engine, clock, document), EvidenceStore(EvidenceSettings(tmp_path / "evidence")))
 
 
 @pytest.fixture
 def portal(engine: Engine, clock: FixedClock, tmp_path: Path) -> Portal:
     """Portal stories on SQLite and PostgreSQL."""
     return _portal(engine, clock, tmp_path)
+
+
+@pytest.fixture
+def mail_portal(sqlite_engine: Engine, clock: FixedClock, tmp_path: Path, smtp_server: SmtpServer) -> Portal:
+    """Portal stories on SQLite whose registry sends mail through the real test SMTP server."""
+    return _portal(sqlite_engine, clock, tmp_path, smtp_server.mail_settings())
 
 
 @pytest.fixture
