@@ -6,9 +6,10 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import Engine, create_engine
@@ -71,6 +72,11 @@ class Portal:
             enabled_extensions=("html", "j2"), default=True), trim_blocks=True, lstrip_blocks=True)
         self._registry: tuple[int, Registry] | None = None
         self._lock = threading.Lock()
+
+    def organization_name(self) -> Name | None:
+        """The firm's name, once a page has read the registry (for the pages shown before signing in)."""
+        with self._lock:
+            return self._registry[1].organization.name if self._registry is not None else None
 
     @property
     def clock(self) -> Clock:
@@ -162,11 +168,23 @@ def render(portal: Portal, request: Request, template: str, *, status: int = 200
     def tx(value: Text | Name | None) -> str:
         return (value.en if lang == "en" else value.ja) if value is not None else ""
 
-    def when(value: datetime | None) -> str:
-        return local_time(value, str(values.get("zone") or "Asia/Tokyo"))
+    zone = str(values.get("zone") or "Asia/Tokyo")
 
+    def when(value: datetime | None) -> str:
+        return local_time(value, zone)
+
+    def due(value: datetime) -> str:
+        """A due instant (the midnight after the due date) as the date people were given."""
+        day = (value - timedelta(microseconds=1)).astimezone(ZoneInfo(zone)).date().isoformat()
+        return f"{day} まで" if lang == "ja" else f"by {day}"
+
+    def size(value: int) -> str:
+        return f"{value} B" if value < 1024 else f"{value / 1024:.0f} KB" if value < 1024 * 1024 \
+            else f"{value / (1024 * 1024):.1f} MB"
+
+    values.setdefault("org", portal.organization_name())
     page = portal.templates.get_template(template).render(
-        _=tr, tx=tx, when=when, lang=lang, csrf=form_token(request), active=active, path=request.url.path,
+        _=tr, tx=tx, when=when, due=due, size=size, lang=lang, csrf=form_token(request), active=active, path=request.url.path,
         controls=CONTROL_IDS, **values)
     response = HTMLResponse(page, status_code=status)
     if request.query_params.get("lang") in LANGUAGES:

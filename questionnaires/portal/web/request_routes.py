@@ -89,7 +89,7 @@ def _page_values(portal: Portal, session: Session, view: RequestView, active: Ac
                  message: Text | None = None) -> dict[str, Any]:
     registry = portal.registry(session)
     limit = f"{portal.store.settings.max_bytes / (1024 * 1024):.3g} MB"
-    return {"view": view, "sections": page_rows(view, posted=posted, errors=errors, upload_errors=upload_errors),
+    return {"view": view, "numbers": view.questionnaire.numbering(), "sections": page_rows(view, posted=posted, errors=errors, upload_errors=upload_errors),
             "general_notes": general_notes(view), "whole_errors": list((errors or {}).get("", [])),
             "note_errors": dict(note_errors or {}), "has_errors": bool(errors or upload_errors or note_errors),
             "message": message, "limit": limit, "vendor_name": registry.vendor(active.contact.vendor_id).name,

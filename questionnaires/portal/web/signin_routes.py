@@ -81,6 +81,7 @@ async def signin_page(request: Request) -> Response:
     if await signed_in(portal, request) is not None:
         return RedirectResponse("/", status_code=303)
     notice = {"ended": "session_ended", "out": "signed_out"}.get(request.query_params.get("m", ""))
+    await portal.db(portal.registry)  # the firm's name in the header
     return render(portal, request, "signin.html.j2", notice=notice)
 
 
@@ -182,6 +183,7 @@ async def enrol_page(request: Request, token: str) -> Response:
     client = client_of(request)
 
     def work(session: Session) -> tuple[str | None, str | None, bool]:
+        portal.registry(session)  # the firm's name in the header
         if is_throttled(session, client, portal.policy, clock=portal.clock):
             return None, None, True
         account = open_enrolment(session, token[:100], clock=portal.clock, client=client)

@@ -100,6 +100,8 @@ TEXTS: dict[str, Text] = {
                           "Shown depending on an earlier answer (updated when you save)."),
     "reviewer_note": t("確認者からの指摘", "Reviewer's note"),
     "your_response": t("指摘への回答", "Your response"),
+    "notes_summary": t("確認者から {count} 件の指摘があります。各設問の指摘に回答し、必要な修正をして再提出してください。",
+                       "The reviewer left {count} note(s). Respond to each, change what is needed and submit again."),
     "general_notes": t("依頼全体への指摘", "Notes on the whole request"),
     "missing_count": t("未回答の必須設問: {count} 件", "Required questions still unanswered: {count}"),
     "back": t("依頼一覧に戻る", "Back to the requests"),
@@ -108,7 +110,8 @@ TEXTS: dict[str, Text] = {
     # history
     "history_title": t("貴社の提出履歴", "Your company's submissions"),
     "no_history": t("まだ提出はありません。", "Nothing has been submitted yet."),
-    "number": t("回", "No."),
+    "number": t("提出回", "No."),
+    "nth": t("第 {n} 回", "#{n}"),
     "by": t("提出者", "By"),
     "via": t("経路", "Via"),
     "outcome": t("確認結果", "Outcome"),
