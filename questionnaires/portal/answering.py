@@ -41,11 +41,12 @@ def save_form(session: Session, respondent: Respondent, request_id: int, answers
     saved = save_answers(session, respondent, request_id, answers, clock=clock)
     outcome.saved = saved.saved + saved.cleared
     outcome.errors.update(saved.errors)
-    view = open_request(session, respondent, request_id, clock=clock)
-    current = {n.note_id: n for n in view.notes if n.open}
+    view = open_request(session, respondent, request_id, clock=clock) if responses else None
+    current = {n.note_id: n for n in view.notes if n.open} if view is not None else {}
     for note_id, text in responses.items():
         note = current.get(note_id)
-        if note is None or (text or "").strip() == (note.response or "") or view.request.state != "changes_requested":
+        if view is None or note is None or (text or "").strip() == (note.response or "") \
+                or view.request.state != "changes_requested":
             continue
         try:
             respond_to_note(session, respondent, request_id, note_id, text, clock=clock)

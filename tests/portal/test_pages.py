@@ -68,6 +68,7 @@ def test_a_contact_answers_uploads_submits_and_answers_a_note(sqlite_portal: Por
     page = client.get(f"/requests/{request_id}")
     assert "共有アカウントの有無を再確認してください" in page.text
     note_id = re.search(r'name="note\.(\d+)"', page.text).group(1)  # type: ignore[union-attr]
+    data["notes"] = note_id
     data["note." + note_id] = "再確認しました。共有アカウントはありません。"
     again = client.post(f"/requests/{request_id}", data=data, follow_redirects=False)
     assert again.status_code == 303, again.text

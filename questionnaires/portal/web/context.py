@@ -3,6 +3,7 @@ the form token, the signed-in contact, and page rendering (jinja2 with autoescap
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -72,6 +73,8 @@ class Portal:
             enabled_extensions=("html", "j2"), default=True), trim_blocks=True, lstrip_blocks=True)
         self._registry: tuple[int, Registry] | None = None
         self._lock = threading.Lock()
+        self._writer = threading.Lock()
+        self.sqlite = engines.is_sqlite(self.engine)
 
     def organization_name(self) -> Name | None:
         """The firm's name, once a page has read the registry (for the pages shown before signing in)."""
@@ -103,10 +106,16 @@ class Portal:
             self._registry = (snapshot or 0, registry)
         return registry
 
-    async def db(self, work: Callable[[Session], T]) -> T:
-        """Run ``work`` in a worker thread inside one transaction (committed unless it raises)."""
+    async def db(self, work: Callable[[Session], T], *, writes: bool = False) -> T:
+        """Run ``work`` in a worker thread inside one transaction (committed unless it raises).
+
+        On SQLite, transactions that write take turns on a lock of this process: SQLite has one writer at a time,
+        and threads queued on a lock start the moment it is free, where SQLite's own busy handler would make them
+        sleep and retry with growing pauses (up to 100 ms each).
+        """
         def run() -> T:
-            with engines.session_scope(self.engine) as session:
+            turn = self._writer if writes and self.sqlite else contextlib.nullcontext()
+            with turn, engines.session_scope(self.engine) as session:
                 return work(session)
         return await run_in_threadpool(run)
 

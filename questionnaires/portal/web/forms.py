@@ -58,9 +58,14 @@ def answers_from(form: FormData, questionnaire: Questionnaire) -> dict[str, RawA
     return found
 
 
-def responses_from(form: FormData, note_ids: Sequence[int]) -> dict[int, str]:
-    """Responses to the reviewer's open notes."""
-    return {n: value for n in note_ids if (value := _text(form, f"note.{n}")) is not None}
+def note_ids(form: FormData) -> list[int]:
+    """The notes the form carries a response field for (``notes`` lists them)."""
+    return [int(v) for v in form.getlist("notes") if isinstance(v, str) and v.isdigit()][:100]
+
+
+def responses_from(form: FormData, ids: Sequence[int]) -> dict[int, str]:
+    """Responses to the reviewer's notes (the domain accepts them only for the request's open notes)."""
+    return {n: value for n in ids if (value := _text(form, f"note.{n}")) is not None}
 
 
 def _date(value: str | None) -> date | None:

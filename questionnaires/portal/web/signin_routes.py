@@ -106,7 +106,7 @@ async def request_code(request: Request) -> Response:
         return None
 
     try:
-        problem = await portal.db(work)
+        problem = await portal.db(work, writes=True)
     except VendorWatchError:
         return render(portal, request, "signin.html.j2", status=503, email_error="send_failed", email=email)
     if problem == "throttled":
@@ -134,7 +134,7 @@ async def verify_code(request: Request) -> Response:
         return start_session(session, result.contact, method="email_code", clock=portal.clock, client=client,
                              policy=portal.policy), None
 
-    secret, problem = await portal.db(work)
+    secret, problem = await portal.db(work, writes=True)
     if secret is None:
         status = 429 if problem == "throttled" else 401
         return render(portal, request, "code.html.j2", status=status, email=email, code_error=problem)
@@ -170,7 +170,7 @@ async def passkey_verify(request: Request) -> Response:
         return start_session(session, result.contact, method="passkey", clock=portal.clock, client=client,
                              policy=portal.policy), None
 
-    secret, problem = await portal.db(work)
+    secret, problem = await portal.db(work, writes=True)
     if secret is None:
         return JSONResponse({"ok": False, "error": problem}, status_code=429 if problem == "throttled" else 401)
     return with_session(JSONResponse({"ok": True, "redirect": "/"}), request, secret)
@@ -212,7 +212,7 @@ async def enrol_options(request: Request, token: str) -> Response:
         return registration_options(session, account, rp, binding=binding(request), clock=portal.clock,
                                     policy=portal.policy)
 
-    options = await portal.db(work)
+    options = await portal.db(work, writes=True)
     if options is None:
         return JSONResponse({"ok": False, "error": "enrol_invalid"}, status_code=404)
     return Response(options, media_type="application/json")
@@ -236,7 +236,7 @@ async def enrol_verify(request: Request, token: str) -> Response:
                              policy=portal.policy)
 
     try:
-        secret = await portal.db(work)
+        secret = await portal.db(work, writes=True)
     except PortalError:
         return JSONResponse({"ok": False, "error": "passkey_failed"}, status_code=400)
     if secret is None:
@@ -259,7 +259,7 @@ async def enrol_with_codes(request: Request, token: str) -> Response:
         return start_session(session, contact, method="enrolment", clock=portal.clock, client=client,
                              policy=portal.policy)
 
-    secret = await portal.db(work)
+    secret = await portal.db(work, writes=True)
     if secret is None:
         return render(portal, request, "enrol.html.j2", status=404, invalid=True)
     return with_session(RedirectResponse("/", status_code=303), request, secret)
