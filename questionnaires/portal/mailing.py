@@ -7,8 +7,7 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from questionnaires.portal.accounts import PortalError
-from vendorwatch.clock import Clock
-from vendorwatch.display import local_time
+from vendorwatch.clock import Clock, local_time
 from vendorwatch.i18n import t
 from vendorwatch.mail.message import build_message
 from vendorwatch.mail.send import Delivery, send_message

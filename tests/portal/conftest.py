@@ -19,8 +19,8 @@ from questionnaires.portal.sessions import csrf_token, start_session
 from questionnaires.portal.web.app import create_app
 from questionnaires.portal.web.context import PortalConfig
 from tests.checks.world import make_world
-from tests.servers.smtp import SmtpServer
 from tests.questionnaires.conftest import CONTACTS, Campaigns, with_contacts
+from tests.servers.smtp import SmtpServer
 from vendorwatch.clock import FixedClock
 
 

@@ -28,10 +28,9 @@ from questionnaires.portal.sessions import ActiveSession, csrf_token, resume
 from questionnaires.portal.tokens import same
 from questionnaires.portal.web.security import cookie_name, is_secure
 from questionnaires.portal.web.texts import TEXTS
-from vendorwatch.clock import Clock, SystemClock
+from vendorwatch.clock import Clock, SystemClock, local_time
 from vendorwatch.db import engine as engines
 from vendorwatch.db import tables
-from vendorwatch.display import local_time
 from vendorwatch.i18n import Text
 from vendorwatch.registry.models import Name, Registry
 
