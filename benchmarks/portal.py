@@ -94,19 +94,36 @@ def _prepare(engine: Engine, registry: Registry) -> list[tuple[int, str]]:
     return pairs
 
 
+def _cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of a process and its children (uvicorn's workers), from /proc."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(entry.name) == pid or int(fields[1]) == pid:  # fields[1]: the parent's pid
+            total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
 
 
-def _start_server(database_url: str, folder: Path) -> tuple[subprocess.Popen[bytes], str]:
+def _start_server(database_url: str, folder: Path, workers: int) -> tuple[subprocess.Popen[bytes], str]:
     port = _free_port()
     environment = {k: v for k, v in os.environ.items() if not k.startswith("VENDORWATCH_")}
     environment |= {"VENDORWATCH_DATABASE_URL": database_url, "VENDORWATCH_EVIDENCE_DIR": str(folder / "evidence"),
                     "VENDORWATCH_PORTAL_URL": f"http://127.0.0.1:{port}", "VENDORWATCH_PORTAL_IDLE_MINUTES": "600"}
     log = (folder / "portal.log").open("wb")
-    process = subprocess.Popen([sys.executable, "-m", "vendorwatch", "portal", "--port", str(port)],
+    process = subprocess.Popen([sys.executable, "-m", "vendorwatch", "portal", "--port", str(port), "--workers",
+                                str(workers)],
                                env=environment, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
@@ -168,11 +185,13 @@ async def _load(url: str, pairs: list[tuple[int, str]], seconds: float, think_ms
 
 
 def _run(engine: Engine, database_url: str, pairs: list[tuple[int, str]], seconds: float,
-         think_ms: float) -> dict[str, Any]:
+         think_ms: float, workers: int = 1) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as folder:
-        process, url = _start_server(database_url, Path(folder))
+        process, url = _start_server(database_url, Path(folder), workers)
         try:
+            before = _cpu_seconds(process.pid)
             figures = asyncio.run(_load(url, pairs, seconds, think_ms))
+            figures["server_cpu"] = _cpu_seconds(process.pid) - before
         finally:
             process.terminate()
             process.wait(timeout=30)
@@ -186,15 +205,19 @@ def _run(engine: Engine, database_url: str, pairs: list[tuple[int, str]], second
             "first_errors": figures["errors"][:3], "lost": lost,
             "p50": statistics.median(ordered) if ordered else 0.0,
             "p95": ordered[int(0.95 * (len(ordered) - 1))] if ordered else 0.0,
-            "max": ordered[-1] if ordered else 0.0, "seconds": figures["seconds"]}
+            "max": ordered[-1] if ordered else 0.0, "seconds": figures["seconds"], "server_cpu": figures["server_cpu"],
+            "load": os.getloadavg()[0]}
 
 
 def _report(name: str, figures: dict[str, Any]) -> None:
     ok = figures["errors"] == 0 and figures["lost"] == 0 and figures["p95"] < TARGET_P95_MS
-    print(f"{name:10} saves {figures['saves']:6d} ({figures['saves'] / figures['seconds']:.0f}/s)  "
+    print(f"{name:24} saves {figures['saves']:6d} ({figures['saves'] / figures['seconds']:.0f}/s)  "
           f"p50 {figures['p50']:.1f} ms  p95 {figures['p95']:.1f} ms  max {figures['max']:.1f} ms  "
           f"errors {figures['errors']} (target 0)  lost {figures['lost']} (target 0)  "
           f"p95 target < {TARGET_P95_MS:.0f} ms  {'OK' if ok else 'MISSED'}", flush=True)
+    per_save = figures["server_cpu"] * 1000 / max(figures["saves"], 1)
+    print(f"{'':24} the portal's CPU: {figures['server_cpu']:.1f} s = {per_save:.1f} ms per save "
+          f"({figures['server_cpu'] / figures['seconds']:.0%} of one core); machine load average {figures['load']:.1f}")
     for error in figures["first_errors"]:
         print(f"           {error}")
 
@@ -206,6 +229,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--think-ms", type=float, default=1000.0, help="pause between a contact's saves (0: none)")
     parser.add_argument("--postgres", default=DEFAULT_POSTGRES, help="admin URL; a scratch database is made")
+    parser.add_argument("--workers", type=int, default=2, help="portal processes on PostgreSQL (SQLite: always 1)")
     parser.add_argument("--skip-postgres", action="store_true")
     parser.add_argument("--skip-sqlite", action="store_true")
     options = parser.parse_args()
@@ -229,7 +253,8 @@ def main() -> None:
         url = make_url(options.postgres).set(database=name).render_as_string(hide_password=False)
         engine = make_engine(url)
         pairs = _prepare(engine, registry)
-        _report("postgresql", _run(engine, url, pairs, options.seconds, options.think_ms))
+        _report(f"postgresql ({options.workers} workers)",
+                _run(engine, url, pairs, options.seconds, options.think_ms, options.workers))
         engine.dispose()
     finally:
         with admin.connect() as connection:

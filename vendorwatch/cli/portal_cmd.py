@@ -32,6 +32,8 @@ def portal(
     )] = None,
     forwarded_allow_ips: Annotated[str, typer.Option(
         "--forwarded-allow-ips", help="addresses of the trusted proxy / 信頼するプロキシ")] = "127.0.0.1",
+    workers: Annotated[int, typer.Option("--workers", min=1, max=32,
+                                         help="worker processes (PostgreSQL; keep 1 on SQLite) / プロセス数")] = 1,
 ) -> None:
     """委託先ポータルを起動 / Serve the vendor portal (Ctrl-C to stop)."""
     if ctx.invoked_subcommand is not None:
@@ -52,7 +54,7 @@ def portal(
                           highlight=False, markup=False)
     serve(config, host=host, port=port, tls_cert=tls_cert, tls_key=tls_key,
           trust_proxy=current.settings.portal_trust_proxy if trust_proxy is None else trust_proxy,
-          forwarded_allow_ips=forwarded_allow_ips)
+          forwarded_allow_ips=forwarded_allow_ips, workers=workers)
 
 
 @portal_app.command("invite")
