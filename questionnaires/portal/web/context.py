@@ -50,6 +50,7 @@ class PortalConfig:
     clock: Clock = field(default_factory=SystemClock)
     environ: Mapping[str, str] | None = None  # for the SMTP password (tests); the process environment otherwise
     pool_size: int = 20
+    concurrent_writes: int = 4  # write transactions at once per process on PostgreSQL (SQLite: one)
 
 
 def portal_engine(url: str, pool_size: int) -> Engine:
@@ -72,8 +73,8 @@ class Portal:
             enabled_extensions=("html", "j2"), default=True), trim_blocks=True, lstrip_blocks=True)
         self._registry: tuple[int, Registry] | None = None
         self._lock = threading.Lock()
-        self._writer = threading.Lock()
         self.sqlite = engines.is_sqlite(self.engine)
+        self._writers = threading.BoundedSemaphore(1 if self.sqlite else config.concurrent_writes)
 
     def organization_name(self) -> Name | None:
         """The firm's name, once a page has read the registry (for the pages shown before signing in)."""
@@ -108,12 +109,13 @@ class Portal:
     async def db(self, work: Callable[[Session], T], *, writes: bool = False) -> T:
         """Run ``work`` in a worker thread inside one transaction (committed unless it raises).
 
-        On SQLite, transactions that write take turns on a lock of this process: SQLite has one writer at a time,
-        and threads queued on a lock start the moment it is free, where SQLite's own busy handler would make them
-        sleep and retry with growing pauses (up to 100 ms each).
+        Transactions that write take turns, a few at a time per process (one on SQLite): SQLite has one writer at
+        a time, and a queued thread starts the moment a turn is free, where SQLite's busy handler would make it
+        sleep and retry with growing pauses; on PostgreSQL every write appends to the audit chain under one lock
+        held until commit, and the fewer threads compete for the interpreter, the sooner its holder commits.
         """
         def run() -> T:
-            turn = self._writer if writes and self.sqlite else contextlib.nullcontext()
+            turn = self._writers if writes else contextlib.nullcontext()
             with turn, engines.session_scope(self.engine) as session:
                 return work(session)
         return await run_in_threadpool(run)
