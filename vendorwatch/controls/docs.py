@@ -54,7 +54,7 @@ The control catalog of VendorWatch (JSDA guideline IV.3(2) ①–⑦) and the au
 
 _LIMITS = """## 既知の限界 / Known limits
 
-- `PutBucketReplication` の転送先はイベント要約に残らないため、転送先不明の転送として記録し、承認でのみ解消できます。
+- `PutBucketReplication` の移送先はイベント要約に残らないため、移送先不明の移送として記録し、承認でのみ解消できます。
   The destination of `PutBucketReplication` is not kept in the event summary:
   the transfer is recorded with an unknown destination.
 - 担当者交代は、名簿（roster）での ID の引継ぎと、取込み済み台帳の版の間での宣言済みアカウントの owner の変更から判定します。

@@ -204,6 +204,8 @@ class Organization(Strict):
 
     name: Name
     timezone: TimeZoneName = "Asia/Tokyo"
+    # How long a risk may be accepted at most (``finding accept --until``); three years unless the firm says less.
+    max_risk_acceptance_days: int = Field(default=1095, ge=1, le=3650)
     digest: DigestSettings = Field(default_factory=DigestSettings)
     mail: MailSettings | None = None
 
