@@ -112,6 +112,8 @@ def test_trail_bucket_lifecycle_expiring_within_a_day(world: World) -> None:
     drafts = world.drafts("aws.s3.trail_bucket_expiring")
     assert [(d.subject, d.evidence.details["still_off"]) for d in drafts] == [
         ("acme-trail-bucket (nuke-cloudtrail-logs-after-1-day: 1 days)@nuke", True)]
+    assert "set a rule on trail bucket acme-trail-bucket" in drafts[0].message.en  # type: ignore[union-attr]
+    assert "ログを短期間で削除する規則を設定" in drafts[0].message.ja  # type: ignore[union-attr]
 
 
 def test_trail_bucket_lifecycle_keeping_logs_long_enough_is_quiet(world: World) -> None:

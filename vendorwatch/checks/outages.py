@@ -67,6 +67,8 @@ class Switch:
     on: dict[str, Callable[[Any, Scope], bool]]  # action -> whether this call restores it
     key: Callable[[Any], str] = in_account_region
     prepare: Callable[[EvaluationContext], Any] | None = None
+    # How a finding says what happened ({who}, {what}, {label}, {action}); the default: switched off.
+    says: tuple[str, str] = ("{who} が {what} {label} を停止（{action}）", "{who} switched off {what} {label} ({action})")
 
     @property
     def actions(self) -> tuple[str, ...]:
@@ -112,6 +114,8 @@ def outage_drafts(ctx: EvaluationContext, switch: Switch) -> Iterator[FindingDra
                       "environment": row.environment_id, "at": when.isoformat(),
                       "restored_at": restored[0].isoformat() if restored else None, "minutes_off": minutes,
                       "still_off": restored is None}),
-            t(f"{row.principal} が {switch.what[0]} {label} を停止（{row.action}）: {state_ja}",
-              f"{row.principal} switched off {switch.what[1]} {label} ({row.action}): {state_en}"),
+            t(switch.says[0].format(who=row.principal, what=switch.what[0], label=label, action=row.action)
+              + f": {state_ja}",
+              switch.says[1].format(who=row.principal, what=switch.what[1], label=label, action=row.action)
+              + f": {state_en}"),
         )

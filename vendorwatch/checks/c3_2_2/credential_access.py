@@ -176,10 +176,11 @@ def _mfa_user(row: Any) -> str:
 
 
 def _mfa_off(row: Any, _scope: Scope) -> str | None:
-    return f"MFA of {_mfa_user(row)}"
+    return _mfa_user(row)
 
 
-MFA = Switch(("MFA デバイス", "the MFA device of"),
+MFA = Switch(("の MFA デバイス", "the MFA device of"),
+             says=("{who} が {label} {what}を無効化（{action}）", "{who} switched off {what} {label} ({action})"),
              off={"DeactivateMFADevice": _mfa_off, "DeleteVirtualMFADevice": _mfa_off},
              on={"EnableMFADevice": lambda _row, _scope: True},
              key=lambda row: f"{row.account_id}/{_mfa_user(row)}")

@@ -60,7 +60,8 @@ PUBLIC_ACCESS_BLOCK = Switch(
     off={"DeletePublicAccessBlock": _block_off, "PutPublicAccessBlock": _block_off,
          "DeleteAccountPublicAccessBlock": _block_off, "PutAccountPublicAccessBlock": _block_off},
     on={"PutPublicAccessBlock": _block_on, "PutAccountPublicAccessBlock": _block_on},
-    key=_block_key, prepare=_customer_accounts)
+    key=_block_key, prepare=_customer_accounts,
+    says=("{who} が {label} の{what}を解除（{action}）", "{who} removed {what} {label} ({action})"))
 
 
 @check(

@@ -118,7 +118,9 @@ LOG_GROUPS = Switch(("CloudWatch ロググループ", "CloudWatch log group"),
                     off={"DeleteLogGroup": _log_group_off, "PutRetentionPolicy": _log_group_off},
                     on={"CreateLogGroup": _log_group_on, "PutRetentionPolicy": _log_group_on,
                         "DeleteRetentionPolicy": _log_group_on},
-                    key=_log_group_key)
+                    key=_log_group_key,
+                    says=("{who} が {what} {label} を削除または保持期間を短縮（{action}）",
+                          "{who} deleted {what} {label} or cut its retention ({action})"))
 
 
 def _logging_enabled(row: Any) -> bool:
@@ -175,11 +177,13 @@ def _expiring(row: Any, scope: Scope) -> str | None:
     return f"{row.bucket} ({'; '.join(short)})" if short else None
 
 
-TRAIL_BUCKET_LIFECYCLE = Switch(("証跡バケットのライフサイクル", "trail bucket lifecycle of"),
+TRAIL_BUCKET_LIFECYCLE = Switch(("証跡バケット", "trail bucket"),
                                 off={"PutBucketLifecycle": _expiring},
                                 on={"PutBucketLifecycle": lambda row, scope: not _short_expirations(row, scope),
                                     "DeleteBucketLifecycle": _restores},
-                                key=_bucket, prepare=_trail_buckets)
+                                key=_bucket, prepare=_trail_buckets,
+                                says=("{who} が {what} {label} にログを短期間で削除する規則を設定（{action}）",
+                                      "{who} set a rule on {what} {label} that expires its logs ({action})"))
 
 SECURITY_HUB = Switch(("Security Hub", "Security Hub"), off={"DisableSecurityHub": _always("Security Hub")},
                       on={"EnableSecurityHub": _restores})
@@ -197,9 +201,11 @@ def _organization_key(row: Any) -> str:
     return str(row.account_id)  # LeaveOrganization and AcceptHandshake are called by the member account
 
 
-ORGANIZATION = Switch(("組織（AWS Organizations）からの離脱", "the organization membership of"),
+ORGANIZATION = Switch(("組織（AWS Organizations）", "the organization"),
                       off={"LeaveOrganization": _left, "RemoveAccountFromOrganization": _left},
-                      on={"AcceptHandshake": _restores}, key=_organization_key)
+                      on={"AcceptHandshake": _restores}, key=_organization_key,
+                      says=("{who} により {label} が{what}から離脱（{action}）",
+                            "{who} took {label} out of {what} ({action})"))
 
 _STOPPED = t("直ちに再開し、停止した主体と理由を確認してください。停止中の活動は記録・検知されていません。",
              "Switch it back on at once and find out who switched it off and why; activity meanwhile was neither "
@@ -306,7 +312,7 @@ def monitoring_disable_attempt(ctx: EvaluationContext) -> Iterator[FindingDraft]
             label_of = switch.off.get(row.action)
             label = label_of(row, scopes[id(switch)]) if label_of else None
             if label is not None:
-                return f"{switch.what[1]} {label}"
+                return f"{label} ({switch.what[1]})"
         return None
 
     yield from attempt_drafts(ctx, _OFF_ACTIONS, target)
