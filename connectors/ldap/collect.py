@@ -42,7 +42,7 @@ from vendorwatch.ingest.context import CollectContext
 from vendorwatch.ingest.events import EventWriter
 from vendorwatch.ingest.inventory import InventoryBatch, store_inventory
 from vendorwatch.ingest.last_use import last_successful_binds
-from vendorwatch.ingest.runs import Count, RunRecorder
+from vendorwatch.ingest.runs import Count, RunRecorder, error_text
 from vendorwatch.records import AccessEventRecord, SettingRecord
 from vendorwatch.registry.models import LdapSource
 
@@ -71,14 +71,10 @@ def _base_dn(context: CollectContext, source: LdapSource) -> str:
     ))
 
 
-def _message(error: VendorWatchError) -> Text:
-    return Text(ja="; ".join([error.message.ja, *error.details]), en="; ".join([error.message.en, *error.details]))
-
-
 def _fail(run: LdapRun, part: str, error: VendorWatchError) -> None:
     """Record that one part could not be done; the other parts still run."""
     run.failed_parts.append(part)
-    run.recorder.error(part, _message(error))
+    run.recorder.error(part, error.message, error.details)
 
 
 def _writer(run: LdapRun) -> EventWriter:
@@ -245,8 +241,8 @@ def collect(context: CollectContext) -> CollectionRun:
         base_dn = _base_dn(context, source)
         directory = connect(source, read_password(source))
     except VendorWatchError as error:
-        recorder.error("connect", _message(error))
-        return recorder.finish("failed", error_text=_message(error))
+        recorder.error("connect", error.message, error.details)
+        return recorder.finish("failed", error_text=error_text(error.message, error.details))
     settings: list[SettingRecord] | None = None
     inventory: Inventory | None = None
     try:

@@ -7,6 +7,7 @@ or API concerned) and why, in Japanese and English.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from enum import StrEnum
 from typing import Any, Literal
 
@@ -51,9 +52,17 @@ class Count(StrEnum):
     ERRORS = "errors"  # errors recorded (set by ``finish``)
 
 
-def run_error(where: str, reason: Text, at: str) -> dict[str, Any]:
-    """One error as a run keeps it: ``reason`` in both languages, and in each (for a screen in one language)."""
-    return {"where": where, "reason": reason.both(), "reason_ja": reason.ja, "reason_en": reason.en, "at": at}
+def run_error(where: str, reason: Text, at: str, details: Sequence[str] = ()) -> dict[str, Any]:
+    """One error as a run keeps it: ``reason`` in both languages, and in each (for a screen in one language),
+    followed by the details (messages from outside, the same in both)."""
+    tail = "".join(f"; {detail}" for detail in details)
+    return {"where": where, "reason": f"{reason.both()}{tail}"[:2000], "reason_ja": f"{reason.ja}{tail}"[:2000],
+            "reason_en": f"{reason.en}{tail}"[:2000], "at": at}
+
+
+def error_text(message: Text, details: Sequence[str] = ()) -> str:
+    """What went wrong with a run as a whole, as ``collection_runs.error_text`` keeps it."""
+    return f"{message.both()}{''.join(f'; {detail}' for detail in details)}"
 
 
 class RunRecorder:
@@ -78,18 +87,16 @@ class RunRecorder:
         self.source_id = source_id
         self.checkpoint = previous
 
-    def error(self, where: str, reason: Text | str) -> None:
+    def error(self, where: str, reason: Text | str, details: Sequence[str] = ()) -> None:
         """Record a problem with one object or call; the run goes on with the rest.
 
         ``reason`` is bilingual; a plain string (a message from outside with no translation) is kept as it is
-        in both languages.
+        in both languages, as are the ``details``.
         """
         self.error_total += 1
         if len(self.errors) < MAX_RECORDED_ERRORS:
             text = reason if isinstance(reason, Text) else Text(ja=reason, en=reason)
-            if len(text.ja) > 2000 or len(text.en) > 2000:
-                text = Text(ja=text.ja[:2000], en=text.en[:2000])
-            self.errors.append(run_error(where, text, self.clock.now().isoformat()))
+            self.errors.append(run_error(where, text, self.clock.now().isoformat(), details))
 
     def count(self, name: Count, amount: int = 1) -> None:
         """Add to one of the run's counts."""
