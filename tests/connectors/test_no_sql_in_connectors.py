@@ -19,8 +19,6 @@ SQL_METHODS = {"execute", "executemany", "exec", "scalar", "scalars", "scalar_on
                "commit", "rollback", "add_all"}
 SQL_TEXT = re.compile(r"\b(SELECT\s.+\sFROM|INSERT\s+(OR\s+\w+\s+)?INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM)\b",
                       re.IGNORECASE | re.DOTALL)
-# The benchmarks still inside the packages (issue 11 moves them to benchmarks/): not product code.
-NOT_PRODUCT = {"bench.py"}
 
 
 def database_use(source: str) -> list[str]:
@@ -45,7 +43,7 @@ def database_use(source: str) -> list[str]:
 
 
 def test_no_connector_module_uses_the_database() -> None:
-    modules = [path for path in sorted(CONNECTORS.rglob("*.py")) if path.name not in NOT_PRODUCT]
+    modules = sorted(CONNECTORS.rglob("*.py"))
     assert len(modules) > 20  # the walk found the packages
     offenders = {str(path.relative_to(CONNECTORS)): uses for path in modules
                  if (uses := database_use(path.read_text(encoding="utf-8")))}
