@@ -12,7 +12,7 @@ they are. Values of modifications are never kept (they may hold password hashes)
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 
 from connectors.ldap.connection import Directory, Entry
@@ -94,16 +94,29 @@ def search_filter(since: str | None) -> str:
     return f"(&{operations}(reqStart>={safe}))"
 
 
-def get_accesslog(directory: Directory, base: str, since: str | None) -> list[Entry]:
-    """Accesslog entries from the checkpoint on, oldest first."""
-    entries = directory.paged(base, search_filter(since), ACCESSLOG_ATTRIBUTES, "reading the accesslog")
-    return sorted(entries, key=lambda e: text(e.attributes, "reqstart") or "")
+def get_accesslog(directory: Directory, base: str, since: str | None) -> Iterator[Entry]:
+    """Accesslog entries from the checkpoint on, page by page as the server sends them.
+
+    Never gathered in a list: a backlog of millions of operations is read in the memory of one page. The
+    order does not matter to the event writer (duplicates are skipped by event id); the checkpoint is the
+    newest ``reqStart`` seen (``NewestStart``).
+    """
+    return directory.paged(base, search_filter(since), ACCESSLOG_ATTRIBUTES, "reading the accesslog")
 
 
-def newest_start(entries: Iterable[Entry]) -> str | None:
-    """The newest ``reqStart`` among entries (the next checkpoint)."""
-    starts = [s for e in entries if (s := text(e.attributes, "reqstart"))]
-    return max(starts) if starts else None
+class NewestStart:
+    """The newest ``reqStart`` of the entries passed through it (the next checkpoint), kept while streaming."""
+
+    def __init__(self) -> None:
+        self.value: str | None = None
+
+    def seen(self, entries: Iterable[Entry]) -> Iterator[Entry]:
+        """The entries, unchanged, noting the newest ``reqStart`` among them."""
+        for entry in entries:
+            start = text(entry.attributes, "reqstart")
+            if start and (self.value is None or start > self.value):
+                self.value = start
+            yield entry
 
 
 def latest_successful_binds(events: Iterable[AccessEventRecord]) -> dict[str, datetime]:

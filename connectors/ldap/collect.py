@@ -112,7 +112,8 @@ def collect_accesslog(run: LdapRun, directory: Directory) -> None:
     if run.source.flavor != "openldap" or not base:
         return
     since = (run.checkpoint.get("accesslog") or {}).get("req_start")
-    entries = accesslog.get_accesslog(directory, base, since)
+    newest = accesslog.NewestStart()
+    entries = newest.seen(accesslog.get_accesslog(directory, base, since))  # streamed: one page in memory
     writer = _writer(run)
     read = skipped = 0
     # With a stats log too, binds come from it (with the client IP); keeping the accesslog's copy as well
@@ -133,9 +134,8 @@ def collect_accesslog(run: LdapRun, directory: Directory) -> None:
     run.recorder.count(Count.READ, read)
     run.recorder.count(Count.STORED, counts.stored)
     run.recorder.count(Count.DUPLICATE, counts.duplicate)
-    newest = accesslog.newest_start(entries)
-    if newest:
-        run.checkpoint["accesslog"] = {"req_start": newest}
+    if newest.value:
+        run.checkpoint["accesslog"] = {"req_start": newest.value}
         run.recorder.save_checkpoint(dict(run.checkpoint))
 
 
