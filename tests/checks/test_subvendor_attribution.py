@@ -15,6 +15,7 @@ from vendorwatch.clock import FixedClock
 
 CAROL = f"arn:aws:iam::{PROD}:user/carol"  # acme-sub's engineer, working in acme's production account
 DAN = f"arn:aws:iam::{PROD}:user/dan"  # acme-sub's engineer who left on 2025-06-30
+DAN_DN = "uid=dan,ou=people,dc=acme,dc=example"
 NIGHT_JOB = f"arn:aws:iam::{PROD}:role/sub-night-job"  # acme-sub's declared batch role, any hours
 
 
@@ -23,7 +24,7 @@ def registry(beta_declares_carol: bool = False) -> dict[str, Any]:
     sub = next(v for v in document["vendors"] if v["id"] == "acme-sub")
     sub["roster"] = [{"person": "carol", "name": "Carol", "since": "2024-04-01", "identities": [CAROL]},
                      {"person": "dan", "name": "Dan", "since": "2024-04-01", "until": "2025-06-30",
-                      "identities": [DAN]}]
+                      "identities": [DAN, DAN_DN]}]
     sub["accounts"] = [{"principal": NIGHT_JOB, "kind": "service", "owner": "carol", "allowed_hours": "any"}]
     if beta_declares_carol:
         beta = next(v for v in document["vendors"] if v["id"] == "beta")
@@ -71,3 +72,11 @@ def test_sub_vendor_hours_and_its_declared_night_job_in_the_parents_account(sub_
                      ev("c1", "2026-11-25 15:00", "GetObject", CAROL, bucket=CUSTOMERS))  # 00:00 JST
     drafts = sub_world.drafts("access.customer_data_outside_hours")
     assert [(d.vendor_id, d.subject) for d in drafts] == [("acme-sub", f"{CAROL}@acme-prod")]
+
+
+def test_a_leavers_dn_is_matched_whatever_its_case_in_the_log(sub_world: World) -> None:
+    sub_world.events(ev("d1", "2026-11-25 01:00", "bind", "UID=Dan,OU=People,DC=acme,DC=example",
+                        principal_kind="ldap_account", account_id=None), source="acme-ldap")
+    drafts = sub_world.drafts("identity.used_after_leaving")
+    assert [(d.vendor_id, d.subject, d.evidence.event_ids) for d in drafts] == [("acme-sub", DAN_DN, ["d1"])]
+    assert sub_world.drafts("identity.not_on_roster") == []

@@ -174,9 +174,12 @@ def used_after_leaving(ctx: EvaluationContext) -> Iterator[FindingDraft]:
             continue
         after = _end_of_local_day(until, zone)
         # A sub-vendor's people act in its parents' environments too: their events are the parents'.
+        # A DN matches whatever the case the directory's log spells it in (LDAP compares DNs so).
+        same = (func.lower(EVENTS.c.principal) == identity.lower()) if "=" in identity \
+            else EVENTS.c.principal == identity
         where: tuple[ColumnElement[bool], ...] = (
             EVENTS.c.vendor_id.in_([vendor_id, *ctx.knowledge.ancestors(vendor_id)]),
-            EVENTS.c.principal == identity, EVENTS.c.event_time >= after, EVENTS.c.outcome == "success")
+            same, EVENTS.c.event_time >= after, EVENTS.c.outcome == "success")
         count = ctx.session.execute(select(func.count()).where(*where)).scalar_one()
         if not count:
             continue
