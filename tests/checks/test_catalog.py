@@ -79,3 +79,10 @@ def test_the_controls_doc_leads_from_each_check_to_its_file() -> None:
         path = found.module.replace(".", "/") + ".py"
         assert f"](../{path})" in row and (ROOT / path).is_file(), found.id
         assert f"`{found.run.__name__}`" in row, found.id
+
+
+def test_every_check_an_observable_names_exists() -> None:
+    from vendorwatch.checks.observables import OBSERVABLES
+
+    known = {c.id for c in discover_checks()}
+    assert {c for o in OBSERVABLES.values() for c in o.contradicting_checks} <= known
