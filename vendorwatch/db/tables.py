@@ -398,6 +398,9 @@ class Finding(SQLModel, table=True):
     status_reason: str | None = None
     accepted_until: datetime | None = utc_column()
     evidence: dict[str, Any] = json_column({})
+    # When the condition happened: the first and last of the evidence events (None without events; 0009trust).
+    first_event_at: datetime | None = utc_column()
+    last_event_at: datetime | None = utc_column()
 
 
 class FindingHistory(SQLModel, table=True):

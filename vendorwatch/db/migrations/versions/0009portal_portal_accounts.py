@@ -1,7 +1,7 @@
 """The vendor portal: contacts' accounts, passkeys, single-use tokens (stored hashed), sessions, failed attempts.
 
 Revision ID: 0009portal
-Revises: 0008digest
+Revises: 0009trust
 Create Date: 2026-12-01 10:37:04.118679
 """
 
@@ -17,7 +17,7 @@ from sqlalchemy.dialects import postgresql
 import vendorwatch.db.types
 
 revision = '0009portal'
-down_revision = '0008digest'
+down_revision = '0009trust'
 branch_labels = None
 depends_on = None
 
