@@ -9,16 +9,13 @@ rows stream from a server-side cursor on PostgreSQL, ``yield_per`` on SQLite); a
 
 from __future__ import annotations
 
-import argparse
 import os
 import time
 import tracemalloc
-import uuid
 
-from sqlalchemy import create_engine, text
 from sqlmodel import Session
 
-from benchmarks.checks import peak_rss_mb, prepare
+from benchmarks.checks import on_both_databases, peak_rss_mb, prepare
 from vendorwatch.trail.export import trail_csv
 from vendorwatch.trail.query import TrailFilter, stream_trail, trail_page
 from vendorwatch.views.personal import Masker
@@ -70,33 +67,7 @@ def measure(label: str, url: str, count: int) -> None:
 
 def main() -> None:
     """Run on SQLite (a temporary file) and PostgreSQL (a temporary database)."""
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--events", type=int, default=1_000_000)
-    parser.add_argument("--only", choices=["sqlite", "postgresql"])
-    args = parser.parse_args()
-    if args.only in (None, "sqlite"):
-        path = f"/tmp/vendorwatch-trail-bench-{os.getpid()}.db"
-        try:
-            measure("SQLite", f"sqlite:///{path}", args.events)
-        finally:
-            for suffix in ("", "-wal", "-shm"):
-                if os.path.exists(path + suffix):
-                    os.remove(path + suffix)
-    if args.only in (None, "postgresql"):
-        admin_url = os.environ.get("VENDORWATCH_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-        name = f"vw_bench_{uuid.uuid4().hex[:8]}"
-        admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        try:
-            from sqlalchemy.engine import make_url
-
-            measure("PostgreSQL", make_url(admin_url).set(database=name).render_as_string(hide_password=False),
-                    args.events)
-        finally:
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
+    on_both_databases(measure, __doc__)
 
 
 if __name__ == "__main__":
