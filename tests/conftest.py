@@ -30,6 +30,7 @@ SHARED = ROOT.parent / "shared"
 CONTRACT_REGISTRY = SHARED / "examples" / "vendorwatch.yaml"
 DEMO_REGISTRY = ROOT / "docs" / "examples" / "vendorwatch.yaml"
 DATASETS = SHARED / "datasets"
+pytest_plugins = ["tests.inprocess"]  # the ``cli`` fixture: vendorwatch run in the test's process
 POSTGRES_URL = os.environ.get(
     "VENDORWATCH_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
