@@ -117,7 +117,8 @@ def run_cli(tmp_path: Path) -> object:
     """Run the installed ``vendorwatch`` command in a clean environment, in ``tmp_path``."""
 
     def run(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> CliResult:
-        clean = {k: v for k, v in os.environ.items() if not k.startswith("VENDORWATCH_")}
+        # COLUMNS too: pytest's workers may set it, and the CLI's tables follow it (as a terminal's width)
+        clean = {k: v for k, v in os.environ.items() if not k.startswith("VENDORWATCH_") and k != "COLUMNS"}
         clean |= env or {}
         completed = subprocess.run(
             [sys.executable, "-m", "vendorwatch", *args],
