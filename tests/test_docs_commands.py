@@ -42,6 +42,11 @@ NOT_HERE = {
     "vendorwatch campaign review show|return|accept|reopen REQUEST": "needs submitted answers: tests/questionnaires",
     "vendorwatch campaign export|import REQUEST": "the workbook round trip: tests/questionnaires",
     "vendorwatch evidence add|list": "a certificate file: tests/questionnaires (list runs below)",
+    "vendorwatch portal invite CONTACT | --vendor V": "sends the enrolment e-mail: tests/portal (aiosmtpd)",
+    "vendorwatch portal [--host 127.0.0.1] [--port 8600] [--tls-cert F --tls-key F]":
+        "serves until Ctrl-C: tests/portal start it",
+    "vendorwatch portal accounts|disable|enable": "needs an enrolled contact: tests/portal",
+    "vendorwatch evidence get FILE --out DIR": "needs an uploaded file: tests/portal",
 }
 
 

@@ -1,4 +1,5 @@
-"""``vendorwatch evidence add|list|withdraw``: documents with a validity period (certificates, test reports)."""
+"""``vendorwatch evidence add|list|withdraw|get``: documents with a validity period (certificates, test reports), and
+uploaded evidence files taken out by the firm's staff."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import typer
 from questionnaires.campaigns import local_today
 from questionnaires.definition import DOCUMENT_KINDS
 from questionnaires.evidence import DocumentDetails, add_document, document_statuses, withdraw_document
+from questionnaires.evidence_download import attachment
 from questionnaires.evidence_store import EvidenceSettings, EvidenceStore
 from vendorwatch.cli.choices import require_choice, vendor_ids
 from vendorwatch.cli.runtime import runtime
@@ -95,6 +97,22 @@ def withdraw(document_id: Annotated[int, typer.Argument(metavar="ID")],
         withdraw_document(session, document_id, actor=current.settings.actor_name(actor), reason=reason,
                           clock=current.clock)
     current.console.print(f"文書 {document_id} を取り下げました / document {document_id} withdrawn", highlight=False)
+
+
+@evidence_app.command("get")
+def get(file_id: Annotated[int, typer.Argument(metavar="FILE", help="evidence file id (campaign review show lists them)")],
+        out: Annotated[Path, typer.Option("--out", help="folder to write it to")] = Path("."),
+        actor: Actor = None) -> None:
+    """証跡ファイルを取り出す / Write an uploaded evidence file to a folder (hash checked, audited)."""
+    current = runtime()
+    store = EvidenceStore(EvidenceSettings.from_settings(current.settings))
+    with session_scope(current.ready_engine()) as session:
+        taken = attachment(session, store, file_id, actor=current.settings.actor_name(actor), clock=current.clock)
+    out.mkdir(parents=True, exist_ok=True)
+    target = out / f"{file_id}-{taken.filename}"
+    target.write_bytes(taken.content)
+    current.console.print(f"{target} ({taken.file.media_type}, {len(taken.content)} bytes, sha256 {taken.file.sha256})",
+                          highlight=False, markup=False)
 
 
 def register(app: typer.Typer) -> None:

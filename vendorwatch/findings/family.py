@@ -36,13 +36,16 @@ def vendor_family(session: Session, vendor_id: str) -> list[str]:
     return sorted(family)
 
 
-def family_sources(session: Session, vendor_id: str) -> list[str]:
-    """The sources of the vendor's family."""
-    family = vendor_family(session, vendor_id)
-    return [row.id for row in session.execute(select(SOURCES.c.id).where(SOURCES.c.vendor_id.in_(family)))]
+def family_sources(session: Session, vendor_id: str | None) -> list[str]:
+    """The sources of the vendor's family; every source for a finding about the firm itself (``vendor_id`` None),
+    whose evidence may name events of any vendor."""
+    which = select(SOURCES.c.id)
+    if vendor_id is not None:
+        which = which.where(SOURCES.c.vendor_id.in_(vendor_family(session, vendor_id)))
+    return [row.id for row in session.execute(which)]
 
 
-def event_times(session: Session, vendor_id: str, event_ids: Iterable[str]) -> dict[str, tuple[datetime, datetime]]:
+def event_times(session: Session, vendor_id: str | None, event_ids: Iterable[str]) -> dict[str, tuple[datetime, datetime]]:
     """The earliest and latest time of each stored event with one of these source event ids, among the family's
     sources (an id may recur in two sources of the family)."""
     wanted = sorted(set(event_ids))

@@ -155,7 +155,7 @@ def _finding_condition(session: Session, finding_id: int) -> ColumnElement[bool]
     if finding is None:
         raise ConfigError(t(f"指摘事項 {finding_id} はありません", f"no finding {finding_id}"))
     event_ids = list(dict.fromkeys((finding.evidence or {}).get("event_ids", [])))
-    if not event_ids or finding.vendor_id is None:
+    if not event_ids:
         return false()
     sources = family_sources(session, finding.vendor_id)
     # by source: the unique (source, time, source event id) index holds the id (see views/evidence.py)

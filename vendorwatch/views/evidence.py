@@ -33,9 +33,10 @@ class EvidenceEvent:
     error_code: str | None
 
 
-def evidence_events(session: Session, vendor_id: str, event_ids: Sequence[str], masker: Masker, *,
+def evidence_events(session: Session, vendor_id: str | None, event_ids: Sequence[str], masker: Masker, *,
                     limit: int = 50) -> tuple[EvidenceEvent, ...]:
-    """The events with these source event ids among the vendor family's sources, oldest first.
+    """The events with these source event ids among the vendor family's sources (every source for a finding
+    about the firm itself, ``vendor_id`` None), oldest first.
 
     The source event id alone has no index (one led by a many-valued column would cost every ingest, see
     DEVELOPERS.md). Asked by source, the unique (source, time, source event id) index holds the id: the
