@@ -131,8 +131,7 @@ def show(
             console.print(styled(f"受容期限 / accepted until: {local_time(finding.accepted_until, zone)}"))
         console.print(styled("主体 / principals: ", ", ".join(masker.principal(p) for p in principals) or "-"))
         event_ids = item["evidence"]["event_ids"]
-        events = evidence_events(session, finding.vendor_id, event_ids, masker,
-                                 limit=EVENTS_SHOWN) if finding.vendor_id else ()
+        events = evidence_events(session, finding.vendor_id, event_ids, masker, limit=EVENTS_SHOWN)
         if events:
             console.print(events_table(events, f"根拠イベント / evidence events ({len(events)}/{len(event_ids)}, "
                                                f"{zone})", zone))
