@@ -17,7 +17,7 @@ import random
 import resource
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -187,9 +187,10 @@ def measure(label: str, url: str, count: int) -> None:
     engine.dispose()
 
 
-def main() -> None:
-    """Run the benchmark on SQLite (a temporary file) and PostgreSQL (a temporary database)."""
-    parser = argparse.ArgumentParser(description=__doc__)
+def on_both_databases(measure: Callable[[str, str, int], None], description: str | None) -> None:
+    """``measure(label, url, events)`` on SQLite (a temporary file) and PostgreSQL (a temporary database),
+    with ``--events N`` and ``--only sqlite|postgresql`` from the command line."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--only", choices=["sqlite", "postgresql"])
     args = parser.parse_args()
@@ -214,6 +215,11 @@ def main() -> None:
             with admin.connect() as connection:
                 connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
             admin.dispose()
+
+
+def main() -> None:
+    """Run the benchmark on SQLite (a temporary file) and PostgreSQL (a temporary database)."""
+    on_both_databases(measure, __doc__)
 
 
 if __name__ == "__main__":

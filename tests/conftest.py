@@ -34,6 +34,7 @@ SHARED = ROOT.parent / "shared"
 CONTRACT_REGISTRY = SHARED / "examples" / "vendorwatch.yaml"
 DEMO_REGISTRY = ROOT / "docs" / "examples" / "vendorwatch.yaml"
 DATASETS = SHARED / "datasets"
+pytest_plugins = ["tests.inprocess"]  # the ``cli`` fixture: vendorwatch run in the test's process
 POSTGRES_URL = os.environ.get(
     "VENDORWATCH_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
@@ -120,7 +121,8 @@ def run_cli(tmp_path: Path) -> object:
     """Run the installed ``vendorwatch`` command in a clean environment, in ``tmp_path``."""
 
     def run(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> CliResult:
-        clean = {k: v for k, v in os.environ.items() if not k.startswith("VENDORWATCH_")}
+        # COLUMNS too: pytest's workers may set it, and the CLI's tables follow it (as a terminal's width)
+        clean = {k: v for k, v in os.environ.items() if not k.startswith("VENDORWATCH_") and k != "COLUMNS"}
         clean |= env or {}
         completed = subprocess.run(
             [sys.executable, "-m", "vendorwatch", *args],
