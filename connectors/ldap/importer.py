@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import gzip
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -54,17 +54,22 @@ def find_files(path: Path) -> list[Path]:
 
 
 def import_path(context: CollectContext, path: Path, timezone: str | None = None,
-                progress: Callable[[int], None] | None = None) -> ImportResult:
-    """Import every stats log file at ``path`` into the context's source."""
+                progress: Callable[[int], None] | None = None, *, files: Sequence[Path] | None = None,
+                recorder: RunRecorder | None = None) -> ImportResult:
+    """Import every stats log file at ``path`` into the context's source.
+
+    ``files`` (found under ``path`` by the caller) and ``recorder`` (a run the caller opened, e.g. a ``files``
+    source's scheduled collection) let a caller read only the files it chose, inside its own run.
+    """
     source = context.source
     zone_name = timezone or (source.stats_log_timezone if isinstance(source, LdapSource) else "UTC")
-    recorder = RunRecorder(context.engine, source.id, context.clock, kind="import")
+    recorder = recorder or RunRecorder(context.engine, source.id, context.clock, kind="import")
     checkpoint: dict[str, Any] = dict(recorder.checkpoint or {})
     parser = StatsLogParser(StatsState.from_json((checkpoint.get(CHECKPOINT_KEY) or {}).get("state")),
                             reference=context.clock.now(), timezone=ZoneInfo(zone_name))
     writer = EventWriter(context.engine, source_id=source.id, vendor_id=context.vendor.id, run_id=recorder.run_id)
     default_environment = getattr(source, "environment", None)
-    files = find_files(path) if path.exists() else []
+    files = list(files) if files is not None else (find_files(path) if path.exists() else [])
     if not files:
         recorder.error(str(path), "no file to import / 取り込むファイルがありません")
     failed = 0

@@ -441,6 +441,10 @@ class FilesSource(SourceBase):
     kind: Literal["files"]
     path: str | None = None
     format: Literal["cloudtrail", "slapd_stats"] = "cloudtrail"
+    settle_seconds: int = Field(
+        default=60, ge=0, le=24 * 3600,
+        description="a file modified more recently than this is still being delivered and is read next time",
+    )
 
 
 Source = Annotated[AwsSource | LdapSource | FilesSource, Field(discriminator="kind")]
