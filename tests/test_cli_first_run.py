@@ -61,7 +61,7 @@ def test_demo_imports_the_example_registry_and_prints_it(run_cli, tmp_path: Path
 
 
 def test_a_part_not_built_yet_says_so(run_cli) -> None:
-    result = run_cli("scheduler")
+    result = run_cli("portal")
     assert result.exit_code == 2
     assert "is not built yet" in result.stderr and "まだ実装されていません" in result.stderr
 

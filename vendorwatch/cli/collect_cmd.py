@@ -7,34 +7,14 @@ as such for its sources, and the others are still collected.
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
 from vendorwatch.cli.runtime import runtime
-from vendorwatch.db.tables import CollectionRun
-from vendorwatch.errors import NotBuiltError, VendorWatchError
-from vendorwatch.i18n import t
-from vendorwatch.ingest.context import CollectContext
-
-Collector = Callable[[CollectContext], CollectionRun]
-
-
-def connector_for(kind: str) -> Collector:
-    """The ``collect`` function of a source kind's connector."""
-    try:
-        module = importlib.import_module(f"connectors.{kind}.collect")
-    except ModuleNotFoundError as exc:
-        if exc.name and exc.name.startswith(f"connectors.{kind}"):
-            raise NotBuiltError(
-                t(f"{kind} コネクタはまだ実装されていません", f"the {kind} connector is not built yet")
-            ) from None
-        raise
-    collector: Collector = module.collect
-    return collector
+from vendorwatch.errors import VendorWatchError
+from vendorwatch.ingest.connectors import connector_for
 
 
 def collect(

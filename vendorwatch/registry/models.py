@@ -199,6 +199,12 @@ class MailSettings(Strict):
         return self
 
 
+class AlertSettings(Strict):
+    """Who is mailed at once when a critical finding opens or a source falls past its collection SLA."""
+
+    recipients: list[EmailStr] = Field(default_factory=list)
+
+
 class Organization(Strict):
     """The securities firm that runs VendorWatch."""
 
@@ -206,6 +212,7 @@ class Organization(Strict):
     timezone: TimeZoneName = "Asia/Tokyo"
     digest: DigestSettings = Field(default_factory=DigestSettings)
     mail: MailSettings | None = None
+    alerts: AlertSettings = Field(default_factory=AlertSettings)
 
 
 class Contract(Strict):
