@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import signal
 import subprocess
@@ -72,7 +73,7 @@ def sqlite_world(sqlite_url: str, tmp_path: Path) -> Iterator[tuple[str, Engine]
 
 def _overlapping(engine: Engine, source_id: str) -> list[tuple[int | None, int | None]]:
     done = [r for r in runs(engine, source_id) if r.finished_at is not None]
-    return [(a.id, b.id) for a, b in zip(done, done[1:], strict=False)
+    return [(a.id, b.id) for a, b in itertools.pairwise(done)
             if a.finished_at is not None and b.started_at < a.finished_at]
 
 
