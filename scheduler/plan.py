@@ -17,8 +17,9 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from vendorwatch.registry.models import Registry, Schedule
+from vendorwatch.views.source_status import COLLECT_JOB_PREFIX
 
-COLLECT_PREFIX = "collect:"
+COLLECT_PREFIX = COLLECT_JOB_PREFIX
 DIGEST_JOB = "digest"
 REMINDERS_JOB = "reminders"
 ALERTS_JOB = "alerts"
