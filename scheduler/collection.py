@@ -20,10 +20,10 @@ from sqlalchemy import Engine, delete, insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from connectors.dispatch import collect_recorded
 from vendorwatch.clock import Clock
 from vendorwatch.db.tables import SourceClaim
 from vendorwatch.findings.evaluate import evaluate
-from vendorwatch.ingest.connectors import collect_recorded
 from vendorwatch.ingest.context import CollectContext
 from vendorwatch.registry.models import Registry
 from vendorwatch.scoring.coverage import SourceHealth, source_health

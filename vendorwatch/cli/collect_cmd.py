@@ -12,9 +12,9 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from connectors.dispatch import connector_for
 from vendorwatch.cli.runtime import runtime
 from vendorwatch.errors import VendorWatchError
-from vendorwatch.ingest.connectors import connector_for
 
 
 def collect(

@@ -65,8 +65,8 @@ def _states_at(ctx: DigestContext, request_ids: list[int]) -> dict[int, str]:
 def build(ctx: DigestContext) -> tuple[OverdueQuestionnaires, Text]:
     """Requests that existed at ``as_of``, were waiting for the vendor then, and were past their due date."""
     rows = list(ctx.session.execute(
-        select(_REQUESTS.c.id, _REQUESTS.c.vendor_id, _REQUESTS.c.state, _REQUESTS.c.due_at, _CAMPAIGNS.c.name, _CAMPAIGNS.c.due_date,
-               _VERSIONS.c.title_ja, _VERSIONS.c.title_en, _VERSIONS.c.version)
+        select(_REQUESTS.c.id, _REQUESTS.c.vendor_id, _REQUESTS.c.state, _REQUESTS.c.due_at, _CAMPAIGNS.c.name,
+               _CAMPAIGNS.c.due_date, _VERSIONS.c.title_ja, _VERSIONS.c.title_en, _VERSIONS.c.version)
         .join(_CAMPAIGNS, _CAMPAIGNS.c.id == _REQUESTS.c.campaign_id)
         .join(_VERSIONS, _VERSIONS.c.id == _REQUESTS.c.version_id)
         .where(_REQUESTS.c.created_at < ctx.as_of)
