@@ -5,12 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from sqlalchemy import Engine
-from sqlmodel import Session
 
-from vendorwatch.clock import Clock
-from vendorwatch.registry.loader import validate_text
+from tests.connectors.aws.conftest import import_registry as import_at
+from vendorwatch.clock import Clock, FixedClock
 from vendorwatch.registry.models import Registry
-from vendorwatch.registry.sync import apply_import
 
 HEAD = """\
 version: 1
@@ -51,10 +49,5 @@ def registry_yaml(*sources: str, organization: str = "") -> str:
 
 
 def import_registry(engine: Engine, text: str, clock: Clock) -> Registry:
-    """Validate and import a registry, as ``vendorwatch init`` does."""
-    registry, problems = validate_text(text)
-    assert registry is not None, problems
-    with Session(engine) as session:
-        apply_import(session, registry, text, path="test.yaml", actor="test", clock=clock)
-        session.commit()
-    return registry
+    """Validate and import a registry, as ``vendorwatch init`` does, at the clock's time."""
+    return import_at(engine, text, FixedClock(clock.now()))
