@@ -10,9 +10,9 @@ from sqlmodel import col, select
 
 from vendorwatch import audit as audit_log
 from vendorwatch.cli.runtime import runtime
+from vendorwatch.clock import local_time
 from vendorwatch.db.engine import session_scope
 from vendorwatch.db.tables import AuditEntry
-from vendorwatch.display import local_time
 
 audit_app = typer.Typer(help="監査ログ / The audit log.", no_args_is_help=True)
 
