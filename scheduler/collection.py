@@ -22,14 +22,14 @@ from sqlmodel import Session
 
 from connectors.dispatch import collect_recorded
 from vendorwatch.clock import Clock
-from vendorwatch.db.tables import SourceClaim
+from vendorwatch.db.core_tables import SOURCE_CLAIMS
 from vendorwatch.findings.evaluate import evaluate
 from vendorwatch.ingest.context import CollectContext
 from vendorwatch.registry.models import Registry
 from vendorwatch.scoring.coverage import SourceHealth, source_health
 
 log = logging.getLogger(__name__)
-_CLAIMS = SourceClaim.__table__  # type: ignore[attr-defined]
+_CLAIMS = SOURCE_CLAIMS
 _evaluation = threading.Lock()  # one evaluation at a time in this process (sources finishing together)
 
 Outcome = Literal["collected", "failed", "backing_off", "busy", "not_in_registry"]

@@ -21,12 +21,12 @@ from sqlalchemy import Connection, Engine, delete, insert, text, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from vendorwatch.clock import Clock
-from vendorwatch.db.tables import SchedulerLease
+from vendorwatch.db.core_tables import SCHEDULER_LEASES
 
 log = logging.getLogger(__name__)
 LEASE_NAME = "scheduler"
 ADVISORY_KEY = 7301255  # beside the audit log's ...253 and the digest's ...254
-_LEASES = SchedulerLease.__table__  # type: ignore[attr-defined]
+_LEASES = SCHEDULER_LEASES
 
 
 def holder_name() -> str:

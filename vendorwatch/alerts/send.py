@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 from vendorwatch import audit
 from vendorwatch.alerts.due import AlertKind, DueAlert, due_alerts
 from vendorwatch.clock import Clock
+from vendorwatch.db.core_tables import ALERTS
 from vendorwatch.db.tables import AlertRecord
 from vendorwatch.mail.errors import MailError
 from vendorwatch.mail.message import build_message
@@ -29,7 +30,7 @@ _SUBJECTS: dict[AlertKind, tuple[str, str]] = {
     "finding": ("重大な指摘が新たに検出されました", "new critical finding"),
     "sla": ("監視ソースの収集が SLA を超過しました", "monitoring source past its collection SLA"),
 }
-_ALERTS = AlertRecord.__table__  # type: ignore[attr-defined]
+_ALERTS = ALERTS
 
 
 @dataclass

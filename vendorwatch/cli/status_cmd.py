@@ -10,8 +10,8 @@ from rich.table import Table
 from rich.text import Text as RichText
 
 from vendorwatch.cli.runtime import runtime
+from vendorwatch.clock import local_time
 from vendorwatch.db.engine import session_scope
-from vendorwatch.display import local_time
 from vendorwatch.views.source_status import MonitoringStatus, monitoring_status
 
 _SLA = {"ok": "OK", "past": "超過 / past", "never": "未収集 / never"}

@@ -5,19 +5,18 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Table, select
+from sqlalchemy import select
 
 from vendorwatch.clock import as_utc
-from vendorwatch.db import tables
+from vendorwatch.db.core_tables import CAMPAIGNS as _CAMPAIGNS
+from vendorwatch.db.core_tables import REQUEST_HISTORY as _HISTORY
+from vendorwatch.db.core_tables import REQUESTS as _REQUESTS
+from vendorwatch.db.core_tables import VERSIONS as _VERSIONS
 from vendorwatch.digest.context import DigestContext
 from vendorwatch.digest.model import DigestModel
 from vendorwatch.digest.sections import SectionSpec
 from vendorwatch.i18n import Text, t
 
-_REQUESTS: Table = tables.QuestionnaireRequest.__table__  # type: ignore[attr-defined]
-_CAMPAIGNS: Table = tables.QuestionnaireCampaign.__table__  # type: ignore[attr-defined]
-_VERSIONS: Table = tables.QuestionnaireVersion.__table__  # type: ignore[attr-defined]
-_HISTORY: Table = tables.QuestionnaireRequestHistory.__table__  # type: ignore[attr-defined]
 WAITING = ("not_started", "in_progress", "changes_requested")  # waiting for the vendor (as the 3.2.1 check)
 STATES: dict[str, Text] = {
     "not_started": t("未着手", "not started"),
