@@ -165,6 +165,9 @@ class SchedulerService:
 
     def _deactivate(self, *, wait: bool) -> None:
         if self.scheduler is not None:
+            # Paused first, so no job is handed to an executor being shut down (APScheduler would still move the
+            # job's next run time on, and that run would be lost).
+            self.scheduler.pause()
             self.scheduler.shutdown(wait=wait)
             self.scheduler = None
 

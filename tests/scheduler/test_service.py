@@ -103,9 +103,11 @@ def test_jobs_run_on_time_and_a_failing_source_backs_off_while_the_others_run(en
     assert all(r.status == "failed" and "does not exist" in (r.error_text or "") for r in bad_runs)
     # On time: a new source runs at once, then every interval (jitter off; the machine may be busy).
     gaps = [(b.started_at - a.started_at).total_seconds() for a, b in itertools.pairwise(good_runs)]
-    assert gaps[0] <= 2 * MINUTE and all(2 * MINUTE * 0.8 <= gap <= 2 * MINUTE * 2.5 for gap in gaps[1:]), gaps
+    interval = 2 * MINUTE  # a slot is skipped, not queued, while the run before it still goes on
+    assert gaps[0] <= 2 * interval and all(interval * 0.8 <= gap <= interval * 3 for gap in gaps[1:]), gaps
     # The failing source waited 1, 2, 4 ... minutes after each failure, so it ran less often than the good one.
-    assert 1 <= len(bad_runs) < len(good_runs) - 1
+    window = (good_runs[-1].started_at - good_runs[0].started_at).total_seconds()
+    assert 2 <= len(bad_runs) <= window / MINUTE / 2, "due every half second, it ran far less often"
     bad_gaps = [(b.started_at - a.started_at).total_seconds() for a, b in itertools.pairwise(bad_runs)]
     assert all(gap >= MINUTE * 2 ** n * 0.9 for n, gap in enumerate(bad_gaps)), bad_gaps
 
@@ -113,8 +115,8 @@ def test_jobs_run_on_time_and_a_failing_source_backs_off_while_the_others_run(en
 def test_a_restart_resumes_without_losing_or_doubling_a_run(engine: Engine, tmp_path: Path) -> None:
     drop = tmp_path / "drop"
     drop.mkdir()
-    interval = MINUTE * 2
-    import_registry(engine, registry_yaml(files_source("acme-drop", drop, minutes=2)), SystemClock())
+    interval = MINUTE * 4
+    import_registry(engine, registry_yaml(files_source("acme-drop", drop, minutes=4)), SystemClock())
     with service_running(engine):
         wait_for(lambda: len(runs(engine, "acme-drop")) >= 2)
     before = len(runs(engine, "acme-drop"))
@@ -122,10 +124,10 @@ def test_a_restart_resumes_without_losing_or_doubling_a_run(engine: Engine, tmp_
         stored = session.get(SchedulerJob, "collect:acme-drop")
         assert stored is not None and stored.next_run_time is not None  # kept in the database
     slot = stored.next_run_time  # the next slot on the job's grid (UTC epoch seconds)
-    time.sleep(max(0.0, slot + 2.5 * interval - time.time()))  # down for three slots, back mid-slot
+    time.sleep(max(0.0, slot + 2.2 * interval - time.time()))  # down for three slots, back early in the next
     next_slot = datetime.fromtimestamp(slot + 3 * interval, UTC)
     with service_running(engine):
-        wait_for(lambda: time.time() > slot + 4.5 * interval)
+        wait_for(lambda: time.time() > slot + 3.6 * interval)
     after = runs(engine, "acme-drop")[before:]
     caught_up = [r for r in after if r.started_at < next_slot]
     assert len(caught_up) == 1, "the three missed slots ran once, at start, not once per slot"
