@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 import os
 import signal
 import subprocess
@@ -10,7 +11,9 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine
@@ -117,7 +120,8 @@ def test_sigterm_finishes_the_running_collection_and_exits_cleanly(sqlite_world:
         assert session.get(SchedulerLease, "scheduler") is None  # released: a standby need not wait
 
 
-def test_run_pending_runs_what_is_due_once_and_exits(sqlite_world: tuple[str, Engine], tmp_path: Path) -> None:
+def test_run_pending_runs_what_is_due_once_and_exits(sqlite_world: tuple[str, Engine], tmp_path: Path,
+                                                    run_cli: Any) -> None:
     url, engine = sqlite_world
     log = tmp_path / "pending.log"
     real = {"minute_seconds": "60"}  # the sources are due every two real minutes
@@ -127,6 +131,12 @@ def test_run_pending_runs_what_is_due_once_and_exits(sqlite_world: tuple[str, En
     with scheduler_process(url, log, "--run-pending", **real) as process:
         assert process.wait(timeout=120) == 0
     assert len(runs(engine, "acme-a")) == 1 and len(runs(engine, "acme-b")) == 1  # not due again yet
+    status = run_cli("status", "--json", env={"VENDORWATCH_DATABASE_URL": url})
+    assert status.exit_code == 0, status.stderr  # both collected within their SLA
+    document = json.loads(status.stdout)
+    first = runs(engine, "acme-a")[0].started_at
+    next_runs = [datetime.fromisoformat(s["next_run"]) for s in document["sources"]]
+    assert all(first < moment <= first + timedelta(minutes=3) for moment in next_runs)  # from the job store
     import_registry(engine, registry_yaml(files_source("acme-a", tmp_path, minutes=2),
                                           files_source("acme-b", tmp_path, minutes=2),
                                           files_source("acme-c", tmp_path, minutes=2)), SystemClock())
