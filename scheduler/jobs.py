@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from scheduler.collection import Backoff, SourceClaims, SourceOutcome, run_source
+from scheduler.collection import Backoff, SourceOutcome, run_source
 from vendorwatch.alerts import send as alert_mail
 from vendorwatch.alerts.send import AlertReport
 from vendorwatch.clock import Clock
 from vendorwatch.errors import VendorWatchError
+from vendorwatch.ingest.claims import SourceClaims
 from vendorwatch.registry.models import Registry
 from vendorwatch.registry.sync import imported_registry
 

@@ -27,11 +27,12 @@ from sqlalchemy import Engine, func, select
 from sqlmodel import Session
 
 from scheduler import jobs
-from scheduler.collection import Backoff, SourceClaims
+from scheduler.collection import Backoff
 from scheduler.leadership import Leadership, leadership_for
 from scheduler.plan import ALERTS_JOB, COLLECT_PREFIX, JobSpec, Timing, plan_jobs
 from vendorwatch.clock import Clock
 from vendorwatch.db.tables import RegistrySnapshot, SchedulerJob
+from vendorwatch.ingest.claims import SourceClaims
 from vendorwatch.registry.models import Registry
 from vendorwatch.scoring.coverage import source_health
 from vendorwatch.settings import Settings

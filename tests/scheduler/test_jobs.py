@@ -5,17 +5,19 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from scheduler import jobs
-from scheduler.collection import Backoff, SourceClaims, run_source
+from scheduler.collection import Backoff, run_source
 from tests.scheduler.conftest import files_source, import_registry, registry_yaml
 from tests.servers.smtp import SmtpServer
 from vendorwatch.clock import FixedClock
 from vendorwatch.db.tables import CollectionRun, DigestDelivery
+from vendorwatch.ingest.claims import SourceClaims
 
 
 def test_the_digest_job_delivers_last_month_once(sqlite_engine: Engine, tmp_path: Path, smtp_server: SmtpServer) -> None:
@@ -58,3 +60,24 @@ def test_a_connector_that_crashes_leaves_a_failed_run_and_the_scheduler_goes_on(
     again = run_source(sqlite_engine, registry, "acme-drop", clock, SourceClaims(sqlite_engine, clock, "t", 10),
                        Backoff())
     assert again.outcome == "backing_off"  # a failing source waits before it is tried again
+
+
+def test_collect_by_hand_refuses_a_source_the_scheduler_is_collecting(sqlite_url: str, tmp_path: Path,
+                                                                     run_cli: Any) -> None:
+    from vendorwatch.clock import SystemClock
+    from vendorwatch.db.engine import make_engine
+    from vendorwatch.db.migrate import upgrade
+
+    engine = make_engine(sqlite_url)
+    upgrade(engine)
+    import_registry(engine, registry_yaml(files_source("acme-drop", tmp_path)), SystemClock())
+    claims = SourceClaims(engine, SystemClock(), "scheduler-on-another-host", 120)
+    assert claims.take("acme-drop")
+    env = {"VENDORWATCH_DATABASE_URL": sqlite_url}
+    busy = run_cli("collect", "acme-drop", env=env)
+    assert busy.exit_code == 1 and "busy" in busy.stdout
+    claims.release("acme-drop")
+    done = run_cli("collect", "acme-drop", env=env)
+    assert done.exit_code == 0, done.stdout + done.stderr
+    assert "success" in done.stdout
+    engine.dispose()
