@@ -6,7 +6,7 @@
 - ``alerts``: each alert e-mail claimed once per subject (a critical finding, a source past its SLA).
 
 Revision ID: 0009sched
-Revises: 0008digest
+Revises: 0009portal
 Create Date: 2026-12-01 10:37:27.557566
 """
 
@@ -21,7 +21,7 @@ from sqlalchemy.dialects import postgresql
 import vendorwatch.db.types
 
 revision = '0009sched'
-down_revision = '0008digest'
+down_revision = '0009portal'
 branch_labels = None
 depends_on = None
 
