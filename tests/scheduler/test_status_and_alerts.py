@@ -33,7 +33,7 @@ def test_status_on_a_freshly_initialised_registry_exits_1_and_names_the_never_co
 ) -> None:
     shutil.copy(CONTRACT_REGISTRY, tmp_path / "vendorwatch.yaml")
     assert run_cli("init").exit_code == 0
-    result = run_cli("status")
+    result = run_cli("status", env={"COLUMNS": "200"})
     assert result.exit_code == 1
     assert "asys-aws-prod (never)" in result.stderr and "asys-ldap (never)" in result.stderr
     assert "未収集 / never" in result.stdout
