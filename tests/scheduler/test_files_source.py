@@ -106,9 +106,9 @@ def test_a_slapd_stats_folder_reads_only_new_and_grown_files(engine: Engine, tmp
     os.utime(log, (OLD, OLD))
     first = collect(context)
     assert first.status == "success", first.errors
-    assert first.counts["binds"] == 1 and first.counts["stored"] == 1
+    assert first.counts["stats_binds"] == 1 and first.counts["stored"] == 1
     second = collect(context)
-    assert second.counts["skipped_objects"] == 1 and "binds" not in second.counts
+    assert second.counts["skipped_objects"] == 1 and "stats_binds" not in second.counts
 
     with log.open("ab") as stream:  # slapd logged another bind
         stream.write(lines[1].replace(b"op=0", b"op=1").replace(b"01.000000", b"05.000000"))
@@ -116,4 +116,4 @@ def test_a_slapd_stats_folder_reads_only_new_and_grown_files(engine: Engine, tmp
     os.utime(log, (OLD + 60, OLD + 60))
     third = collect(context)
     assert third.status == "success", third.errors
-    assert third.counts["binds"] == 2 and third.counts["stored"] == 1 and third.counts["duplicate"] == 1
+    assert third.counts["stats_binds"] == 2 and third.counts["stored"] == 1 and third.counts["duplicate"] == 1
