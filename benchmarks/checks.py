@@ -176,6 +176,14 @@ def measure(label: str, url: str, count: int) -> None:
         total = time.perf_counter() - began
         print(f"  {label:48s} {total:7.3f} s  {dict(evaluation.summary.counts)}")
     print(f"  peak RSS {peak_rss_mb():.0f} MB")
+    slowest = max(run.outcomes, key=lambda o: o.seconds)
+    print("  targets:")
+    for name, value, target, unit in (
+        ("all checks, with transfer derivation", run.seconds, 10.0, "s"),
+        (f"slowest check ({slowest.check.id})", slowest.seconds, 2.0, "s"),
+        ("peak RSS", peak_rss_mb(), 300.0, "MB"),
+    ):
+        print(f"    {'MET   ' if value <= target else 'MISSED'} {name:48s} {value:7.2f} {unit} (target <= {target:g} {unit})")
     engine.dispose()
 
 

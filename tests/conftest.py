@@ -25,6 +25,10 @@ from vendorwatch.clock import FixedClock
 from vendorwatch.db.engine import make_engine
 from vendorwatch.db.migrate import upgrade
 
+# Fixtures defined beside what they start or build, available to every test without an import:
+# moto's AWS server, a real slapd, and the check tests' small world.
+pytest_plugins = ["tests.servers.moto_server", "tests.servers.slapd", "tests.checks.world"]
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 CONTRACT_REGISTRY = SHARED / "examples" / "vendorwatch.yaml"
