@@ -6,7 +6,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from tests.connectors.aws.conftest import import_registry as import_at
+from tests.registry_import import import_registry as import_at
 from vendorwatch.clock import Clock, FixedClock
 from vendorwatch.registry.models import Registry
 
