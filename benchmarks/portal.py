@@ -36,6 +36,8 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
+from benchmarks.questionnaire_saves import CHOICE_QUESTIONS
+from benchmarks.questionnaire_saves import _registry as bench_registry
 from questionnaires.campaigns import send_campaign
 from questionnaires.loader import find_questionnaire
 from questionnaires.portal.accounts import complete_enrolment, invite
@@ -52,27 +54,6 @@ from vendorwatch.registry.sync import apply_import
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 TARGET_P95_MS = 300.0
 CLOCK = SystemClock()
-CHOICE_QUESTIONS = {
-    "internal-audit": ["yearly", "less-often", "never"],
-    "account-lockout": ["yes", "no"],
-    "entry-points": ["yes", "no"],
-    "access-review": ["quarterly", "yearly", "never"],
-    "security-reporting": ["quarterly", "yearly", "never"],
-}
-
-
-def _registry(contacts: int) -> Registry:
-    document: dict[str, Any] = {
-        "version": 1,
-        "organization": {"name": {"ja": "ベンチ証券", "en": "Bench Securities"}},
-        "vendors": [{"id": f"v{i:03d}", "name": {"ja": f"委託先{i}", "en": f"Vendor {i}"}, "tier": "medium",
-                     "handles_customer_data": True,
-                     "contacts": [{"name": f"担当 {i}", "email": f"contact{i}@v{i:03d}.example"}]}
-                    for i in range(contacts)],
-    }
-    return Registry.model_validate(document)
-
-
 def _prepare(engine: Engine, registry: Registry) -> list[tuple[int, str]]:
     """Registry, campaign, an enrolled account and a session per contact: (request id, session cookie)."""
     upgrade(engine)
@@ -233,7 +214,7 @@ def main() -> None:
     parser.add_argument("--skip-postgres", action="store_true")
     parser.add_argument("--skip-sqlite", action="store_true")
     options = parser.parse_args()
-    registry = _registry(options.contacts)
+    registry = bench_registry(options.contacts)
     print(f"{options.contacts} contacts saving answers through the portal for {options.seconds:g} s each run, "
           f"{options.think_ms:g} ms (±50 %) between a contact's saves", flush=True)
     if not options.skip_sqlite:

@@ -25,11 +25,16 @@ from vendorwatch.clock import FixedClock
 from vendorwatch.db.engine import make_engine
 from vendorwatch.db.migrate import upgrade
 
+# Fixtures defined beside what they start or build, available to every test without an import:
+# moto's AWS server, a real slapd, and the check tests' small world.
+pytest_plugins = ["tests.servers.moto_server", "tests.servers.slapd", "tests.checks.world"]
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 CONTRACT_REGISTRY = SHARED / "examples" / "vendorwatch.yaml"
 DEMO_REGISTRY = ROOT / "docs" / "examples" / "vendorwatch.yaml"
 DATASETS = SHARED / "datasets"
+pytest_plugins = ["tests.inprocess"]  # the ``cli`` fixture: vendorwatch run in the test's process
 POSTGRES_URL = os.environ.get(
     "VENDORWATCH_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
@@ -116,7 +121,8 @@ def run_cli(tmp_path: Path) -> object:
     """Run the installed ``vendorwatch`` command in a clean environment, in ``tmp_path``."""
 
     def run(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> CliResult:
-        clean = {k: v for k, v in os.environ.items() if not k.startswith("VENDORWATCH_")}
+        # COLUMNS too: pytest's workers may set it, and the CLI's tables follow it (as a terminal's width)
+        clean = {k: v for k, v in os.environ.items() if not k.startswith("VENDORWATCH_") and k != "COLUMNS"}
         clean |= env or {}
         completed = subprocess.run(
             [sys.executable, "-m", "vendorwatch", *args],

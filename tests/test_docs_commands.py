@@ -47,6 +47,8 @@ NOT_HERE = {
         "serves until Ctrl-C: tests/portal start it",
     "vendorwatch portal accounts|disable|enable": "needs an enrolled contact: tests/portal",
     "vendorwatch evidence get FILE --out DIR": "needs an uploaded file: tests/portal",
+    "vendorwatch scheduler [--run-pending]":
+        "collects live vendor systems, and serves until SIGTERM: tests/scheduler run it as processes",
 }
 
 
@@ -168,6 +170,7 @@ def readme_commands(cli: Cli) -> dict[str, list[tuple[list[str], tuple[int, ...]
             (["digest", "--month", LAST_MONTH, "--out", str(cli.tmp / "out")], ok),
             (["digest", "--month", LAST_MONTH, "--out", str(cli.tmp / "out"), "--lang", "en"], ok)],
         "vendorwatch audit verify": [(["audit", "verify"], ok)],
+        "vendorwatch status [--json]": [(["status"], (1,)), (["status", "--json"], (1,))],  # never-collected sources
         "vendorwatch questionnaire list [--json]": [(["questionnaire", "list"], ok), (["questionnaire", "list", "--json"], ok)],
         "vendorwatch questionnaire check FILE": [(["questionnaire", "check", str(QUESTIONNAIRE)], ok)],
         "vendorwatch campaign send -q jsda-iv32-baseline --vendor V [--with-sub-vendors] --due 2026-12-25": [

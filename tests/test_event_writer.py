@@ -13,22 +13,18 @@ from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
 from tests.conftest import CONTRACT_REGISTRY, _fresh_postgres_database
+from tests.registry_import import import_registry
 from vendorwatch.clock import FixedClock
 from vendorwatch.db.engine import make_engine
 from vendorwatch.db.migrate import upgrade
 from vendorwatch.db.tables import AccessEvent
 from vendorwatch.ingest.events import BACKGROUND_BATCH_SIZE, BATCH_SIZE, EventWriter
 from vendorwatch.records import AccessEventRecord
-from vendorwatch.registry.loader import load_registry
-from vendorwatch.registry.sync import apply_import
 
 
 def _register(engine: Engine, clock: FixedClock) -> Engine:
     upgrade(engine)
-    registry, text = load_registry(CONTRACT_REGISTRY)
-    with Session(engine) as session:
-        apply_import(session, registry, text, path="vendorwatch.yaml", actor="tester", clock=clock)
-        session.commit()
+    import_registry(engine, CONTRACT_REGISTRY, clock)
     return engine
 
 

@@ -10,22 +10,18 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from tests.conftest import CONTRACT_REGISTRY
+from tests.registry_import import import_registry
 from vendorwatch.clock import FixedClock
 from vendorwatch.db.tables import AccessEvent, Finding, FindingHistory, Principal, TransferApproval, Vendor
 from vendorwatch.ingest.events import EventWriter
 from vendorwatch.ingest.inventory import InventoryScope, load_principals
 from vendorwatch.ingest.runs import RunRecorder
 from vendorwatch.records import AccessEventRecord, PrincipalRecord
-from vendorwatch.registry.loader import load_registry
-from vendorwatch.registry.sync import apply_import
 
 
 @pytest.fixture
 def registered(engine: Engine, clock: FixedClock) -> Engine:
-    registry, text = load_registry(CONTRACT_REGISTRY)
-    with Session(engine) as session:
-        apply_import(session, registry, text, path="vendorwatch.yaml", actor="tester", clock=clock)
-        session.commit()
+    import_registry(engine, CONTRACT_REGISTRY, clock)
     return engine
 
 

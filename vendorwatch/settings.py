@@ -33,6 +33,23 @@ class Settings(BaseSettings):
     )
     dashboard_idle_minutes: int = Field(default=30, ge=1, le=24 * 60,
                                         description="a dashboard session idle this long is signed out")
+    scheduler_lease_seconds: float = Field(default=30, gt=0, le=600,
+                                           description="a standby scheduler takes over this long after the "
+                                                       "active one's last heartbeat")
+    scheduler_poll_seconds: float = Field(default=5, gt=0, le=300,
+                                          description="how often the scheduler renews its lease and looks for a "
+                                                      "new registry")
+    scheduler_jitter_seconds: float = Field(default=60, ge=0, le=3600,
+                                            description="runs start up to this much later, to spread the load")
+    scheduler_backoff_seconds: float = Field(default=300, gt=0,
+                                             description="a failing source waits this long after its first failure, "
+                                                         "doubled after each further one")
+    scheduler_backoff_max_seconds: float = Field(default=6 * 3600, gt=0,
+                                                 description="the longest a failing source waits")
+    scheduler_workers: int = Field(default=4, ge=1, le=64, description="collections run at once")
+    scheduler_minute_seconds: float = Field(default=60, gt=0, le=60,
+                                            description="length of a minute of interval schedules (shorter only in "
+                                                        "tests and demos)")
     portal_url: str | None = Field(default=None, description="the portal's public origin (https://portal.example); "
                                    "enrolment links and passkeys are bound to it")
     portal_idle_minutes: int = Field(default=30, ge=1, le=24 * 60, description="a portal session idle this long ends")

@@ -24,6 +24,8 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 def safe_cell(value: object) -> str:
     """The text of one cell, neutralised if a spreadsheet would read it as a formula."""
+    if type(value) is str:  # most cells: the quick way
+        return "'" + value if value.startswith(FORMULA_STARTS) else value
     if value is None:
         return ""
     if isinstance(value, bool):

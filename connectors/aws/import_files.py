@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,7 +37,8 @@ class ImportResult:
 
 
 def import_path(context: CollectContext, root: Path, *, progress: Progress | None = None,
-                batch_size: int | None = None, skip_known: bool = False) -> ImportResult:
+                batch_size: int | None = None, skip_known: bool = False, files: Sequence[Path] | None = None,
+                recorder: RunRecorder | None = None) -> ImportResult:
     """Ingest every CloudTrail file at ``root`` into the context's source; one run of kind ``import``.
 
     With ``skip_known``, a file already ingested completely with the same size and modification time is
@@ -46,13 +47,13 @@ def import_path(context: CollectContext, root: Path, *, progress: Progress | Non
     """
     if not root.exists():
         raise ConfigError(t(f"{root} がありません", f"{root} does not exist"))
-    files = find_files(root)
+    files = list(files) if files is not None else find_files(root)
     if not files:
         raise ConfigError(
             t(f"{root} に CloudTrail ファイル（.json / .json.gz / .ndjson / .jsonl）がありません",
               f"no CloudTrail files (.json, .json.gz, .ndjson, .jsonl) under {root}")
         )
-    recorder = RunRecorder(context.engine, context.source.id, context.clock, kind="import")
+    recorder = recorder or RunRecorder(context.engine, context.source.id, context.clock, kind="import")
     sink = ObjectSink(context, recorder, batch_size=batch_size)
     failed = skipped = 0
     known = ingested_keys(context) if skip_known else {}

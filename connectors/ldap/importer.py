@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import gzip
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -94,18 +94,23 @@ def _outcome(file: Path) -> ObjectOutcome:
 
 
 def import_path(context: CollectContext, path: Path, timezone: str | None = None,
-                progress: Callable[[int], None] | None = None) -> ImportResult:
+                progress: Callable[[int], None] | None = None, *, files: Sequence[Path] | None = None,
+                recorder: RunRecorder | None = None) -> ImportResult:
     """Import every stats log file at ``path`` into the context's source; each file gets its
-    ``source_objects`` row, committed with its last events."""
+    ``source_objects`` row, committed with its last events.
+
+    ``files`` (found under ``path`` by the caller) and ``recorder`` (a run the caller opened, e.g. a ``files``
+    source's scheduled collection) let a caller read only the files it chose, inside its own run.
+    """
     source = context.source
     zone_name = timezone or (source.stats_log_timezone if isinstance(source, LdapSource) else "UTC")
-    recorder = RunRecorder(context.engine, source.id, context.clock, kind="import")
+    recorder = recorder or RunRecorder(context.engine, source.id, context.clock, kind="import")
     checkpoint: dict[str, Any] = dict(recorder.checkpoint or {})
     parser = StatsLogParser(StatsState.from_json((checkpoint.get(CHECKPOINT_KEY) or {}).get("state")),
                             reference=context.clock.now(), timezone=ZoneInfo(zone_name))
     sink = ObjectSink(context, recorder)
     default_environment = getattr(source, "environment", None)
-    files = find_files(path) if path.exists() else []
+    files = list(files) if files is not None else (find_files(path) if path.exists() else [])
     if not files:
         recorder.error(str(path), t("取り込むファイルがありません", "no file to import"))
     failed = 0

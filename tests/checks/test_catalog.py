@@ -60,6 +60,27 @@ def test_docs_list_every_check() -> None:
     assert not missing, f"docs/controls.md does not describe {missing}"
 
 
+def test_the_committed_controls_doc_is_the_generated_one() -> None:
+    """docs/controls.md is generated; regenerate it when a check or the catalog changes."""
+    from tests.conftest import ROOT
+    from vendorwatch.controls.docs import render
+
+    committed = (ROOT / "docs" / "controls.md").read_text(encoding="utf-8")
+    assert committed == "\n".join(render()), (
+        "docs/controls.md is out of date: run `.venv/bin/python -m vendorwatch.controls.docs > docs/controls.md`")
+
+
+def test_the_controls_doc_leads_from_each_check_to_its_file() -> None:
+    from tests.conftest import ROOT
+
+    text = (ROOT / "docs" / "controls.md").read_text(encoding="utf-8")
+    for found in discover_checks():
+        row = next(line for line in text.splitlines() if line.startswith(f"| `{found.id}`<br>"))
+        path = found.module.replace(".", "/") + ".py"
+        assert f"](../{path})" in row and (ROOT / path).is_file(), found.id
+        assert f"`{found.run.__name__}`" in row, found.id
+
+
 def test_every_check_an_observable_names_exists() -> None:
     from vendorwatch.checks.observables import OBSERVABLES
 

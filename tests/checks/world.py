@@ -2,7 +2,8 @@
 that store hand-made events, principals, grants and settings through the real ingest API.
 
 Stories read like: ``world.events(ev("e1", "2026-11-25 23:30", "GetObject", ALICE, bucket=CUSTOMERS))``
-then ``world.drafts("access.customer_data_outside_hours")``.
+then ``world.drafts("access.customer_data_outside_hours")``. The ``world`` (both databases) and
+``sqlite_world`` fixtures are registered for every test by ``pytest_plugins`` in tests/conftest.py.
 """
 
 from __future__ import annotations
@@ -12,10 +13,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import yaml
+import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from tests.registry_import import import_registry
 from vendorwatch.checks.engine import run_checks
 from vendorwatch.checks.model import FindingDraft
 from vendorwatch.clock import FixedClock
@@ -26,7 +28,6 @@ from vendorwatch.ingest.runs import RunRecorder
 from vendorwatch.ingest.tagging import RegistryIndex
 from vendorwatch.records import AccessEventRecord, GrantRecord, PrincipalRecord, SettingRecord
 from vendorwatch.registry.models import Registry
-from vendorwatch.registry.sync import apply_import
 
 PROD = "111111111111"
 DEV = "222222222222"
@@ -195,19 +196,21 @@ class World:
         """Import a changed registry (deep-merged over the current one at top level keys given)."""
         document = copy.deepcopy(self.registry.model_dump(mode="json", by_alias=True, exclude_none=True))
         document.update(change)
-        self.registry = import_registry(self.engine, document, self.clock)
-
-
-def import_registry(engine: Engine, document: dict[str, Any], clock: FixedClock) -> Registry:
-    """Validate a registry document and import it the way ``vendorwatch init`` does."""
-    registry = Registry.model_validate(document)
-    with Session(engine) as session:
-        apply_import(session, registry, yaml.safe_dump(document, allow_unicode=True), path="test.yaml",
-                     actor="test", clock=clock, allow_retire=True)
-        session.commit()
-    return registry
+        self.registry = import_registry(self.engine, document, self.clock, allow_retire=True)
 
 
 def make_world(engine: Engine, clock: FixedClock, document: dict[str, Any] | None = None) -> World:
     """A world with the base registry (or a variant of it)."""
-    return World(engine, import_registry(engine, copy.deepcopy(document or BASE), clock), clock)
+    return World(engine, import_registry(engine, copy.deepcopy(document or BASE), clock, allow_retire=True), clock)
+
+
+@pytest.fixture
+def world(engine: Engine, clock: FixedClock) -> World:
+    """The base world on SQLite and on PostgreSQL."""
+    return make_world(engine, clock)
+
+
+@pytest.fixture
+def sqlite_world(sqlite_engine: Engine, clock: FixedClock) -> World:
+    """The base world on SQLite only (for tests that are about logic, not storage)."""
+    return make_world(sqlite_engine, clock)

@@ -136,7 +136,7 @@ def test_a_section_is_one_data_function_and_one_template_block() -> None:
     from vendorwatch.digest.render import environment
 
     keys = [spec.key for spec in discover_sections()]
-    assert keys == ["controls", "vendors", "activity", "acceptances", "supervision", "coverage"]
+    assert keys == ["controls", "vendors", "activity", "acceptances", "supervision", "questionnaires", "coverage"]
     for key in keys:
         assert environment().get_template(f"sections/{key}.html.j2")
 

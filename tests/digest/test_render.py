@@ -28,11 +28,12 @@ from vendorwatch.digest.render import RenderedDigest, environment, render_digest
 
 CONTROL_IDS = [f"3.2.{n}" for n in range(1, 8)]
 JAPANESE_HEADINGS = ["委託先リスク月次報告", "経営層に報告・判断をお願いする事項", "先月からの変化", "管理策ごとの状況",
-                     "リスクの高い委託先", "今月の指摘事項の動き", "リスク受容と期限", "再委託先の監督", "監視カバレッジ",
+                     "リスクの高い委託先", "今月の指摘事項の動き", "リスク受容と期限", "再委託先の監督", "回答期限を過ぎた質問票",
+                     "監視カバレッジ",
                      "本報告について"]
 ENGLISH_HEADINGS = ["Monthly vendor risk digest", "For the board's attention", "Changes since last month", "Controls",
                     "Vendors with the highest risk", "Findings this month", "Risk acceptances and their expiry",
-                    "Supervision of sub-vendors", "Monitoring coverage", "About this digest"]
+                    "Supervision of sub-vendors", "Questionnaires overdue", "Monitoring coverage", "About this digest"]
 
 
 @pytest.fixture(scope="module")

@@ -6,19 +6,15 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from tests.conftest import DEMO_REGISTRY
+from tests.registry_import import import_registry
 from vendorwatch.clock import FixedClock
 from vendorwatch.demo.load import load_demo
 from vendorwatch.findings.evaluate import evaluate
 from vendorwatch.findings.query import list_findings
-from vendorwatch.registry.loader import load_registry
-from vendorwatch.registry.sync import apply_import
 
 
 def test_demo_incidents_and_recordings_give_their_findings(sqlite_engine: Engine, clock: FixedClock) -> None:
-    registry, text = load_registry(DEMO_REGISTRY)
-    with Session(sqlite_engine) as session:
-        apply_import(session, registry, text, path=str(DEMO_REGISTRY), actor="test", clock=clock)
-        session.commit()
+    registry = import_registry(sqlite_engine, DEMO_REGISTRY, clock)
     loaded = load_demo(sqlite_engine, registry, clock)
     assert not loaded.missing and sum(loaded.recordings.values()) == 3003
     again = load_demo(sqlite_engine, registry, clock)  # idempotent: nothing stored twice

@@ -169,8 +169,8 @@ def trail_cli(tmp_path, clock: FixedClock):
     return {"VENDORWATCH_DATABASE_URL": url, "VENDORWATCH_ACTOR": "investigator", "COLUMNS": "400"}
 
 
-def test_events_command_exports_csv_json_and_a_table(run_cli, trail_cli) -> None:
-    exported = run_cli("events", "--vendor", "acme", "--from", "2026-11-25", "--to", "2026-11-25", "--format", "csv",
+def test_events_command_exports_csv_json_and_a_table(cli, trail_cli) -> None:
+    exported = cli("events", "--vendor", "acme", "--from", "2026-11-25", "--to", "2026-11-25", "--format", "csv",
                        "--unmask", env=trail_cli)
     assert exported.exit_code == 0, exported.stderr
     assert exported.stdout.startswith(BOM)
@@ -178,19 +178,19 @@ def test_events_command_exports_csv_json_and_a_table(run_cli, trail_cli) -> None
     assert [(r["event_id"], r["event_time (Asia/Tokyo)"], r["principal"]) for r in rows] == [
         ("e3", "2026-11-25 00:00:00", BOB)]
     assert rows[0]["user_agent"].startswith("'=cmd")
-    lines = run_cli("events", "--ip", "203.0.113.0/24", "--format", "json", env=trail_cli).stdout.splitlines()
+    lines = cli("events", "--ip", "203.0.113.0/24", "--format", "json", env=trail_cli).stdout.splitlines()
     assert [json.loads(line)["event_id"] for line in lines] == ["e1", "e3"]
     assert "bob" not in lines[1]  # masked without --unmask
-    table = run_cli("events", "--principal", BOB, env=trail_cli)
+    table = cli("events", "--principal", BOB, env=trail_cli)
     assert table.exit_code == 0, table.stderr
     assert "[bold red]x[/] :100:" in table.stdout and "1 件" in table.stdout
-    audit = run_cli("audit", "log", "--limit", "1", env=trail_cli).stdout
+    audit = cli("audit", "log", "--limit", "1", env=trail_cli).stdout
     assert "personal_data.unmask" in audit
 
 
 @pytest.mark.parametrize("args", [["--vendor", "nope"], ["--ip", "10.0.0.0/99"], ["--from", "yesterday"],
                                   ["--finding", str(2**64)], ["--format", "xml"]])
-def test_events_command_refuses_bad_options_with_exit_2(run_cli, trail_cli, args: list[str]) -> None:
-    refused = run_cli("events", *args, env=trail_cli)
+def test_events_command_refuses_bad_options_with_exit_2(cli, trail_cli, args: list[str]) -> None:
+    refused = cli("events", *args, env=trail_cli)
     assert refused.exit_code == 2, (refused.stdout, refused.stderr)
     assert "Traceback" not in refused.stderr

@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from tests.dashboard.conftest import seed_world
+from tests.registry_import import import_registry
 from vendorwatch.clock import FixedClock
 from vendorwatch.db.tables import Finding
 from vendorwatch.findings.evaluate import evaluate
@@ -85,13 +86,9 @@ def test_the_portfolio_shows_the_last_evaluation_not_later_changes(seeded, clock
 
 def test_a_vendor_no_evaluation_has_seen_is_shown_as_not_evaluated(engine: Engine, clock: FixedClock) -> None:
     from tests.conftest import DEMO_REGISTRY
-    from vendorwatch.registry.loader import load_registry
-    from vendorwatch.registry.sync import apply_import
 
-    registry, text = load_registry(DEMO_REGISTRY)
+    registry = import_registry(engine, DEMO_REGISTRY, clock)
     with Session(engine) as session:
-        apply_import(session, registry, text, path="x", actor="t", clock=clock)
-        session.commit()
         book = portfolio(session, registry, clock, Masker())
     assert {(r.score, r.level, r.evaluated_at) for r in book.rows} == {(None, None, None)}
     assert book.evaluated_at is None
@@ -137,13 +134,9 @@ def test_coverage_tells_fresh_stale_failing_and_never(seeded, clock: FixedClock)
 
 def test_a_source_never_collected_is_never(engine: Engine, clock: FixedClock) -> None:
     from tests.conftest import DEMO_REGISTRY
-    from vendorwatch.registry.loader import load_registry
-    from vendorwatch.registry.sync import apply_import
 
-    registry, text = load_registry(DEMO_REGISTRY)
+    registry = import_registry(engine, DEMO_REGISTRY, clock)
     with Session(engine) as session:
-        apply_import(session, registry, text, path="x", actor="t", clock=clock)
-        session.commit()
         found = source_coverage(session, registry, clock)
     assert {c.state for c in found.values()} == {"never"}
 

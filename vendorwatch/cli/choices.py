@@ -3,6 +3,7 @@ never an empty result that lets a ``--fail-on`` gate pass."""
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable
 
 from vendorwatch.errors import ConfigError
@@ -21,9 +22,11 @@ def require_choice(option: str, value: str | None, allowed: Iterable[str], *, se
     unknown = [p for p in parts if p not in valid]
     if not unknown:
         return
+    near = [m for u in unknown for m in difflib.get_close_matches(u, valid, n=3, cutoff=0.6)]
     listed = ", ".join(valid[:SHOWN]) + (f", … (+{len(valid) - SHOWN})" if len(valid) > SHOWN else "")
+    details = [f"もしかして / did you mean: {', '.join(dict.fromkeys(near))}"] if near else []
     raise ConfigError(t(f"{option} の値が不正です: {', '.join(unknown)}", f"unknown {option}: {', '.join(unknown)}"),
-                      details=[f"有効な値 / valid values: {listed or '-'}"])
+                      details=[*details, f"有効な値 / valid values: {listed or '-'}"])
 
 
 def vendor_ids(registry: Registry) -> list[str]:

@@ -7,34 +7,18 @@ as such for its sources, and the others are still collected.
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
+from connectors.dispatch import connector_for
+from scheduler.leadership import holder_name
 from vendorwatch.cli.runtime import runtime
-from vendorwatch.db.tables import CollectionRun
-from vendorwatch.errors import NotBuiltError, VendorWatchError
-from vendorwatch.i18n import t
-from vendorwatch.ingest.context import CollectContext
+from vendorwatch.errors import VendorWatchError
+from vendorwatch.ingest.claims import SourceClaims
 
-Collector = Callable[[CollectContext], CollectionRun]
-
-
-def connector_for(kind: str) -> Collector:
-    """The ``collect`` function of a source kind's connector."""
-    try:
-        module = importlib.import_module(f"connectors.{kind}.collect")
-    except ModuleNotFoundError as exc:
-        if exc.name and exc.name.startswith(f"connectors.{kind}"):
-            raise NotBuiltError(
-                t(f"{kind} コネクタはまだ実装されていません", f"the {kind} connector is not built yet")
-            ) from None
-        raise
-    collector: Collector = module.collect
-    return collector
+CLAIM_SECONDS = 60  # renewed every 20 s while the connector runs
 
 
 def collect(
@@ -48,14 +32,20 @@ def collect(
         current.source_context(source)  # an unknown source is a usage error (exit 2), not a failed run
     table = Table("source", "状態 / status", "件数 / counts", "エラー / errors")
     failed = False
+    claims = SourceClaims(current.ready_engine(), current.clock, f"collect:{holder_name()}", CLAIM_SECONDS)
     for source_id in [source] if source else ids:
         context = current.source_context(source_id, show_progress=current.console.is_terminal)
-        try:
-            run = connector_for(context.source.kind)(context)
-        except VendorWatchError as error:
-            failed = True
-            table.add_row(source_id, "failed", "", error.message.both())
-            continue
+        with claims.held(source_id) as ours:
+            if not ours:  # the scheduler (or another person) is collecting it right now
+                failed = True
+                table.add_row(source_id, "busy", "", "収集中のため実行しません / being collected right now; try later")
+                continue
+            try:
+                run = connector_for(context.source.kind)(context)
+            except VendorWatchError as error:
+                failed = True
+                table.add_row(source_id, "failed", "", error.message.both())
+                continue
         failed |= run.status == "failed"
         counts = ", ".join(f"{k} {v}" for k, v in sorted(run.counts.items()))
         first_error = f"{run.errors[0]['where']}: {run.errors[0]['reason']}" if run.errors else (run.error_text or "")

@@ -12,13 +12,11 @@ from pathlib import Path
 from typing import Annotated, TextIO
 
 import typer
-from rich.table import Table
 
 from vendorwatch.cli.choices import require_choice, vendor_ids
+from vendorwatch.cli.events_view import events_table
 from vendorwatch.cli.runtime import runtime
-from vendorwatch.cli.text import cell
 from vendorwatch.cli.unmask import record_unmask
-from vendorwatch.clock import local_time
 from vendorwatch.db.engine import session_scope
 from vendorwatch.trail.export import trail_csv, trail_json_lines
 from vendorwatch.trail.period import parse_bound
@@ -76,17 +74,8 @@ def events(
         if output is Format.table:
             page = trail_page(session, where, masker, size=limit, newest_first=False)
             total = count_trail(session, where)
-            table = Table(title=f"アクセス履歴 / access trail ({zone})", title_justify="left")
-            for column in ("時刻 time", "委託先 vendor", "主体 principal", "操作 action", "対象 resource",
-                           "送信元 IP source IP", "結果 outcome", "ユーザーエージェント user agent"):
-                table.add_column(column, overflow="fold")
-            for item in page.items:
-                table.add_row(*(cell(value) for value in (
-                    local_time(item.event_time, zone, seconds=True), item.vendor_id, item.principal, item.action,
-                    item.resource, item.source_ip, item.outcome + (f" ({item.error_code})" if item.error_code else ""),
-                    item.user_agent)))
             if page.items:
-                current.console.print(table)
+                current.console.print(events_table(page.items, f"アクセス履歴 / access trail ({zone})", zone))
             shown = len(page.items)
             current.console.print(
                 f"{total} 件中 {shown} 件を表示（全件は --format csv|json）/ {shown} of {total} events shown "

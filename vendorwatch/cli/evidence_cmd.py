@@ -101,7 +101,7 @@ def withdraw(document_id: Annotated[int, typer.Argument(metavar="ID")],
 
 @evidence_app.command("get")
 def get(file_id: Annotated[int, typer.Argument(metavar="FILE", help="evidence file id (campaign review show lists them)")],
-        out: Annotated[Path, typer.Option("--out", help="folder to write it to")] = Path("."),
+        out: Annotated[Path, typer.Option("--out", help="書出し先フォルダ / folder to write it to")] = Path("."),
         actor: Actor = None) -> None:
     """証跡ファイルを取り出す / Write an uploaded evidence file to a folder (hash checked, audited)."""
     current = runtime()

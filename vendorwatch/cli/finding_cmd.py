@@ -7,11 +7,11 @@ from typing import Annotated
 from zoneinfo import ZoneInfo
 
 import typer
-from rich.table import Table
 
+from vendorwatch.cli.events_view import events_table
 from vendorwatch.cli.findings_view import event_period, status_text
 from vendorwatch.cli.runtime import runtime
-from vendorwatch.cli.text import cell, styled
+from vendorwatch.cli.text import styled
 from vendorwatch.cli.unmask import record_unmask
 from vendorwatch.clock import local_time
 from vendorwatch.db.engine import session_scope
@@ -131,20 +131,10 @@ def show(
             console.print(styled(f"受容期限 / accepted until: {local_time(finding.accepted_until, zone)}"))
         console.print(styled("主体 / principals: ", ", ".join(masker.principal(p) for p in principals) or "-"))
         event_ids = item["evidence"]["event_ids"]
-        events = evidence_events(session, finding.vendor_id, event_ids, masker,
-                                 limit=EVENTS_SHOWN) if finding.vendor_id else ()
+        events = evidence_events(session, finding.vendor_id, event_ids, masker, limit=EVENTS_SHOWN)
         if events:
-            table = Table(title=f"根拠イベント / evidence events ({len(events)}/{len(event_ids)}, {zone})",
-                          title_justify="left")
-            for column in ("時刻 time", "主体 principal", "操作 action", "対象 resource", "送信元 IP source IP",
-                           "ユーザーエージェント user agent", "結果 outcome", "イベント ID event id"):
-                table.add_column(column, overflow="fold")
-            for event in events:
-                outcome = event.outcome + (f" ({event.error_code})" if event.error_code else "")
-                table.add_row(*(cell(v) for v in (local_time(event.event_time, zone, seconds=True), event.principal,
-                                                  event.action, event.resource, event.source_ip, event.user_agent,
-                                                  outcome, event.source_event_id)))
-            console.print(table)
+            console.print(events_table(events, f"根拠イベント / evidence events ({len(events)}/{len(event_ids)}, "
+                                               f"{zone})", zone))
             if len(event_ids) > len(events):
                 console.print(f"  全件は `vendorwatch events --finding {finding_id}` / all of them with "
                               f"`vendorwatch events --finding {finding_id}`")

@@ -17,7 +17,8 @@ from vendorwatch.masking import mask_email
 
 portal_app = typer.Typer(help="委託先ポータル / The vendor portal: serve it, invite contacts, manage their accounts.",
                          invoke_without_command=True)
-Actor = Annotated[str | None, typer.Option("--actor", help="who acts (default VENDORWATCH_ACTOR or the OS user)")]
+Actor = Annotated[str | None, typer.Option("--actor", help="実行者（既定 VENDORWATCH_ACTOR または OS ユーザー） / "
+                                                           "who acts (default VENDORWATCH_ACTOR or the OS user)")]
 
 
 @portal_app.callback()
@@ -28,7 +29,8 @@ def portal(
     tls_cert: Annotated[Path | None, typer.Option("--tls-cert", help="TLS certificate (PEM) / 証明書")] = None,
     tls_key: Annotated[Path | None, typer.Option("--tls-key", help="TLS private key (PEM) / 秘密鍵")] = None,
     trust_proxy: Annotated[bool | None, typer.Option(
-        "--trust-proxy/--no-trust-proxy", help="honour X-Forwarded-Proto/-For (default VENDORWATCH_PORTAL_TRUST_PROXY)"
+        "--trust-proxy/--no-trust-proxy", help="X-Forwarded-Proto/-For を信頼（既定 VENDORWATCH_PORTAL_TRUST_PROXY）/ "
+             "honour X-Forwarded-Proto/-For (default VENDORWATCH_PORTAL_TRUST_PROXY)"
     )] = None,
     forwarded_allow_ips: Annotated[str, typer.Option(
         "--forwarded-allow-ips", help="addresses of the trusted proxy / 信頼するプロキシ")] = "127.0.0.1",
@@ -60,8 +62,12 @@ def portal(
 @portal_app.command("invite")
 def invite_command(
     contact: Annotated[str | None, typer.Argument(metavar="CONTACT", help="the contact's e-mail address")] = None,
-    vendor: Annotated[str | None, typer.Option("--vendor", help="every contact of this vendor (or the one of CONTACT)")] = None,
-    url: Annotated[str | None, typer.Option("--url", help="the portal's public URL (default VENDORWATCH_PORTAL_URL)")] = None,
+    vendor: Annotated[str | None, typer.Option("--vendor", help="この委託先の全担当者（または CONTACT の担当者）/ "
+                                                                "every contact of this vendor (or the one of CONTACT)")]
+    = None,
+    url: Annotated[str | None, typer.Option("--url", help="ポータルの公開 URL（既定 VENDORWATCH_PORTAL_URL）/ "
+                                                          "the portal's public URL (default VENDORWATCH_PORTAL_URL)")]
+    = None,
     actor: Actor = None,
 ) -> None:
     """招待メールを送信 / E-mail a single-use, expiring enrolment link to a contact (or every contact of a vendor)."""
@@ -107,8 +113,9 @@ def invite_command(
 
 
 @portal_app.command("accounts")
-def accounts_command(vendor: Annotated[str | None, typer.Option("--vendor")] = None,
-                     unmask: Annotated[bool, typer.Option("--unmask", help="show addresses in full")] = False) -> None:
+def accounts_command(vendor: Annotated[str | None, typer.Option("--vendor", help="委託先 ID / vendor id")] = None,
+                     unmask: Annotated[bool, typer.Option("--unmask", help="アドレスを全桁表示 / show addresses in "
+                                                                          "full")] = False) -> None:
     """ポータルのアカウント一覧 / Contacts' portal accounts: enrolled, passkeys, last sign-in, locked."""
     from questionnaires.portal.accounts import list_accounts
     from questionnaires.portal.passkeys import has_passkey

@@ -6,6 +6,7 @@ import sys
 from collections.abc import Iterator
 
 from vendorwatch.checks.discovery import discover_checks
+from vendorwatch.checks.model import Check
 from vendorwatch.controls.catalog import load_catalog
 
 _INTRO = """# 管理策とチェック / Controls and checks
@@ -47,6 +48,9 @@ The control catalog of VendorWatch (JSDA guideline IV.3(2) ①–⑦) and the au
   still is); AWS accounts of vendors in one parent chain are not "outside".
 - リソースポリシー・監視停止のチェックは、取消し・再開までの時間（`minutes_open` / `minutes_off`）を示します。
   Resource-policy and monitoring checks say how long a grant stayed open or monitoring stayed off.
+
+チェックの表には各チェックのファイルと関数を示します。管理策 3.2.N のチェックは `vendorwatch/checks/c3_2_N/` にあります。
+Each check's row names its file and function; the checks of control 3.2.N live in `vendorwatch/checks/c3_2_N/`.
 
 重大度 / severity: critical (40) · high (15) · medium (5) · low (1) · info (0)
 — 括弧内はリスクスコアの重み / the weight in the risk score.
@@ -113,6 +117,22 @@ def _value(value: object) -> str:
     return "[" + ", ".join(str(v) for v in value) + "]" if isinstance(value, list) else str(value)
 
 
+def _file_link(module: str) -> str:
+    path = module.replace(".", "/") + ".py"
+    return f"[`{path.removeprefix('vendorwatch/checks/')}`](../{path})"
+
+
+def _where(check: Check) -> str:
+    """The check's file and function, linked from docs/: a reader goes from an id to its code in one step.
+
+    A check built by a factory is declared in its control's module and runs a function defined elsewhere:
+    both are named.
+    """
+    if check.run.__module__ == check.module:
+        return f"{_file_link(check.module)} `{check.run.__name__}`"
+    return f"{_file_link(check.module)} → {_file_link(check.run.__module__)} `{check.run.__name__}`"
+
+
 def render() -> Iterator[str]:
     """The lines of docs/controls.md."""
     catalog = load_catalog()
@@ -130,15 +150,15 @@ def render() -> Iterator[str]:
             yield ("自動チェックはありません（月次ダイジェストで対応）。"
                    "No automatic checks (the monthly digest covers this control).\n")
             continue
-        yield "| check | 重大度 severity | 種別 kind | 内容 / what | パラメータ parameters (既定 default) |"
+        yield "| check · ファイル file | 重大度 severity | 種別 kind | 内容 / what | パラメータ parameters (既定 default) |"
         yield "| --- | --- | --- | --- | --- |"
         for check in checks:
             meta = check.meta
             params = ", ".join(f"`{k}`={_value(v)}" for k, v in meta.parameters.items()) or "—"
             related = f" (関連 related {', '.join(meta.related)})" if meta.related else ""
             doc = (check.run.__doc__ or "").strip().splitlines()[0]
-            yield (f"| `{meta.id}` | {meta.severity} | {_KIND[meta.kind]} | {meta.title.ja} / {meta.title.en}{related}"
-                   f"<br>{doc} | {params} |")
+            yield (f"| `{meta.id}`<br>{_where(check)} | {meta.severity} | {_KIND[meta.kind]} | {meta.title.ja} / "
+                   f"{meta.title.en}{related}<br>{doc} | {params} |")
         yield ""
         for check in checks:
             yield f"- `{check.id}` 対処 / remediation: {check.meta.remediation.ja} / {check.meta.remediation.en}"

@@ -48,7 +48,13 @@ REQUESTS = core_table(tables.QuestionnaireRequest)
 SUBMISSIONS = core_table(tables.QuestionnaireSubmission)
 SUBMITTED_ANSWERS = core_table(tables.QuestionnaireSubmittedAnswer)
 DOCUMENTS = core_table(tables.EvidenceDocument)
+REQUEST_HISTORY = core_table(tables.QuestionnaireRequestHistory)
 
 # The firm's staff and the audit log.
 STAFF = core_table(tables.StaffUser)
 AUDIT = core_table(tables.AuditEntry)
+
+# The scheduler and its alerts.
+SCHEDULER_LEASES = core_table(tables.SchedulerLease)
+SOURCE_CLAIMS = core_table(tables.SourceClaim)
+ALERTS = core_table(tables.AlertRecord)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Column, Index, LargeBinary, Text, UniqueConstraint, text
+from sqlalchemy import Column, Float, Index, LargeBinary, Text, Unicode, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from vendorwatch.db.types import JSONType, UTCDateTime
@@ -878,3 +878,63 @@ class PortalAttempt(SQLModel, table=True):
     client: str = Field(max_length=64)
     at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     kind: str = Field(max_length=24)
+
+
+# --- scheduler ------------------------------------------------------------------------------------------
+
+
+class SchedulerJob(SQLModel, table=True):
+    """APScheduler 3's job store (``SQLAlchemyJobStore``): the table it would create, declared so that migrations
+    own it. Written only by the active scheduler; ``next_run_time`` (UTC epoch seconds) is read by ``status``."""
+
+    __tablename__ = "apscheduler_jobs"
+
+    id: str = Field(sa_column=Column(Unicode(191), primary_key=True))
+    next_run_time: float | None = Field(default=None, sa_column=Column(Float(25), index=True))
+    job_state: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+
+class SchedulerLease(SQLModel, table=True):
+    """Who is the active scheduler of this database (SQLite; PostgreSQL uses an advisory lock and records the
+    holder here too): renewed by a heartbeat, taken over by a standby once ``expires_at`` has passed."""
+
+    __tablename__ = "scheduler_leases"
+
+    name: str = Field(primary_key=True, max_length=32)
+    holder: str = Field(max_length=200)
+    acquired_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    heartbeat_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    expires_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class SourceClaim(SQLModel, table=True):
+    """A source being collected right now, by whom, until when (renewed while it runs): the database's guard that a
+    source never runs twice at once, whatever the number of processes."""
+
+    __tablename__ = "source_claims"
+
+    source_id: str = Field(primary_key=True, foreign_key="sources.id", max_length=63)
+    holder: str = Field(max_length=200)
+    claimed_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    expires_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class AlertRecord(SQLModel, table=True):
+    """An alert e-mail (a new critical finding, a source newly past its SLA): claimed once per subject, then its
+    outcome, so each goes out once."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (UniqueConstraint("kind", "key", name="uq_alert"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=16)  # finding | sla
+    key: str = Field(max_length=200)
+    vendor_id: str | None = Field(default=None, foreign_key="vendors.id", index=True)
+    status: str = Field(max_length=16)  # sending | sent | failed | skipped
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    sent_at: datetime | None = utc_column()
+    attempts: int = 0
+    subject: str | None = None
+    recipients: list[str] = json_column([])
+    smtp_response: str | None = None
+    error: str | None = None

@@ -32,6 +32,8 @@ class Count(StrEnum):
     FILES = "files"  # files or objects this run was given
     FAILED_FILES = "failed_files"  # of them, those that could not be read to their end
     SKIPPED_OBJECTS = "skipped_objects"  # files or objects ingested earlier and unchanged: not read again
+    FILES_SEEN = "files_seen"  # files found in a `files` source's folder
+    DEFERRED_FILES = "deferred_files"  # of them, still being delivered: left for the next run
     PRINCIPALS = "principals"  # principals seen (accounts, users, roles, keys)
     PRINCIPALS_ADDED = "principals_added"  # of them, seen for the first time
     PRINCIPALS_GONE = "principals_gone"  # principals seen before and not any more: marked gone

@@ -199,6 +199,12 @@ class MailSettings(Strict):
         return self
 
 
+class AlertSettings(Strict):
+    """Who is mailed at once when a critical finding opens or a source falls past its collection SLA."""
+
+    recipients: list[EmailStr] = Field(default_factory=list)
+
+
 class Organization(Strict):
     """The securities firm that runs VendorWatch."""
 
@@ -208,6 +214,7 @@ class Organization(Strict):
     max_risk_acceptance_days: int = Field(default=1095, ge=1, le=3650)
     digest: DigestSettings = Field(default_factory=DigestSettings)
     mail: MailSettings | None = None
+    alerts: AlertSettings = Field(default_factory=AlertSettings)
 
 
 class Contract(Strict):
@@ -443,6 +450,10 @@ class FilesSource(SourceBase):
     kind: Literal["files"]
     path: str | None = None
     format: Literal["cloudtrail", "slapd_stats"] = "cloudtrail"
+    settle_seconds: int = Field(
+        default=60, ge=0, le=24 * 3600,
+        description="a file modified more recently than this is still being delivered and is read next time",
+    )
 
 
 Source = Annotated[AwsSource | LdapSource | FilesSource, Field(discriminator="kind")]

@@ -13,9 +13,10 @@ addresses with a colon and decided exactly in Python.
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
@@ -185,11 +186,16 @@ def _plan(session: Session, where: TrailFilter) -> _Plan:
     return plan
 
 
-def _event(row: Any, masker: Masker) -> TrailEvent:
+def _event(row: Any, principal: Callable[[str | None], str]) -> TrailEvent:
     resource = row.resource or (f"s3://{row.bucket}/{row.object_key or ''}" if row.bucket else "")
     return TrailEvent(row.id, as_utc(row.event_time), row.source_id, row.source_event_id, row.vendor_id,
-                      row.environment_id, row.account_id, masker.principal(row.principal), row.action, resource,
+                      row.environment_id, row.account_id, principal(row.principal), row.action, resource,
                       row.source_ip or "", row.user_agent or "", row.outcome, row.error_code)
+
+
+def _principals(masker: Masker) -> Callable[[str | None], str]:
+    """The masker's principal function, remembered: a trail names the same few principals in many rows."""
+    return lru_cache(maxsize=8192)(masker.principal)
 
 
 def _select(plan: _Plan) -> Select[Any]:
@@ -204,6 +210,7 @@ def trail_page(session: Session, where: TrailFilter, masker: Masker, *, after: T
     order = (EVENTS.c.event_time.desc(), EVENTS.c.id.desc()) if newest_first else (EVENTS.c.event_time,
                                                                                     EVENTS.c.id)
     items: list[TrailEvent] = []
+    principal = _principals(masker)
     position = after
     while True:
         query = _select(plan)
@@ -219,7 +226,7 @@ def trail_page(session: Session, where: TrailFilter, masker: Masker, *, after: T
         rows = list(session.execute(query.order_by(*order).limit(want)))
         for row in rows:
             if plan.keeps(row.source_ip):
-                items.append(_event(row, masker))
+                items.append(_event(row, principal))
         if len(rows) < want or len(items) > size:
             break
         position = TrailCursor(as_utc(rows[-1].event_time), rows[-1].id)  # IPv6 only: more rows to decide
@@ -234,9 +241,10 @@ def stream_trail(session: Session, where: TrailFilter, masker: Masker, *,
     """Every event of the trail, oldest first, fetched ``batch`` rows at a time (constant memory)."""
     plan = _plan(session, where)
     query = _select(plan).order_by(EVENTS.c.event_time, EVENTS.c.id).execution_options(yield_per=batch)
+    principal = _principals(masker)
     for row in session.execute(query):
         if plan.keeps(row.source_ip):
-            yield _event(row, masker)
+            yield _event(row, principal)
 
 
 def count_trail(session: Session, where: TrailFilter) -> int:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlmodel import Session
 
-from questionnaires.portal.accounts import PortalError, complete_enrolment, open_enrolment
+from questionnaires.portal.accounts import Method, PortalError, SignInResult, complete_enrolment, open_enrolment
 from questionnaires.portal.codes import issue_code, sign_in_with_code
 from questionnaires.portal.mailing import send_code
 from questionnaires.portal.passkeys import (
@@ -74,6 +75,18 @@ def with_session(response: Response, request: Request, secret: str) -> Response:
     return response
 
 
+def _session_after(portal: Portal, session: Session, client: str | None, method: Method, failed: str,
+                   attempt: Callable[[], SignInResult]) -> tuple[str | None, str | None]:
+    """A sign-in step unless the address is throttled: the new session's cookie, or what to tell the contact."""
+    if is_throttled(session, client, portal.policy, clock=portal.clock):
+        return None, "throttled"
+    result = attempt()
+    if result.contact is None:
+        return None, "locked" if result.reason == "locked" else failed
+    return start_session(session, result.contact, method=method, clock=portal.clock, client=client,
+                         policy=portal.policy), None
+
+
 @router.get("/signin")
 async def signin_page(request: Request) -> Response:
     """The sign-in page: passkey first, e-mail code below."""
@@ -126,13 +139,8 @@ async def verify_code(request: Request) -> Response:
         return render(portal, request, "code.html.j2", status=422, email=email, code_error="code_required")
 
     def work(session: Session) -> tuple[str | None, str | None]:
-        if is_throttled(session, client, portal.policy, clock=portal.clock):
-            return None, "throttled"
-        result = sign_in_with_code(session, email, code, clock=portal.clock, client=client, policy=portal.policy)
-        if result.contact is None:
-            return None, "locked" if result.reason == "locked" else "signin_failed"
-        return start_session(session, result.contact, method="email_code", clock=portal.clock, client=client,
-                             policy=portal.policy), None
+        return _session_after(portal, session, client, "email_code", "signin_failed", lambda: sign_in_with_code(
+            session, email, code, clock=portal.clock, client=client, policy=portal.policy))
 
     secret, problem = await portal.db(work, writes=True)
     if secret is None:
@@ -161,14 +169,8 @@ async def passkey_verify(request: Request) -> Response:
     client = client_of(request)
 
     def work(session: Session) -> tuple[str | None, str | None]:
-        if is_throttled(session, client, portal.policy, clock=portal.clock):
-            return None, "throttled"
-        result = sign_in_with_passkey(session, rp, credential, binding=binding(request), clock=portal.clock,
-                                      client=client, policy=portal.policy)
-        if result.contact is None:
-            return None, "locked" if result.reason == "locked" else "passkey_failed"
-        return start_session(session, result.contact, method="passkey", clock=portal.clock, client=client,
-                             policy=portal.policy), None
+        return _session_after(portal, session, client, "passkey", "passkey_failed", lambda: sign_in_with_passkey(
+            session, rp, credential, binding=binding(request), clock=portal.clock, client=client, policy=portal.policy))
 
     secret, problem = await portal.db(work, writes=True)
     if secret is None:

@@ -13,14 +13,12 @@ import boto3
 import orjson
 import pytest
 from sqlalchemy import Engine
-from sqlmodel import Session
 
-from tests.servers.moto_server import DEFAULT_ACCOUNT, moto_endpoint, moto_server  # noqa: F401
+from tests.registry_import import import_registry
+from tests.servers.moto_server import DEFAULT_ACCOUNT
 from vendorwatch.clock import FixedClock
 from vendorwatch.ingest.context import CollectContext
-from vendorwatch.registry.loader import validate_text
 from vendorwatch.registry.models import Registry
-from vendorwatch.registry.sync import apply_import
 
 VENDOR_ACCOUNT = "111111111111"  # the account the audit role lives in (reached through AssumeRole)
 FIRM_ACCOUNT = DEFAULT_ACCOUNT
@@ -76,18 +74,8 @@ def registry_text(endpoint: str) -> str:
                            trail=TRAIL_BUCKET, endpoint=endpoint, external_env=EXTERNAL_ID_ENV)
 
 
-def import_registry(engine: Engine, text: str, clock: FixedClock) -> Registry:
-    """Validate and import a registry, as ``vendorwatch init`` does."""
-    registry, problems = validate_text(text)
-    assert registry is not None, problems
-    with Session(engine) as session:
-        apply_import(session, registry, text, path="test.yaml", actor="test", clock=clock)
-        session.commit()
-    return registry
-
-
 @pytest.fixture
-def aws_registry(engine: Engine, clock: FixedClock, moto_endpoint: str) -> Registry:  # noqa: F811
+def aws_registry(engine: Engine, clock: FixedClock, moto_endpoint: str) -> Registry:
     """The test registry imported into a fresh database (SQLite and PostgreSQL)."""
     return import_registry(engine, registry_text(moto_endpoint), clock)
 
@@ -132,13 +120,13 @@ def gz_records(records: list[dict[str, Any]]) -> bytes:
 
 
 @pytest.fixture
-def s3(moto_endpoint: str) -> Any:  # noqa: F811
+def s3(moto_endpoint: str) -> Any:
     """An S3 client on the moto endpoint (the firm's default account)."""
     return boto3.client("s3", region_name="us-east-1", endpoint_url=moto_endpoint)
 
 
 @pytest.fixture
-def iam(moto_endpoint: str) -> Any:  # noqa: F811
+def iam(moto_endpoint: str) -> Any:
     """An IAM client on the moto endpoint (the firm's default account)."""
     return boto3.client("iam", region_name="us-east-1", endpoint_url=moto_endpoint)
 

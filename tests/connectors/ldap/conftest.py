@@ -13,14 +13,12 @@ from pathlib import Path
 import pytest
 from ldap3 import Connection, Server, Tls
 from sqlalchemy import Engine
-from sqlmodel import Session
 
-from tests.servers.slapd import MAX_FAILURE, SlapdServer, free_port, slapd_server, user_dn  # noqa: F401
+from tests.registry_import import import_registry
+from tests.servers.slapd import MAX_FAILURE, SlapdServer, free_port, user_dn
 from vendorwatch.clock import FixedClock
 from vendorwatch.ingest.context import CollectContext
-from vendorwatch.registry.loader import validate_text
 from vendorwatch.registry.models import Registry
-from vendorwatch.registry.sync import apply_import
 
 PASSWORD_ENV = "VW_TEST_LDAP_PASSWORD"
 WRONG_PASSWORD_ENV = "VW_TEST_LDAP_WRONG_PASSWORD"
@@ -129,16 +127,6 @@ def registry_text(server: SlapdServer, down_port: int, shipped_log: Path | None 
                            stats_log=server.stats_log, admins=server.admins_dn, down_port=down_port)
 
 
-def import_registry(engine: Engine, text: str, clock: FixedClock) -> Registry:
-    """Validate and import a registry, as ``vendorwatch init`` does."""
-    registry, problems = validate_text(text)
-    assert registry is not None, problems
-    with Session(engine) as session:
-        apply_import(session, registry, text, path="test.yaml", actor="test", clock=clock)
-        session.commit()
-    return registry
-
-
 @dataclass
 class Traffic:
     """What the bind traffic did, for the assertions."""
@@ -182,7 +170,7 @@ def wait_for_stats(server: SlapdServer, needle: str, count: int, timeout: float 
 
 
 @pytest.fixture(scope="module")
-def traffic(slapd_server: SlapdServer) -> Traffic:  # noqa: F811
+def traffic(slapd_server: SlapdServer) -> Traffic:
     """Real binds: user 1 fails MAX_FAILURE times from 127.0.0.5 (and is locked), then once more; users 2 and 3
     bind well (LDAPS and StartTLS); user 4 fails once from 127.0.0.6."""
     started = datetime.now(UTC)
@@ -212,7 +200,7 @@ def shipped_log(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def ldap_registry(engine: Engine, slapd_server: SlapdServer, real_clock: FixedClock,  # noqa: F811
+def ldap_registry(engine: Engine, slapd_server: SlapdServer, real_clock: FixedClock,
                   monkeypatch: pytest.MonkeyPatch, shipped_log: Path) -> Iterator[Registry]:
     """The test registry imported into a fresh database (SQLite and PostgreSQL), passwords in the environment."""
     monkeypatch.setenv(PASSWORD_ENV, slapd_server.service_password)

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import ipaddress
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -48,88 +49,131 @@ def _network(ip: str, prefix_v4: int, prefix_v6: int) -> str | None:
 )
 def shared_credential(ctx: EvaluationContext) -> Iterator[FindingDraft]:
     """Access keys, users or directory accounts with two networks active in overlapping periods."""
-    credential = func.coalesce(EVENTS.c.access_key_id, EVENTS.c.principal)
-    bucket = hour_bucket(EVENTS.c.event_time, ctx.dialect)
-    addressed = (EVENTS.c.principal.is_not(None), EVENTS.c.source_ip.is_not(None),
-                 not_(EVENTS.c.source_ip.like("%.amazonaws.com")), EVENTS.c.source_ip != "AWS Internal")
-    usable = (
-        *addressed,
-        EVENTS.c.principal_kind.is_distinct_from("aws_service"),
-        or_(EVENTS.c.user_agent.is_(None), and_(*(not_(EVENTS.c.user_agent.like(a)) for a in _INTERNAL_AGENTS))),
-    )
-    # 1. Principals ever seen from more than one address (on SQLite a sort over the covering identity index);
-    #    a key belongs to one principal, so a key used from two addresses is among them.
-    principals = [r[0] for r in ctx.session.execute(
-        select(EVENTS.c.principal).where(*addressed).group_by(EVENTS.c.principal)
-        .having(func.min(EVENTS.c.source_ip) != func.max(EVENTS.c.source_ip))  # > 1 address, without a sort
-    )]
+    query = _SharingQuery(ctx)
+    principals = query.principals_with_several_addresses()
     if not principals:
         return
-    # 2. Their credential-hours with more than one address.
-    candidates = ctx.session.execute(
-        select(EVENTS.c.vendor_id, credential.label("credential"), bucket.label("hour"))
-        .where(*usable, EVENTS.c.principal.in_(principals))
-        .group_by(credential, EVENTS.c.vendor_id, bucket)  # credential first: see GROUPING in checks.sql
-        .having(func.min(EVENTS.c.source_ip) != func.max(EVENTS.c.source_ip))
-    ).all()
-    if not candidates:
+    wanted = query.credential_hours_with_several_addresses(principals)
+    if not wanted:
         return
-    wanted = {(r.vendor_id, r.credential, int(r.hour)) for r in candidates}
-    # 3. The sessions (first and last time per address) of those credential-hours, in one query.
-    sessions: dict[tuple[str, str], list[Any]] = defaultdict(list)
-    for row in ctx.session.execute(
-        select(EVENTS.c.vendor_id, credential.label("credential"), bucket.label("hour"), EVENTS.c.source_ip,
-               EVENTS.c.principal, func.min(EVENTS.c.event_time).label("first"),
-               func.max(EVENTS.c.event_time).label("last"))
-        .where(*usable, EVENTS.c.principal.in_(principals),
-               credential.in_(sorted({c for _, c, _ in wanted})), bucket.in_(sorted({h for _, _, h in wanted})))
-        .group_by(credential, EVENTS.c.vendor_id, bucket, EVENTS.c.source_ip, EVENTS.c.principal)
-    ):
-        if (row.vendor_id, row.credential, int(row.hour)) in wanted:
-            sessions[(row.vendor_id, row.credential)].append(row)
-    for (vendor_id, cred), rows in sorted(sessions.items()):
+    for (vendor_id, cred), rows in sorted(query.sessions(principals, wanted).items()):
         params = ctx.parameters(vendor_id)
-        prefix_v4, prefix_v6 = int(params["prefix_v4"]), int(params["prefix_v6"])  # type: ignore[arg-type]
-        spans: dict[int, dict[str, list[datetime]]] = defaultdict(dict)
-        seen_principals: set[str] = set()
-        ips_by_network: dict[str, set[str]] = defaultdict(set)
-        for row in rows:
-            network = _network(row.source_ip, prefix_v4, prefix_v6)
-            if network is None:
-                continue
-            first, last = as_utc(row.first), as_utc(row.last)
-            assert first is not None and last is not None
-            span = spans[int(row.hour)].setdefault(network, [first, last])
-            span[0], span[1] = min(span[0], first), max(span[1], last)
-            ips_by_network[network].add(row.source_ip)
-            if row.principal:
-                seen_principals.add(row.principal)
-        overlaps: list[tuple[datetime, datetime, str, str]] = []
-        for per_network in spans.values():
-            items = sorted(per_network.items(), key=lambda item: item[1][0])
-            for i, (net_a, (start_a, end_a)) in enumerate(items):
-                for net_b, (start_b, end_b) in items[i + 1:]:
-                    if start_b <= end_a:  # both networks active at once: keep both sessions as evidence
-                        overlaps.append((min(start_a, start_b), max(end_a, end_b), net_a, net_b))
-        if not overlaps:
+        use = overlapping_use(rows, int(params["prefix_v4"]), int(params["prefix_v6"]))  # type: ignore[arg-type]
+        if use is None:
             continue
-        networks = sorted({n for o in overlaps for n in o[2:]})
-        ips = sorted({ip for n in networks for ip in ips_by_network[n]})
-        window_start = min(o[0] for o in overlaps)
-        window_end = max(o[1] for o in overlaps)
-        ids = [r[0] for r in ctx.session.execute(
-            select(EVENTS.c.source_event_id)
-            .where(*usable, EVENTS.c.principal.in_(sorted(seen_principals)), EVENTS.c.vendor_id == vendor_id,
-                   credential == cred, EVENTS.c.source_ip.in_(ips),
-                   EVENTS.c.event_time >= window_start, EVENTS.c.event_time <= window_end)
-            .order_by(EVENTS.c.event_time).limit(50)
-        )]
+        ids = query.evidence_ids(vendor_id, cred, use)
         yield FindingDraft(
             vendor_id, cred,
-            Evidence(ids, sorted(seen_principals), {"networks": networks, "source_ips": ips,
-                                               "overlapping_periods": len(overlaps),
-                                               "first_overlap": window_start.isoformat()}),
+            Evidence(ids, use.principals, {"networks": use.networks, "source_ips": use.source_ips,
+                                           "overlapping_periods": use.periods,
+                                           "first_overlap": use.start.isoformat()}),
             t(
-                f"{cred} が同時に複数のネットワーク（{', '.join(networks)}）から使われています",
-                f"{cred} was used from several networks at once ({', '.join(networks)})"),
+                f"{cred} が同時に複数のネットワーク（{', '.join(use.networks)}）から使われています",
+                f"{cred} was used from several networks at once ({', '.join(use.networks)})"),
         )
+
+
+class _SharingQuery:
+    """The SQL of the check, in the order it narrows down: principals, credential-hours, sessions, events."""
+
+    def __init__(self, ctx: EvaluationContext) -> None:
+        self.ctx = ctx
+        self.credential = func.coalesce(EVENTS.c.access_key_id, EVENTS.c.principal)
+        self.hour = hour_bucket(EVENTS.c.event_time, ctx.dialect)
+        self.addressed = (EVENTS.c.principal.is_not(None), EVENTS.c.source_ip.is_not(None),
+                          not_(EVENTS.c.source_ip.like("%.amazonaws.com")), EVENTS.c.source_ip != "AWS Internal")
+        self.usable = (
+            *self.addressed,
+            EVENTS.c.principal_kind.is_distinct_from("aws_service"),
+            or_(EVENTS.c.user_agent.is_(None),
+                and_(*(not_(EVENTS.c.user_agent.like(a)) for a in _INTERNAL_AGENTS))),
+        )
+
+    def principals_with_several_addresses(self) -> list[str]:
+        """Principals ever seen from more than one address (on SQLite a sort over the covering identity
+        index); a key belongs to one principal, so a key used from two addresses is among them."""
+        return [r[0] for r in self.ctx.session.execute(
+            select(EVENTS.c.principal).where(*self.addressed).group_by(EVENTS.c.principal)
+            .having(func.min(EVENTS.c.source_ip) != func.max(EVENTS.c.source_ip))  # > 1 address, without a sort
+        )]
+
+    def credential_hours_with_several_addresses(self, principals: list[str]) -> set[tuple[str, str, int]]:
+        """(vendor, credential, hour) of those principals' credentials with more than one address."""
+        rows = self.ctx.session.execute(
+            select(EVENTS.c.vendor_id, self.credential.label("credential"), self.hour.label("hour"))
+            .where(*self.usable, EVENTS.c.principal.in_(principals))
+            .group_by(self.credential, EVENTS.c.vendor_id, self.hour)  # credential first: see GROUPING in checks.sql
+            .having(func.min(EVENTS.c.source_ip) != func.max(EVENTS.c.source_ip))
+        ).all()
+        return {(r.vendor_id, r.credential, int(r.hour)) for r in rows}
+
+    def sessions(self, principals: list[str],
+                 wanted: set[tuple[str, str, int]]) -> dict[tuple[str, str], list[Any]]:
+        """The sessions (first and last time per address) of those credential-hours, in one query."""
+        sessions: dict[tuple[str, str], list[Any]] = defaultdict(list)
+        for row in self.ctx.session.execute(
+            select(EVENTS.c.vendor_id, self.credential.label("credential"), self.hour.label("hour"),
+                   EVENTS.c.source_ip, EVENTS.c.principal, func.min(EVENTS.c.event_time).label("first"),
+                   func.max(EVENTS.c.event_time).label("last"))
+            .where(*self.usable, EVENTS.c.principal.in_(principals),
+                   self.credential.in_(sorted({c for _, c, _ in wanted})),
+                   self.hour.in_(sorted({h for _, _, h in wanted})))
+            .group_by(self.credential, EVENTS.c.vendor_id, self.hour, EVENTS.c.source_ip, EVENTS.c.principal)
+        ):
+            if (row.vendor_id, row.credential, int(row.hour)) in wanted:
+                sessions[(row.vendor_id, row.credential)].append(row)
+        return sessions
+
+    def evidence_ids(self, vendor_id: str, cred: str, use: OverlappingUse) -> list[str]:
+        """Up to 50 events of the credential from those addresses during the overlaps."""
+        return [r[0] for r in self.ctx.session.execute(
+            select(EVENTS.c.source_event_id)
+            .where(*self.usable, EVENTS.c.principal.in_(use.principals), EVENTS.c.vendor_id == vendor_id,
+                   self.credential == cred, EVENTS.c.source_ip.in_(use.source_ips),
+                   EVENTS.c.event_time >= use.start, EVENTS.c.event_time <= use.end)
+            .order_by(EVENTS.c.event_time).limit(50)
+        )]
+
+
+@dataclass(frozen=True)
+class OverlappingUse:
+    """A credential's networks active at the same time: which, from which addresses, by whom, when."""
+
+    networks: list[str]
+    source_ips: list[str]
+    principals: list[str]
+    periods: int
+    start: datetime
+    end: datetime
+
+
+def overlapping_use(rows: Iterable[Any], prefix_v4: int, prefix_v6: int) -> OverlappingUse | None:
+    """From one credential's sessions (hour, address, principal, first, last): the networks active in
+    overlapping periods within an hour, or ``None`` when no two were (pure)."""
+    spans: dict[int, dict[str, list[datetime]]] = defaultdict(dict)
+    seen_principals: set[str] = set()
+    ips_by_network: dict[str, set[str]] = defaultdict(set)
+    for row in rows:
+        network = _network(row.source_ip, prefix_v4, prefix_v6)
+        if network is None:
+            continue
+        first, last = as_utc(row.first), as_utc(row.last)
+        assert first is not None and last is not None
+        span = spans[int(row.hour)].setdefault(network, [first, last])
+        span[0], span[1] = min(span[0], first), max(span[1], last)
+        ips_by_network[network].add(row.source_ip)
+        if row.principal:
+            seen_principals.add(row.principal)
+    overlaps: list[tuple[datetime, datetime, str, str]] = []
+    for per_network in spans.values():
+        items = sorted(per_network.items(), key=lambda item: item[1][0])
+        for i, (net_a, (start_a, end_a)) in enumerate(items):
+            for net_b, (start_b, end_b) in items[i + 1:]:
+                if start_b <= end_a:  # both networks active at once: keep both sessions as evidence
+                    overlaps.append((min(start_a, start_b), max(end_a, end_b), net_a, net_b))
+    if not overlaps:
+        return None
+    networks = sorted({n for o in overlaps for n in o[2:]})
+    return OverlappingUse(networks=networks, source_ips=sorted({ip for n in networks for ip in ips_by_network[n]}),
+                          principals=sorted(seen_principals), periods=len(overlaps),
+                          start=min(o[0] for o in overlaps), end=max(o[1] for o in overlaps))
