@@ -27,14 +27,14 @@ from vendorwatch.db.migrate import upgrade
 
 # Fixtures defined beside what they start or build, available to every test without an import:
 # moto's AWS server, a real slapd, and the check tests' small world.
-pytest_plugins = ["tests.servers.moto_server", "tests.servers.slapd", "tests.checks.world"]
+# the servers, the check world, and the ``cli`` fixture (vendorwatch run in the test's process)
+pytest_plugins = ["tests.servers.moto_server", "tests.servers.slapd", "tests.checks.world", "tests.inprocess"]
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 CONTRACT_REGISTRY = SHARED / "examples" / "vendorwatch.yaml"
 DEMO_REGISTRY = ROOT / "docs" / "examples" / "vendorwatch.yaml"
 DATASETS = SHARED / "datasets"
-pytest_plugins = ["tests.inprocess"]  # the ``cli`` fixture: vendorwatch run in the test's process
 POSTGRES_URL = os.environ.get(
     "VENDORWATCH_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
