@@ -59,7 +59,8 @@ def production() -> DemoSource:
         # Sunday 23:00 JST read of customer data from the office: outside the production hours. 3.2.3.
         _event("sunday-read", "2023-07-09 14:00", "GetObject", PEDRO, bucket=CUSTOMER_BUCKET,
                object_key="raw/customers.csv", **s3),
-        # The sub-vendor's operator reads customer data with his own user, which tradesys never rostered. 3.2.5/3.2.3.
+        # The sub-vendor's operator reads customer data with his own user in tradesys's account: the legitimate
+        # sub-vendor case (3.2.7), attributed to opswatch, not an identity of two vendors.
         _event("opswatch-read", "2023-07-10 01:15", "GetObject", YOSHIDA, bucket=CUSTOMER_BUCKET,
                object_key="raw/customers.csv", **s3),
     ]
