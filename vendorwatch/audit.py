@@ -42,15 +42,18 @@ def entry_hash(prev_hash: str, entry_id: int, at: datetime, actor: str, action: 
 def record(session: Session, *, actor: str, action: str, target: str, details: dict[str, Any] | None = None,
            clock: Clock | None = None) -> AuditEntry:
     """Append one entry in the caller's transaction (so the change and its record commit together)."""
+    at = (clock or SystemClock()).now()
+    clean = orjson.loads(orjson.dumps(details or {}, option=orjson.OPT_NON_STR_KEYS, default=str))
+    # The caller's pending changes are written before the chain is locked, so that the lock (held until commit)
+    # covers only reading the chain's head and appending to it.
+    session.flush()
     bind = session.get_bind()
     if bind.dialect.name == "postgresql":
         # Serialize writers so two processes never chain onto the same previous entry.
         session.execute(text("SELECT pg_advisory_xact_lock(7301253)"))
-    last = session.exec(select(AuditEntry).order_by(col(AuditEntry.id).desc()).limit(1)).first()
-    prev_hash = last.hash if last else GENESIS
-    entry_id = (last.id or 0) + 1 if last else 1
-    at = (clock or SystemClock()).now()
-    clean = orjson.loads(orjson.dumps(details or {}, option=orjson.OPT_NON_STR_KEYS, default=str))
+    last = session.exec(select(AuditEntry.id, AuditEntry.hash).order_by(col(AuditEntry.id).desc()).limit(1)).first()
+    prev_hash = last[1] if last else GENESIS
+    entry_id = (last[0] or 0) + 1 if last else 1
     entry = AuditEntry(
         id=entry_id,
         at=at,

@@ -29,13 +29,13 @@ from botocore.exceptions import BotoCoreError, ClientError
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
-from sqlalchemy import Engine, Table, select, update
 
+from connectors.aws.errors import call_failed
 from connectors.aws.session import AwsAccess
-from vendorwatch.db.tables import SourceObject
-from vendorwatch.ingest.runs import RunRecorder
-
-_OBJECTS: Table = SourceObject.__table__  # type: ignore[attr-defined]
+from vendorwatch.i18n import t
+from vendorwatch.ingest.context import CollectContext
+from vendorwatch.ingest.objects import Integrity, StoredObject, record_integrity, stored_objects
+from vendorwatch.ingest.runs import Count, RunRecorder
 
 
 def digest_prefix(prefix: str, account: str, region: str) -> str:
@@ -44,13 +44,17 @@ def digest_prefix(prefix: str, account: str, region: str) -> str:
     return f"{base + '/' if base else ''}AWSLogs/{account}/CloudTrail-Digest/{region}/"
 
 
-def signing_string(digest: Mapping[str, Any], content: bytes) -> bytes:
-    """The string CloudTrail signs for a digest (``content`` is the digest file, uncompressed)."""
+def signing_string(digest: Mapping[str, Any], content: bytes, location: str | None = None) -> bytes:
+    """The string CloudTrail signs for a digest, as AWS documents it::
+
+        digestEndTime \n bucket/key of the digest file \n hex SHA-256 of the digest file (uncompressed) \n
+        previousDigestSignature (``null`` for the first digest of a chain)
+
+    ``location`` is where the digest file was read (``bucket/key``); by default, where it says it is.
+    """
     previous = digest.get("previousDigestSignature") or "null"
-    return (
-        f"{digest['digestEndTime']}\n{digest['digestS3Bucket']}/{digest['digestS3Object']}\n"
-        f"{hashlib.sha256(content).hexdigest()}\n{previous}"
-    ).encode()
+    where = location or f"{digest['digestS3Bucket']}/{digest['digestS3Object']}"
+    return f"{digest['digestEndTime']}\n{where}\n{hashlib.sha256(content).hexdigest()}\n{previous}".encode()
 
 
 def load_public_key(der: bytes) -> rsa.RSAPublicKey:
@@ -85,6 +89,7 @@ class DigestFile:
     key: str
     content: bytes
     signature: str | None
+    bucket: str | None = None  # the bucket it was read from (None: not known, only the key is compared)
 
 
 @dataclass
@@ -97,6 +102,40 @@ class DigestCheck:
     log_hashes: dict[str, str] = field(default_factory=dict)
 
 
+def verify_digest(item: DigestFile, document: Mapping[str, Any],
+                  public_keys: Mapping[str, bytes] | None) -> tuple[bool | None, list[str]]:
+    """Whether one digest is what CloudTrail signed where it was read: (valid or None if no key, reasons).
+
+    A digest read from another bucket or key than the one it names is refused (a digest copied over another
+    one, or moved, vouches for nothing), and the signature is checked over the location it was read from.
+    """
+    reasons: list[str] = []
+    valid: bool | None = True
+    if document.get("digestS3Object") != item.key or (item.bucket is not None
+                                                     and document.get("digestS3Bucket") != item.bucket):
+        reasons.append("digest is not at the location it names")
+        valid = False
+    for field_name in ("digestEndTime", "digestS3Bucket", "digestS3Object", "digestPublicKeyFingerprint"):
+        if not isinstance(document.get(field_name), str):
+            reasons.append(f"digest has no {field_name}")
+            return False, reasons
+    if not item.signature:
+        reasons.append("digest has no signature")
+        return False, reasons
+    if public_keys is None:
+        reasons.append("public key not available")
+        return (None if valid else valid), reasons
+    der = public_keys.get(str(document["digestPublicKeyFingerprint"]))
+    if der is None:
+        reasons.append("no public key with the digest's fingerprint")
+        return False, reasons
+    location = f"{item.bucket or document['digestS3Bucket']}/{item.key}"
+    if not signature_valid(load_public_key(der), item.signature, signing_string(document, item.content, location)):
+        reasons.append("signature does not match (digest altered or forged)")
+        valid = False
+    return valid, reasons
+
+
 def check_digests(digests: Iterable[DigestFile], public_keys: Mapping[str, bytes] | None) -> list[DigestCheck]:
     """Check signatures and the chain of one region's digests (pure; ``public_keys`` by fingerprint)."""
     results: list[DigestCheck] = []
@@ -107,30 +146,15 @@ def check_digests(digests: Iterable[DigestFile], public_keys: Mapping[str, bytes
         except orjson.JSONDecodeError:
             results.append(DigestCheck(item.key, False, "digest is not valid JSON"))
             continue
+        if not isinstance(document, dict):
+            results.append(DigestCheck(item.key, False, "digest is not a JSON object"))
+            continue
         parsed.append((item, document))
     parsed.sort(key=lambda pair: str(pair[1].get("digestEndTime", "")))
     previous: tuple[DigestFile, dict[str, Any]] | None = None
     for item, document in parsed:
         hashes_of = {str(f.get("s3Object")): str(f.get("hashValue")) for f in document.get("logFiles") or []}
-        reasons: list[str] = []
-        valid: bool | None = True
-        if document.get("digestS3Object") != item.key:
-            reasons.append("digest is not at the location it names")
-            valid = False
-        if not item.signature:
-            reasons.append("digest has no signature")
-            valid = False
-        elif public_keys is None:
-            valid = None if valid else valid
-            reasons.append("public key not available")
-        else:
-            der = public_keys.get(str(document.get("digestPublicKeyFingerprint")))
-            if der is None:
-                reasons.append("no public key with the digest's fingerprint")
-                valid = False
-            elif not signature_valid(load_public_key(der), item.signature, signing_string(document, item.content)):
-                reasons.append("signature does not match (digest altered or forged)")
-                valid = False
+        valid, reasons = verify_digest(item, document, public_keys)
         if previous is not None:
             before_item, _ = previous
             if document.get("previousDigestS3Object") not in (None, before_item.key):
@@ -157,7 +181,7 @@ def get_digests(access: AwsAccess, bucket: str, prefix: str, start_after: str | 
             response = access.call(partial(s3.get_object, Bucket=bucket, Key=key))
             raw = response["Body"].read()
             content = gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw
-            found.append(DigestFile(key, content, (response.get("Metadata") or {}).get("signature")))
+            found.append(DigestFile(key, content, (response.get("Metadata") or {}).get("signature"), bucket))
     return found
 
 
@@ -167,16 +191,41 @@ def get_public_keys(access: AwsAccess, region: str, start: datetime, end: dateti
     return {key["Fingerprint"]: key["Value"] for key in response.get("PublicKeyList", [])}
 
 
-def verify_source(access: AwsAccess, engine: Engine, recorder: RunRecorder, *, bucket: str, prefix: str,
+def judge_integrity(objects: Iterable[StoredObject],
+                    vouched: Mapping[str, tuple[str, DigestCheck]]) -> list[Integrity]:
+    """Each stored log file's verdict against the digests that list it (pure)."""
+    verdicts: list[Integrity] = []
+    for stored in objects:
+        entry = vouched.get(stored.key)
+        if entry is None:
+            verdicts.append(Integrity(stored.key, "no_digest"))
+            continue
+        expected, check = entry
+        if stored.sha256 != expected:
+            verdicts.append(Integrity(stored.key, "failed", t(
+                "SHA-256 がダイジェストと異なります（ログファイルが改変されています）",
+                "SHA-256 differs from the digest (log file altered)")))
+        elif check.valid is None:
+            verdicts.append(Integrity(stored.key, "unsigned"))
+        elif check.valid:
+            verdicts.append(Integrity(stored.key, "verified"))
+        else:
+            verdicts.append(Integrity(stored.key, "failed", t(
+                f"ダイジェストが無効です: {check.reason}", f"digest invalid: {check.reason}")))
+    return verdicts
+
+
+def verify_source(access: AwsAccess, context: CollectContext, recorder: RunRecorder, *, bucket: str, prefix: str,
                   account: str, regions: list[str], public_keys: Mapping[str, bytes] | None = None) -> None:
     """Verify the source's log files against every digest of its regions; record each file's integrity."""
     vouched: dict[str, tuple[str, DigestCheck]] = {}
     checks: list[DigestCheck] = []
     for region in regions:
+        where = digest_prefix(prefix, account, region)
         try:
-            digests = get_digests(access, bucket, digest_prefix(prefix, account, region), None)
+            digests = get_digests(access, bucket, where, None)
         except (ClientError, BotoCoreError, OSError, EOFError) as exc:
-            recorder.error(f"s3://{bucket}/{digest_prefix(prefix, account, region)}", f"digests not read: {exc}")
+            recorder.error(f"s3://{bucket}/{where}", call_failed(exc, t("ダイジェストを読めません", "digests not read")))
             continue
         if not digests:
             continue
@@ -185,43 +234,23 @@ def verify_source(access: AwsAccess, engine: Engine, recorder: RunRecorder, *, b
             try:
                 keys = get_public_keys(access, region, datetime(2013, 1, 1), recorder.clock.now())
             except (ClientError, BotoCoreError) as exc:
-                recorder.error(f"cloudtrail:ListPublicKeys {region}", str(exc)[:500])
+                recorder.error(f"cloudtrail:ListPublicKeys {region}", call_failed(
+                    exc, t("公開鍵を取得できません", "public keys not read")))
                 keys = None
         for check in check_digests(digests, keys):
             checks.append(check)
             if check.valid is False:
-                recorder.error(check.key, f"digest failed verification: {check.reason}")
+                recorder.error(check.key, t(f"ダイジェストの検証に失敗しました: {check.reason}",
+                                            f"digest failed verification: {check.reason}"))
             for log_key, value in check.log_hashes.items():
                 vouched[log_key] = (value, check)
-    counts = {"verified": 0, "failed": 0, "no_digest": 0, "unsigned": 0}
-    with engine.begin() as connection:
-        rows = connection.execute(
-            select(_OBJECTS.c.id, _OBJECTS.c.key, _OBJECTS.c.sha256, _OBJECTS.c.status).where(
-                _OBJECTS.c.source_id == recorder.source_id, _OBJECTS.c.status.in_(["ingested", "failed"]))
-        ).all()
-        for row_id, key, sha256, _status in rows:
-            entry = vouched.get(key)
-            reason: str | None = None
-            if entry is None:
-                verdict = "no_digest"
-            else:
-                expected, check = entry
-                if sha256 != expected:
-                    verdict, reason = "failed", "SHA-256 differs from the digest (log file altered)"
-                elif check.valid is None:
-                    verdict = "unsigned"
-                elif check.valid:
-                    verdict = "verified"
-                else:
-                    verdict, reason = "failed", f"digest invalid: {check.reason}"
-            if verdict == "failed":
-                recorder.error(key, f"integrity: {reason}")
-            counts[verdict] += 1
-            values: dict[str, Any] = {"integrity": verdict}
-            if reason:
-                values["reason"] = reason[:1000]
-            connection.execute(update(_OBJECTS).where(_OBJECTS.c.id == row_id).values(**values))
-    for name, amount in counts.items():
+    verdicts = judge_integrity(stored_objects(context), vouched)
+    for verdict in verdicts:
+        if verdict.verdict == "failed" and verdict.reason is not None:
+            recorder.error(verdict.key, t(f"完全性: {verdict.reason.ja}", f"integrity: {verdict.reason.en}"))
+    record_integrity(context, verdicts)
+    for name in ("verified", "failed", "no_digest", "unsigned"):
+        amount = sum(1 for verdict in verdicts if verdict.verdict == name)
         if amount:
-            recorder.count(f"integrity_{name}", amount)
-    recorder.count("digests", len(checks))
+            recorder.count(Count(f"integrity_{name}"), amount)
+    recorder.count(Count.DIGESTS, len(checks))

@@ -166,7 +166,7 @@ def trail_cli(tmp_path, clock: FixedClock):
            user_agent="=cmd|' /C calc'!A0 [bold red]x[/] :100:"),
     )
     engine.dispose()
-    return {"VENDORWATCH_DATABASE_URL": url, "VENDORWATCH_ACTOR": "investigator"}
+    return {"VENDORWATCH_DATABASE_URL": url, "VENDORWATCH_ACTOR": "investigator", "COLUMNS": "400"}
 
 
 def test_events_command_exports_csv_json_and_a_table(run_cli, trail_cli) -> None:

@@ -13,11 +13,11 @@ from typing import Annotated, TextIO
 
 import typer
 from rich.table import Table
-from rich.text import Text
 
-from vendorwatch import audit
 from vendorwatch.cli.choices import require_choice, vendor_ids
 from vendorwatch.cli.runtime import runtime
+from vendorwatch.cli.text import cell
+from vendorwatch.cli.unmask import record_unmask
 from vendorwatch.clock import local_time
 from vendorwatch.db.engine import session_scope
 from vendorwatch.trail.export import trail_csv, trail_json_lines
@@ -51,7 +51,7 @@ def events(
     = None,
     until: Annotated[str | None, typer.Option("--to", metavar="WHEN", help="終了日（その日を含む）・時刻 / to date "
                                                                           "(inclusive) or time")] = None,
-    output: Annotated[Format, typer.Option("--format", help="table | csv | json (JSON lines)")] = Format.table,
+    output: Annotated[Format, typer.Option("--format", help="出力形式 / table | csv | json (JSON lines)")] = Format.table,
     out: Annotated[Path | None, typer.Option("--out", help="書き出し先ファイル / write to this file")] = None,
     limit: Annotated[int, typer.Option("--limit", min=1, max=10_000, help="表の行数 / rows in the table")] = 100,
     unmask: Annotated[bool, typer.Option("--unmask", help="個人情報を表示（監査ログに記録）/ show personal data "
@@ -71,8 +71,7 @@ def events(
     engine = current.ready_engine()
     if unmask:
         with session_scope(engine) as session:
-            audit.record(session, actor=current.settings.actor_name(), action="personal_data.unmask",
-                         target="cli:events", details={"filter": _described(where)}, clock=current.clock)
+            record_unmask(session, current, "events", filter=_described(where))
     with session_scope(engine) as session:
         if output is Format.table:
             page = trail_page(session, where, masker, size=limit, newest_first=False)
@@ -82,7 +81,7 @@ def events(
                            "送信元 IP source IP", "結果 outcome", "ユーザーエージェント user agent"):
                 table.add_column(column, overflow="fold")
             for item in page.items:
-                table.add_row(*(Text(value) for value in (
+                table.add_row(*(cell(value) for value in (
                     local_time(item.event_time, zone, seconds=True), item.vendor_id, item.principal, item.action,
                     item.resource, item.source_ip, item.outcome + (f" ({item.error_code})" if item.error_code else ""),
                     item.user_agent)))

@@ -22,11 +22,11 @@ from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
 from sqlmodel import Session
 
 from vendorwatch.clock import as_utc
-from vendorwatch.db.core_tables import EVENTS, SOURCES
+from vendorwatch.db.core_tables import EVENTS
 from vendorwatch.db.tables import Finding
 from vendorwatch.errors import ConfigError
+from vendorwatch.findings.family import family_sources
 from vendorwatch.i18n import t
-from vendorwatch.views.evidence import vendor_family
 from vendorwatch.views.personal import Masker
 
 DEFAULT_PAGE_SIZE = 50
@@ -155,10 +155,9 @@ def _finding_condition(session: Session, finding_id: int) -> ColumnElement[bool]
     if finding is None:
         raise ConfigError(t(f"指摘事項 {finding_id} はありません", f"no finding {finding_id}"))
     event_ids = list(dict.fromkeys((finding.evidence or {}).get("event_ids", [])))
-    if not event_ids or finding.vendor_id is None:
+    if not event_ids:
         return false()
-    family = vendor_family(session, finding.vendor_id)
-    sources = [r.id for r in session.execute(select(SOURCES.c.id).where(SOURCES.c.vendor_id.in_(family)))]
+    sources = family_sources(session, finding.vendor_id)
     # by source: the unique (source, time, source event id) index holds the id (see views/evidence.py)
     return and_(EVENTS.c.source_id.in_(sources), EVENTS.c.source_event_id.in_(event_ids))
 

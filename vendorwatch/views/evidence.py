@@ -10,7 +10,8 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from vendorwatch.clock import as_utc
-from vendorwatch.db.core_tables import EVENTS, SOURCES, VENDORS
+from vendorwatch.db.core_tables import EVENTS
+from vendorwatch.findings.family import family_sources
 from vendorwatch.views.personal import Masker
 
 
@@ -32,23 +33,6 @@ class EvidenceEvent:
     error_code: str | None
 
 
-def vendor_family(session: Session, vendor_id: str) -> list[str]:
-    """The vendor, the vendors above it and its sub-vendors: a finding's events may belong to any of them (3.2.7)."""
-    parents: dict[str, str | None] = {row.id: row.parent_id for row in session.execute(select(VENDORS.c.id,
-                                                                                               VENDORS.c.parent_id))}
-    family = {vendor_id}
-    above = parents.get(vendor_id)
-    while above and above not in family:
-        family.add(above)
-        above = parents.get(above)
-    grew = True
-    while grew:
-        children = {v for v, p in parents.items() if p in family and v not in family}
-        family |= children
-        grew = bool(children)
-    return sorted(family)
-
-
 def evidence_events(session: Session, vendor_id: str | None, event_ids: Sequence[str], masker: Masker, *,
                     limit: int = 50) -> tuple[EvidenceEvent, ...]:
     """The events with these source event ids among the vendor family's sources (every source for a finding
@@ -62,10 +46,7 @@ def evidence_events(session: Session, vendor_id: str | None, event_ids: Sequence
     wanted = list(dict.fromkeys(event_ids))[:limit]
     if not wanted:
         return ()
-    which = select(SOURCES.c.id)
-    if vendor_id is not None:  # a finding about the firm itself may name events of any vendor
-        which = which.where(SOURCES.c.vendor_id.in_(vendor_family(session, vendor_id)))
-    sources = [row.id for row in session.execute(which)]
+    sources = family_sources(session, vendor_id)
     rows = session.execute(
         select(EVENTS.c.event_time, EVENTS.c.source_id, EVENTS.c.source_event_id, EVENTS.c.vendor_id,
                EVENTS.c.environment_id, EVENTS.c.principal, EVENTS.c.action, EVENTS.c.resource, EVENTS.c.bucket,
