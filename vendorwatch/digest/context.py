@@ -261,9 +261,12 @@ def by_importance(states: list[FindingState]) -> list[FindingState]:
 
 
 def make_context(session: Session, registry: Registry, month: DigestMonth, clock: Clock) -> DigestContext:
-    """The context of a month: the registry in force at its end (the one given when none was imported before)."""
+    """The context of a month: the registry in force at its end (the one given when none was imported before,
+    or when the one in force then is still the last imported: the caller's, already parsed)."""
     now = clock.now()
     end = min(month.end(registry.organization.timezone), now)
-    then = registry_as_of(session, end) or registry
+    then_id = session.exec(select(func.max(RegistrySnapshot.id)).where(col(RegistrySnapshot.imported_at) < end)).one()
+    newest_id = session.exec(select(func.max(RegistrySnapshot.id))).one()
+    then = registry if then_id is not None and then_id == newest_id else registry_as_of(session, end) or registry
     return DigestContext(session, then, month, now)
 

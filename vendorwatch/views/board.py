@@ -29,6 +29,9 @@ __all__ = ["BoardReport", "DigestSummary", "StoredDigest", "VendorPosture", "boa
            "months", "stored_digest", "stored_digests"]
 
 
+SECTIONS = ("controls",)  # the digest sections the page shows (the others are in the stored digest's PDF)
+
+
 @dataclass(frozen=True)
 class VendorPosture:
     """One vendor at the end of the month (its last evaluation in the month) against the month before."""
@@ -91,7 +94,8 @@ def board_report(session: Session, registry: Registry, month: str, clock: Clock)
             row.accepted, {k: int(v) for k, v in row.sources.items()}))
     overdue = tuple(ctx.ref(s) for s in by_importance([s for s in ctx.states if ctx.overdue_days(s)]))
     return BoardReport(
-        str(ctx.month), ctx.provisional, build_board(ctx), tuple(spec.section(ctx) for spec in discover_sections()),
+        str(ctx.month), ctx.provisional, build_board(ctx),
+        tuple(spec.section(ctx) for spec in discover_sections() if spec.key in SECTIONS),
         tuple(sorted(vendors, key=lambda v: (-v.score, v.vendor_id))), overdue,
     )
 

