@@ -10,8 +10,9 @@ from sqlmodel import Session, col, select
 
 from vendorwatch.clock import Clock
 from vendorwatch.db.tables import CollectionRun
+from vendorwatch.ingest.run_owner import mark_interrupted, this_process
 
-RunStatus = Literal["running", "success", "partial", "failed"]
+RunStatus = Literal["running", "success", "partial", "failed", "interrupted"]
 MAX_RECORDED_ERRORS = 1000
 
 
@@ -26,9 +27,10 @@ class RunRecorder:
         self.error_total = 0
         self.checkpoint: dict[str, Any] | None = None
         with Session(engine) as session:
+            mark_interrupted(session, source_id, clock.now(), noticed_by=this_process())
             previous = last_checkpoint(session, source_id)
             run = CollectionRun(source_id=source_id, kind=kind, started_at=clock.now(), status="running",
-                                checkpoint=previous)
+                                checkpoint=previous, owner=this_process())
             session.add(run)
             session.commit()
             session.refresh(run)
