@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from tests.hostile.harness import Maker, Workspace
+from tests.hostile.harness import Maker, Workspace, run
 
 EVENTS = "SELECT count(*) FROM access_events"
 AUDIT_ENTRIES = "SELECT count(*) FROM audit_log"
@@ -31,6 +31,7 @@ class Case:
     json: Callable[[Any], None] | None = None  # asserts on the --json document
     database: bool = True  # False: the case needs no database (registry checks)
     databases: tuple[str, ...] = ("sqlite",)  # storage cases run on PostgreSQL too
+    after: Callable[[Workspace], None] | None = None  # further assertions on the workspace afterwards
 
 
 
@@ -92,4 +93,170 @@ REGISTRY_CASES = [
 for _case in REGISTRY_CASES:
     object.__setattr__(_case, "database", False)
 
-CASES: list[Case] = [*REGISTRY_CASES]
+
+# --- the audit log ------------------------------------------------------------------------------------------
+
+BOTH = ("sqlite", "postgresql")
+AUDIT_KEY_ENV = "VW_TEST_AUDIT_KEY"
+AUDIT_KEY = "k" * 32
+
+
+def _dialect(ws: Workspace) -> str:
+    assert ws.engine is not None
+    return ws.engine.dialect.name
+
+
+def drop_triggers(ws: Workspace) -> list[str]:
+    if _dialect(ws) == "sqlite":
+        ws.sql("DROP TRIGGER audit_log_no_update")
+    else:
+        ws.sql("ALTER TABLE audit_log DISABLE TRIGGER USER")
+    return ["audit", "verify"]
+
+
+def harmless_trigger(ws: Workspace) -> list[str]:
+    """A protection replaced by one that never fires (SQLite), or a rule that drops every new entry (PostgreSQL)."""
+    if _dialect(ws) == "sqlite":
+        ws.sql("DROP TRIGGER audit_log_no_delete")
+        ws.sql("CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log WHEN 0 "
+               "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END")
+    else:
+        ws.sql("CREATE RULE audit_log_swallow AS ON INSERT TO audit_log DO INSTEAD NOTHING")
+    return ["audit", "verify"]
+
+
+def drop_table(ws: Workspace) -> list[str]:
+    ws.sql("DROP TABLE audit_log")
+    return ["audit", "verify"]
+
+
+def restore_with_init(ws: Workspace) -> list[str]:
+    drop_triggers(ws)
+    if _dialect(ws) == "postgresql":
+        ws.sql("CREATE RULE audit_log_swallow AS ON INSERT TO audit_log DO INSTEAD NOTHING")
+    return ["init"]
+
+
+def protections_back(ws: Workspace) -> None:
+    assert run(ws, ["audit", "verify"]).exit_code == 0
+    assert ws.scalar("SELECT count(*) FROM audit_log WHERE action = 'audit.protections_restored'") == 1
+
+
+def _signed_entries(ws: Workspace, count: int = 3) -> None:
+    from sqlmodel import Session
+
+    from vendorwatch import audit
+
+    assert ws.engine is not None
+    with Session(ws.engine) as session:
+        for number in range(count):
+            audit.record(session, actor="hanako", action="finding.accept", target=f"finding:{number}",
+                         key=AUDIT_KEY.encode())
+        session.commit()
+
+
+def _forge(ws: Workspace, mac: str | None) -> None:
+    """Append an entry whose plain hash chain is correct, as someone with the database's rights but no key."""
+    from datetime import UTC, datetime
+
+    from vendorwatch import audit
+
+    last_id, last_hash = ws.row("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1")
+    at = datetime(2026, 11, 27, tzinfo=UTC)
+    forged = audit.entry_hash(last_hash, last_id + 1, at, "mallory", "finding.accept", "finding:9", {})
+    ws.sql("INSERT INTO audit_log (id, at, actor, action, target, details, prev_hash, hash, mac) VALUES "
+           "(:id, :at, 'mallory', 'finding.accept', 'finding:9', '{}', :prev, :hash, :mac)",
+           id=last_id + 1, at=at, prev=last_hash, hash=forged, mac=mac)
+
+
+def forged_unsigned(ws: Workspace) -> list[str]:
+    _signed_entries(ws)
+    _forge(ws, None)
+    ws.env |= {"VENDORWATCH_AUDIT_KEY_ENV": AUDIT_KEY_ENV, AUDIT_KEY_ENV: AUDIT_KEY}
+    return ["audit", "verify"]
+
+
+def forged_bad_signature(ws: Workspace) -> list[str]:
+    _signed_entries(ws)
+    _forge(ws, "0" * 64)
+    ws.env |= {"VENDORWATCH_AUDIT_KEY_ENV": AUDIT_KEY_ENV, AUDIT_KEY_ENV: AUDIT_KEY}
+    return ["audit", "verify"]
+
+
+def signed_and_intact(ws: Workspace) -> list[str]:
+    _signed_entries(ws)
+    ws.env |= {"VENDORWATCH_AUDIT_KEY_ENV": AUDIT_KEY_ENV, AUDIT_KEY_ENV: AUDIT_KEY}
+    return ["audit", "verify"]
+
+
+def key_named_but_missing(ws: Workspace) -> list[str]:
+    ws.env |= {"VENDORWATCH_AUDIT_KEY_ENV": AUDIT_KEY_ENV}
+    return ["audit", "verify"]
+
+
+def rewritten_chain(ws: Workspace) -> list[str]:
+    """Every hash recomputed after an edit: the plain chain holds again, the anchor kept outside does not."""
+    from sqlmodel import Session, col, select
+
+    from vendorwatch import audit
+    from vendorwatch.db.tables import AuditEntry
+
+    _signed_entries(ws)
+    anchor = ws.row("SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1")[0]
+    drop_triggers(ws)
+    if _dialect(ws) == "sqlite":
+        ws.sql("DROP TRIGGER audit_log_no_delete")
+    assert ws.engine is not None
+    with Session(ws.engine) as session:
+        entries = session.exec(select(AuditEntry).order_by(col(AuditEntry.id))).all()
+    prev = audit.GENESIS
+    for entry in entries:
+        actor = "mallory" if entry.id == 2 else entry.actor
+        assert entry.id is not None
+        digest = audit.entry_hash(prev, entry.id, entry.at, actor, entry.action, entry.target, entry.details)
+        ws.sql("UPDATE audit_log SET actor = :actor, prev_hash = :prev, hash = :hash, mac = NULL WHERE id = :id",
+               actor=actor, prev=prev, hash=digest, id=entry.id)
+        prev = digest
+    from vendorwatch.db.append_only import restore_protections
+
+    with ws.engine.begin() as connection:  # and the protections put back, so that only the anchor can tell
+        restore_protections(connection)
+    return ["audit", "verify", "--anchor", anchor]
+
+
+def unknown_anchor(ws: Workspace) -> list[str]:
+    return ["audit", "verify", "--anchor", "ab" * 32]
+
+
+def malformed_anchor(ws: Workspace) -> list[str]:
+    return ["audit", "verify", "--anchor", "not-a-hash"]
+
+
+def anchors_file(ws: Workspace) -> list[str]:
+    head = ws.row("SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1")[0]
+    path = ws.write("anchors.txt", f"# kept by the compliance office\n\nSHA-256 {head}  (2026-11-26)\n")
+    return ["audit", "verify", "--anchors", str(path)]
+
+
+AUDIT_CASES = [
+    Case("audit-triggers-removed", drop_triggers, 1, says=("unprotected: audit_log: trigger", "init"),
+         databases=BOTH),
+    Case("audit-protection-made-harmless", harmless_trigger, 1, says=("unprotected: audit_log",), databases=BOTH),
+    Case("audit-table-dropped", drop_table, 1, says=("the audit log table is missing",),
+         never_says=(*NEVER, "SELECT", "sqlite3", "psycopg"), databases=BOTH),
+    Case("audit-init-restores-protections", restore_with_init, 0,
+         says=("restored the append-only protections",), after=protections_back, databases=BOTH),
+    Case("audit-forged-entry-without-key-signature", forged_unsigned, 1,
+         says=("entry 5: not signed with the audit key",), databases=BOTH),
+    Case("audit-forged-entry-with-a-wrong-signature", forged_bad_signature, 1,
+         says=("entry 5: signature does not match",), databases=BOTH),
+    Case("audit-signed-log-verifies", signed_and_intact, 0, says=("signatures checked",)),
+    Case("audit-key-named-but-not-set", key_named_but_missing, 2, says=(AUDIT_KEY_ENV, "is not set")),
+    Case("audit-rewritten-chain-fails-its-anchor", rewritten_chain, 1,
+         says=("is no longer in the log",), databases=BOTH),
+    Case("audit-unknown-anchor", unknown_anchor, 1, says=("is no longer in the log",)),
+    Case("audit-malformed-anchor", malformed_anchor, 2, says=("64-digit SHA-256 hash",)),
+    Case("audit-anchors-file", anchors_file, 0, says=("1 基点 / anchor(s) held",)),
+]
+
+CASES: list[Case] = [*REGISTRY_CASES, *AUDIT_CASES]

@@ -52,6 +52,12 @@ class Workspace:
         with self.engine.begin() as connection:
             connection.execute(text(statement), values)
 
+    def row(self, statement: str) -> Any:
+        """One row read from the database."""
+        assert self.engine is not None
+        with self.engine.connect() as connection:
+            return connection.execute(text(statement)).one()
+
     def scalar(self, statement: str) -> Any:
         """One value read from the database."""
         assert self.engine is not None

@@ -47,3 +47,5 @@ def test_hostile_input(case: Case, db: str, workspace: Workspace) -> None:
         case.json(outcome.json())
     for statement, expected in case.stored.items():
         assert workspace.scalar(statement) == expected, statement
+    if case.after is not None:
+        case.after(workspace)
