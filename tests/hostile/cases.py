@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tests.hostile.harness import Maker, Workspace, run
+from tests.hostile.world import VENDOR_PROD
 
 EVENTS = "SELECT count(*) FROM access_events"
 AUDIT_ENTRIES = "SELECT count(*) FROM audit_log"
@@ -259,4 +260,75 @@ AUDIT_CASES = [
     Case("audit-anchors-file", anchors_file, 0, says=("1 基点 / anchor(s) held",)),
 ]
 
-CASES: list[Case] = [*REGISTRY_CASES, *AUDIT_CASES]
+
+# --- events and where they go -------------------------------------------------------------------------------
+
+def ct_record(number: int = 0, *, account: str = VENDOR_PROD, when: str = "2026-11-25T01:00:00Z",
+              **fields: Any) -> dict[str, Any]:
+    """A CloudTrail record as AWS writes it; ``fields`` replace or add top-level fields."""
+    record: dict[str, Any] = {
+        "eventVersion": "1.08",
+        "userIdentity": {"type": "IAMUser", "principalId": "AIDAEXAMPLE", "accountId": account,
+                         "arn": f"arn:aws:iam::{account}:user/alice", "accessKeyId": "AKIAEXAMPLEKEY000001",
+                         "userName": "alice"},
+        "eventTime": when, "eventSource": "s3.amazonaws.com", "eventName": "GetObject",
+        "awsRegion": "ap-northeast-1", "sourceIPAddress": "203.0.113.10", "userAgent": "aws-cli/2.15.0",
+        "requestParameters": {"bucketName": "acme-data", "key": f"reports/{number}.csv"},
+        "responseElements": None, "eventID": f"00000000-0000-4000-8000-{number:012d}", "readOnly": True,
+        "eventType": "AwsApiCall", "managementEvent": False, "recipientAccountId": account,
+    }
+    record.update(fields)
+    return record
+
+
+def delivery(records: list[dict[str, Any]], *, compress: bool = True) -> bytes:
+    """A CloudTrail delivery file (``{"Records": [...]}``), gzipped as CloudTrail writes it."""
+    import gzip
+
+    import orjson
+
+    raw = orjson.dumps({"Records": records})
+    return gzip.compress(raw) if compress else raw
+
+
+SLAPD_LOG = (
+    "6b07e139.3298a8ac 0x7fb7a2dfc6c0 conn=1006 fd=18 ACCEPT from IP=10.1.2.3:46151 (IP=0.0.0.0:636)\n"
+    '6b07e139.382caa19 0x7fb7a3dfe6c0 conn=1006 op=1 BIND dn="uid=alice,ou=people,dc=acme,dc=example" method=128\n'
+    "6b07e139.38525672 0x7fb7a3dfe6c0 conn=1006 op=1 RESULT tag=97 err=0 qtime=0.000030 etime=0.002528 text=\n"
+)
+
+
+def cloudtrail_into_ldap(ws: Workspace) -> list[str]:
+    path = ws.write("trail/a.json.gz", delivery([ct_record(1), ct_record(2)]))
+    return ["import", "cloudtrail", str(path), "--source", "acme-ldap", "--json"]
+
+
+def slapd_into_aws(ws: Workspace) -> list[str]:
+    path = ws.write("slapd/stats.log", SLAPD_LOG)
+    return ["import", "slapd-log", str(path), "--source", "acme-aws"]
+
+
+def imports_then_evaluate(ws: Workspace) -> list[str]:
+    """Log files imported into the directory source and CloudTrail into another: the directory was never read."""
+    trail = ws.write("trail/a.json.gz", delivery([ct_record(1)]))
+    slapd = ws.write("slapd/stats.log", SLAPD_LOG)
+    for args in (["import", "cloudtrail", str(trail), "--source", "acme-files"],
+                 ["import", "slapd-log", str(slapd), "--source", "acme-ldap"]):
+        done = run(ws, args)
+        assert done.exit_code == 0, done.output
+    return ["evaluate"]
+
+
+RUNS = "SELECT count(*) FROM collection_runs"
+
+ROUTING_CASES = [
+    Case("cloudtrail-into-a-directory-source", cloudtrail_into_ldap, 2,
+         says=("cannot go into source acme-ldap (kind: ldap)", "acme-aws, acme-files"),
+         stored={EVENTS: 0, RUNS: 0}),
+    Case("slapd-log-into-an-aws-source", slapd_into_aws, 2, says=("cannot go into source acme-aws (kind: aws)",),
+         stored={EVENTS: 0, RUNS: 0}),
+    Case("log-imports-do-not-make-a-directory-look-read", imports_then_evaluate, 0,
+         stored={EVENTS: 2, "SELECT count(*) FROM findings WHERE subject LIKE 'source:acme-ldap:%'": 0}),
+]
+
+CASES: list[Case] = [*REGISTRY_CASES, *AUDIT_CASES, *ROUTING_CASES]

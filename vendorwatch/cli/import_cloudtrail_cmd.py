@@ -23,7 +23,7 @@ def import_cloudtrail(
     from connectors.aws.import_files import import_path
 
     current = runtime()
-    context = current.source_context(source)
+    context = current.source_context(source, kinds=("aws", "files"), data="CloudTrail files / CloudTrail ファイル")
     if current.console.is_terminal and not as_json:
         total = sum(p.stat().st_size for p in _files(path))
         with Progress("[progress.description]{task.description}", BarColumn(), DownloadColumn(),
