@@ -31,7 +31,7 @@ from typing import Any
 import yaml
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from vendorwatch.clock import FixedClock
 from vendorwatch.db.engine import make_engine
@@ -250,7 +250,7 @@ def time_pages(url: str) -> list[Timing]:
         biggest = session.exec(select(AccessEvent.vendor_id, func.count()).group_by(AccessEvent.vendor_id)
                                .order_by(func.count().desc()).limit(1)).one()[0]
         most_evidence = session.exec(select(Finding.id).where(Finding.vendor_id == biggest)
-                                     .order_by(Finding.id)).all()
+                                     .order_by(col(Finding.id))).all()
         detailed = max(most_evidence, key=lambda i: len((session.get(Finding, i).evidence or {})  # type: ignore[union-attr]
                                                          .get("event_ids", [])))
     engine.dispose()

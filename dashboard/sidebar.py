@@ -8,7 +8,7 @@ from dashboard import actions, auth
 from dashboard.context import PageContext
 from dashboard.texts import language_switch, text, tr
 from dashboard.widgets import md
-from vendorwatch.display import local_time
+from vendorwatch.clock import local_time
 from vendorwatch.errors import VendorWatchError
 from vendorwatch.staff.roles import LABELS, Permission, allows
 

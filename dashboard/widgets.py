@@ -10,7 +10,7 @@ import streamlit as st
 
 from dashboard.context import PageContext
 from dashboard.texts import SEVERITY, label, tr
-from vendorwatch.display import local_time
+from vendorwatch.clock import local_time
 from vendorwatch.views.paging import Page
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~:$])")

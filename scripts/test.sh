@@ -10,4 +10,6 @@ if command -v pg_isready >/dev/null 2>&1 && ! pg_isready -q -h 127.0.0.1 -p 5432
     pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -1)" main start || true
   fi
 fi
-exec .venv/bin/pytest -q "$@"
+# Two workers (pytest-xdist): the suite is long and this kind of machine has two cores;
+# VENDORWATCH_TEST_WORKERS=0 runs it in one process.
+exec .venv/bin/pytest -q -n "${VENDORWATCH_TEST_WORKERS:-2}" "$@"

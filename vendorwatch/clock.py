@@ -1,10 +1,13 @@
-"""Time comes from a clock passed in, so tests can set it. Storage is always UTC."""
+"""Time comes from a clock passed in, so tests can set it. Storage is always UTC; people read local time."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
-from typing import Protocol
+from typing import Protocol, overload
 from zoneinfo import ZoneInfo
+
+# The zone people read times in unless the registry names the organization's own.
+DEFAULT_ZONE = "Asia/Tokyo"
 
 
 class Clock(Protocol):
@@ -38,11 +41,33 @@ class FixedClock:
         self._at = as_utc(at)
 
 
-def as_utc(value: datetime) -> datetime:
-    """An aware UTC datetime; naive values are taken to be UTC already."""
+@overload
+def as_utc(value: datetime | str) -> datetime: ...
+@overload
+def as_utc(value: None) -> None: ...
+@overload
+def as_utc(value: datetime | str | None) -> datetime | None: ...
+def as_utc(value: datetime | str | None) -> datetime | None:
+    """An aware UTC datetime; naive values are taken to be UTC already.
+
+    Also what a database hands back for a time computed in SQL (MIN, MAX, a window function), where the
+    column's type does not apply: an ISO string on SQLite, a naive datetime on PostgreSQL. None stays None.
+    """
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
     if value.tzinfo is None:
         return value.replace(tzinfo=UTC)
     return value.astimezone(UTC)
+
+
+def local_time(value: datetime | None, zone: str = DEFAULT_ZONE) -> str:
+    """``2026-11-26 16:24 JST`` for an aware UTC datetime; empty for None."""
+    if value is None:
+        return ""
+    local = value.astimezone(ZoneInfo(zone))
+    return local.strftime("%Y-%m-%d %H:%M ") + (local.tzname() or "")
 
 
 def end_of_local_day(day: date, zone: str) -> datetime:

@@ -10,8 +10,9 @@ from sqlmodel import Session
 
 from tests.checks.world import World, ev
 from vendorwatch.checks.discovery import discover_checks
-from vendorwatch.checks.sql import EVENTS, local_parts
+from vendorwatch.checks.sql import local_parts
 from vendorwatch.controls.catalog import load_catalog
+from vendorwatch.db.core_tables import EVENTS
 
 
 def test_every_check_is_discovered_once_with_bilingual_texts() -> None:

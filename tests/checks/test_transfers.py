@@ -6,8 +6,8 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from tests.checks.world import ALICE, ALICE_DEV, CUSTOMERS, DEV, DEV_BUCKET, OUTSIDER, PROD, World, ev
-from vendorwatch.checks.sql import TRANSFERS
 from vendorwatch.checks.transfers import derive_transfers
+from vendorwatch.db.core_tables import TRANSFERS
 from vendorwatch.records import GrantRecord
 
 # The approval TR-1 covers acme-customers/masked/* from acme-prod to acme-dev on 2026-11-20 09:00-18:00 JST.

@@ -13,19 +13,15 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from vendorwatch.checks.model import Check, ControlId, EvaluationContext, Evidence, FindingDraft, Severity, check
 from vendorwatch.checks.observables import OBSERVABLES, observe
-from vendorwatch.checks.sql import as_utc
-from vendorwatch.db import tables
+from vendorwatch.clock import as_utc
+from vendorwatch.db.core_tables import QUESTIONS, REQUESTS, SUBMISSIONS, SUBMITTED_ANSWERS
 from vendorwatch.i18n import t
 
-SUBMISSIONS: Table = tables.QuestionnaireSubmission.__table__  # type: ignore[attr-defined]
-SUBMITTED: Table = tables.QuestionnaireSubmittedAnswer.__table__  # type: ignore[attr-defined]
-REQUESTS: Table = tables.QuestionnaireRequest.__table__  # type: ignore[attr-defined]
-QUESTIONS: Table = tables.QuestionnaireQuestion.__table__  # type: ignore[attr-defined]
 DECLARED_STATES = ("submitted", "changes_requested", "accepted")
 
 
@@ -80,20 +76,20 @@ def declared_answers(session: Session, *, control: str | None = None, observable
     """The visible answered questions of every vendor's latest submission, filtered by control, observable, result."""
     latest = latest_submissions(session)
     query = (
-        select(SUBMITTED, SUBMISSIONS.c.submitted_at, QUESTIONS.c.number, QUESTIONS.c.text_ja, QUESTIONS.c.text_en)
-        .join(SUBMISSIONS, SUBMISSIONS.c.id == SUBMITTED.c.submission_id)
+        select(SUBMITTED_ANSWERS, SUBMISSIONS.c.submitted_at, QUESTIONS.c.number, QUESTIONS.c.text_ja, QUESTIONS.c.text_en)
+        .join(SUBMISSIONS, SUBMISSIONS.c.id == SUBMITTED_ANSWERS.c.submission_id)
         .join(latest, latest.c.id == SUBMISSIONS.c.id)
         .join(QUESTIONS, (QUESTIONS.c.version_id == SUBMISSIONS.c.version_id)
-              & (QUESTIONS.c.question_id == SUBMITTED.c.question_id))
-        .where(SUBMITTED.c.visible.is_(True), SUBMITTED.c.answered.is_(True))
-        .order_by(SUBMITTED.c.vendor_id, SUBMITTED.c.questionnaire_id, QUESTIONS.c.position)
+              & (QUESTIONS.c.question_id == SUBMITTED_ANSWERS.c.question_id))
+        .where(SUBMITTED_ANSWERS.c.visible.is_(True), SUBMITTED_ANSWERS.c.answered.is_(True))
+        .order_by(SUBMITTED_ANSWERS.c.vendor_id, SUBMITTED_ANSWERS.c.questionnaire_id, QUESTIONS.c.position)
     )
     if control is not None:
-        query = query.where(SUBMITTED.c.control_id == control)
+        query = query.where(SUBMITTED_ANSWERS.c.control_id == control)
     if observable is not None:
-        query = query.where(SUBMITTED.c.observable == observable)
+        query = query.where(SUBMITTED_ANSWERS.c.observable == observable)
     if results is not None:
-        query = query.where(SUBMITTED.c.result.in_(results))
+        query = query.where(SUBMITTED_ANSWERS.c.result.in_(results))
     for row in session.execute(query):
         submitted = as_utc(row.submitted_at)
         assert submitted is not None

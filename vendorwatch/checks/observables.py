@@ -16,16 +16,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Table, and_, select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from vendorwatch.checks.knowledge import Knowledge
-from vendorwatch.db import tables
+from vendorwatch.db.core_tables import FINDINGS, PRINCIPALS, SETTINGS
 from vendorwatch.i18n import Text, t
 
-FINDINGS: Table = tables.Finding.__table__  # type: ignore[attr-defined]
-PRINCIPALS: Table = tables.Principal.__table__  # type: ignore[attr-defined]
-SETTINGS: Table = tables.ObservedSetting.__table__  # type: ignore[attr-defined]
 ACTIVE_FINDING_STATUSES = ("open", "acknowledged", "risk_accepted")
 MAX_LISTED = 50
 

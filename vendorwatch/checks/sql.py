@@ -4,10 +4,8 @@ Checks aggregate in the database (GROUP BY, window functions, joins) and bring b
 of rows they judge; these helpers hide the few places where the two dialects differ (epoch seconds,
 local time of day in the organization's zone).
 
-GROUPING: group events by their many-valued column first (principal, credential), not by ``vendor_id``.
-SQLite groups with a sort, unless an index already gives the order: a GROUP BY led by ``vendor_id`` makes it
-walk ``ix_access_events_vendor_time`` and fetch every row from the table in that order (measured: 2.8 s
-against 0.6 s over 1,000,000 events). PostgreSQL hash-aggregates either way.
+GROUPING: group events by their many-valued column first (principal, credential), not by ``vendor_id``
+(SQLite would walk ``ix_access_events_vendor_time`` row by row; measured in docs/performance.md, "Check SQL").
 """
 
 from __future__ import annotations
@@ -17,22 +15,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import BigInteger, ColumnElement, Table, and_, case, cast, false, func, literal, or_, select, true
+from sqlalchemy import BigInteger, ColumnElement, and_, case, cast, false, func, literal, or_, select, true
 from sqlalchemy import Integer as SAInteger
 from sqlalchemy.orm import Session
 
-from vendorwatch.db import tables
+from vendorwatch.clock import as_utc
+from vendorwatch.db.core_tables import EVENTS
 from vendorwatch.registry.models import WEEKDAYS, HoursWindow
-
-EVENTS: Table = tables.AccessEvent.__table__  # type: ignore[attr-defined]
-PRINCIPALS: Table = tables.Principal.__table__  # type: ignore[attr-defined]
-GRANTS: Table = tables.Grant.__table__  # type: ignore[attr-defined]
-SETTINGS: Table = tables.ObservedSetting.__table__  # type: ignore[attr-defined]
-RUNS: Table = tables.CollectionRun.__table__  # type: ignore[attr-defined]
-TRANSFERS: Table = tables.Transfer.__table__  # type: ignore[attr-defined]
-SOURCES: Table = tables.Source.__table__  # type: ignore[attr-defined]
-ENVIRONMENTS: Table = tables.Environment.__table__  # type: ignore[attr-defined]
-SNAPSHOTS: Table = tables.RegistrySnapshot.__table__  # type: ignore[attr-defined]
 
 # Events named per finding when a check finds many at once (the count is in the details): enough to trace.
 EVIDENCE_PER_GROUP = 20
@@ -135,22 +124,9 @@ def time_span(session: Session, vendor_ids: Sequence[str]) -> tuple[datetime, da
         low = session.execute(select(func.min(EVENTS.c.event_time)).where(EVENTS.c.vendor_id == vendor_id)).scalar()
         high = session.execute(select(func.max(EVENTS.c.event_time)).where(EVENTS.c.vendor_id == vendor_id)).scalar()
         if low is not None and high is not None:
-            lows.append(_as_datetime(low))
-            highs.append(_as_datetime(high))
+            lows.append(as_utc(low))
+            highs.append(as_utc(high))
     return (min(lows), max(highs)) if lows else None
-
-
-def _as_datetime(value: Any) -> datetime:
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-def as_utc(value: Any) -> datetime | None:
-    """A value read from an aggregate (string on SQLite, naive datetime on PostgreSQL) as aware UTC."""
-    if value is None:
-        return None
-    return _as_datetime(value)
 
 
 

@@ -18,7 +18,8 @@ from sqlalchemy import select, update
 from sqlmodel import Session
 
 from vendorwatch.checks.knowledge import Knowledge
-from vendorwatch.checks.sql import EVENTS, TRANSFERS, as_utc
+from vendorwatch.clock import as_utc
+from vendorwatch.db.core_tables import EVENTS, TRANSFERS
 from vendorwatch.registry.models import Registry, TransferApproval
 
 TRANSFER_ACTIONS: dict[str, str] = {
@@ -114,7 +115,7 @@ def covering_approval(transfer: DerivedTransfer | Any, approvals: list[TransferA
             continue
         if approval.from_ != transfer.from_environment_id or approval.to != transfer.to_environment_id:
             continue
-        if not (approval.window.start <= occurred <= approval.window.end):  # type: ignore[operator]
+        if not (approval.window.start <= occurred <= approval.window.end):
             continue
         if transfer.resource and any(fnmatch.fnmatchcase(transfer.resource, p) for p in approval.resources):
             return approval.id

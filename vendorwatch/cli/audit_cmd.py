@@ -14,10 +14,10 @@ from sqlmodel import col, select
 
 from vendorwatch import audit as audit_log
 from vendorwatch.cli.runtime import runtime
+from vendorwatch.clock import local_time
 from vendorwatch.db.append_only import missing_protections
 from vendorwatch.db.engine import session_scope
 from vendorwatch.db.tables import AuditEntry
-from vendorwatch.display import local_time
 from vendorwatch.errors import ConfigError
 from vendorwatch.i18n import t
 

@@ -21,8 +21,8 @@ from questionnaires.review import ReviewView, accept, reopen, request_changes, r
 from questionnaires.states import STATE_LABELS
 from questionnaires.workbook import export_workbook, import_workbook
 from vendorwatch.cli.runtime import runtime
+from vendorwatch.clock import local_time
 from vendorwatch.db.engine import session_scope
-from vendorwatch.display import local_time
 from vendorwatch.errors import ConfigError
 from vendorwatch.i18n import t
 from vendorwatch.masking import mask_email, mask_text

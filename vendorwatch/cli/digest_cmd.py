@@ -8,10 +8,10 @@ from typing import Annotated
 import typer
 
 from vendorwatch.cli.runtime import runtime
+from vendorwatch.clock import local_time
 from vendorwatch.digest.deliver import mail_settings
 from vendorwatch.digest.period import DigestMonth, due_month
 from vendorwatch.digest.service import produce, resend_month, send
-from vendorwatch.display import local_time
 from vendorwatch.errors import ConfigError
 from vendorwatch.i18n import t
 

@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 import typer
 
 from vendorwatch.cli.runtime import runtime
+from vendorwatch.clock import local_time
 from vendorwatch.db.engine import session_scope
-from vendorwatch.display import local_time
 from vendorwatch.errors import ConfigError
 from vendorwatch.findings import triage
 from vendorwatch.findings.query import history, to_contract

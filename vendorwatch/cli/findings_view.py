@@ -5,8 +5,8 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
+from vendorwatch.clock import local_time
 from vendorwatch.db.tables import Finding
-from vendorwatch.display import local_time
 from vendorwatch.findings.evaluate import Evaluation
 from vendorwatch.findings.query import to_contract
 from vendorwatch.scoring.risk import VendorRisk

@@ -11,8 +11,8 @@ from rich.table import Table
 
 from vendorwatch import audit
 from vendorwatch.cli.runtime import runtime
+from vendorwatch.clock import local_time
 from vendorwatch.db.engine import session_scope
-from vendorwatch.display import local_time
 from vendorwatch.errors import ConfigError
 from vendorwatch.i18n import t
 from vendorwatch.masking import mask_email

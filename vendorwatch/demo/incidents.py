@@ -7,8 +7,9 @@ Each record tells a small story a vendor manager will recognise; the comments sa
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
+from vendorwatch.clock import as_utc
 from vendorwatch.records import AccessEventRecord, GrantRecord, PrincipalRecord, SettingRecord
 
 PROD = "123456789123"
@@ -23,7 +24,7 @@ TAKAHASHI = "uid=takahashi.megumi,ou=people,dc=ccs,dc=example"
 
 
 def _at(text: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+    return as_utc(text)
 
 
 def _event(event_id: str, when: str, action: str, principal: str, **fields: object) -> AccessEventRecord:

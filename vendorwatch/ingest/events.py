@@ -11,8 +11,10 @@ thread while the caller parses the next batch.
 - PostgreSQL: binary ``COPY`` of the batch's new events straight into the table, after reading back which
   of them are stored already; the staging table with ``ON CONFLICT DO NOTHING`` when another writer got
   there first.
-- ``access_events`` has no foreign keys (checked per row they halved the write rate): each batch checks,
-  in its own transaction, that its source, vendor, run and environments exist, and is refused otherwise.
+- ``access_events`` has no foreign keys: each batch checks, in its own transaction, that its source,
+  vendor, run and environments exist, and is refused otherwise.
+
+Why each of these choices, with the figures: docs/performance.md, "EventWriter".
 
 Both count stored rows from what the database reports (changes / rowcount), so stored + duplicate is exact.
 Callbacks let bookkeeping commit together with the events (source objects) or follow their commit
@@ -138,10 +140,8 @@ class EventWriter:
 
     With ``background`` (the default, except for in-memory SQLite, whose connections are per thread), a full
     batch is written by one worker thread while the caller goes on parsing the next one: psycopg's COPY and
-    SQLite's statement steps run without the GIL. On SQLite this pays off because a statement inserts
-    ``SQLITE_ROWS_PER_STATEMENT`` rows: a step per row released and re-took the GIL so often that the worker
-    mostly waited for it. Measured on this 2-core machine: SQLite 1.2 times, PostgreSQL 1.3 to 2 times the
-    rate of writing in the caller's thread.
+    SQLite's statement steps run without the GIL (on SQLite because a statement inserts
+    ``SQLITE_ROWS_PER_STATEMENT`` rows; measured in docs/performance.md, "EventWriter").
     At most one batch is in flight; ``flush()`` waits for everything to be written, and a failure of the
     worker is raised in the caller's thread at the next hand-over or at ``flush()``.
     ``before_write`` is called when a batch is handed over; what it returns is given to ``after_flush``

@@ -9,9 +9,8 @@ from datetime import date
 from sqlalchemy import and_, func, select
 from sqlmodel import Session
 
+from vendorwatch.db.core_tables import POSTURE_SNAPSHOTS
 from vendorwatch.db.tables import PostureSnapshot
-
-_SNAPSHOTS = PostureSnapshot.__table__  # type: ignore[attr-defined]
 
 
 def months_back(until: date, months: int) -> list[str]:
@@ -52,9 +51,10 @@ class MonthPosture:
 
 def latest(session: Session, vendor_ids: list[str] | None = None) -> dict[str, PostureSnapshot]:
     """The newest snapshot of each vendor (or of the vendors given)."""
-    newest = select(_SNAPSHOTS.c.vendor_id, func.max(_SNAPSHOTS.c.day).label("day")).group_by(_SNAPSHOTS.c.vendor_id)
+    snapshots = POSTURE_SNAPSHOTS.c
+    newest = select(snapshots.vendor_id, func.max(snapshots.day).label("day")).group_by(snapshots.vendor_id)
     if vendor_ids is not None:
-        newest = newest.where(_SNAPSHOTS.c.vendor_id.in_(vendor_ids))
+        newest = newest.where(snapshots.vendor_id.in_(vendor_ids))
     pick = newest.subquery()
     statement = select(PostureSnapshot).join(
         pick, and_(PostureSnapshot.vendor_id == pick.c.vendor_id, PostureSnapshot.day == pick.c.day))  # type: ignore[arg-type]
@@ -66,12 +66,12 @@ def monthly_trend(session: Session, until: date, months: int = 12,
     """For each of the ``months`` months ending with ``until``'s, each vendor's last snapshot in that month."""
     wanted = months_back(until, months)
     last_day = (
-        select(_SNAPSHOTS.c.vendor_id, _SNAPSHOTS.c.month, func.max(_SNAPSHOTS.c.day).label("day"))
-        .where(_SNAPSHOTS.c.month.in_(wanted), _SNAPSHOTS.c.day <= until)
-        .group_by(_SNAPSHOTS.c.vendor_id, _SNAPSHOTS.c.month)
+        select(POSTURE_SNAPSHOTS.c.vendor_id, POSTURE_SNAPSHOTS.c.month, func.max(POSTURE_SNAPSHOTS.c.day).label("day"))
+        .where(POSTURE_SNAPSHOTS.c.month.in_(wanted), POSTURE_SNAPSHOTS.c.day <= until)
+        .group_by(POSTURE_SNAPSHOTS.c.vendor_id, POSTURE_SNAPSHOTS.c.month)
     )
     if vendor_ids is not None:
-        last_day = last_day.where(_SNAPSHOTS.c.vendor_id.in_(vendor_ids))
+        last_day = last_day.where(POSTURE_SNAPSHOTS.c.vendor_id.in_(vendor_ids))
     pick = last_day.subquery()
     statement = select(PostureSnapshot).join(
         pick, and_(PostureSnapshot.vendor_id == pick.c.vendor_id, PostureSnapshot.day == pick.c.day))  # type: ignore[arg-type]

@@ -18,15 +18,13 @@ from typing import Literal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from vendorwatch.checks.sql import as_utc
-from vendorwatch.clock import Clock
-from vendorwatch.db.tables import CollectionRun
+from vendorwatch.clock import Clock, as_utc
+from vendorwatch.db.core_tables import RUNS
 from vendorwatch.registry.models import Registry
 
 SourceState = Literal["fresh", "stale", "failing", "never"]
 SOURCE_STATES: tuple[SourceState, ...] = ("fresh", "stale", "failing", "never")
 _OK = ("success", "partial")
-_RUNS = CollectionRun.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -53,34 +51,34 @@ def source_health(session: Session, registry: Registry, clock: Clock, *, as_of: 
     """
     until = clock.now() if as_of else None
     summary_query = select(
-        _RUNS.c.source_id,
-        func.max(_RUNS.c.finished_at).filter(_RUNS.c.status.in_(_OK)).label("last_ok"),
-        func.max(_RUNS.c.finished_at).filter(_RUNS.c.status == "failed").label("last_failed"),
-        func.max(_RUNS.c.id).filter(_RUNS.c.finished_at.is_not(None)).label("last_id"),
+        RUNS.c.source_id,
+        func.max(RUNS.c.finished_at).filter(RUNS.c.status.in_(_OK)).label("last_ok"),
+        func.max(RUNS.c.finished_at).filter(RUNS.c.status == "failed").label("last_failed"),
+        func.max(RUNS.c.id).filter(RUNS.c.finished_at.is_not(None)).label("last_id"),
         func.count().label("runs"),
-    ).group_by(_RUNS.c.source_id)
+    ).group_by(RUNS.c.source_id)
     if until is not None:
-        summary_query = summary_query.where(_RUNS.c.started_at <= until,
-                                            (_RUNS.c.finished_at <= until) | _RUNS.c.finished_at.is_(None))
+        summary_query = summary_query.where(RUNS.c.started_at <= until,
+                                            (RUNS.c.finished_at <= until) | RUNS.c.finished_at.is_(None))
     summary = {row.source_id: row for row in session.execute(summary_query)}
     # The newest finished run of each source (its status and error), then the failures in a row of those failing.
     last_ids = [row.last_id for row in summary.values() if row.last_id is not None]
     last_runs = {
         row.source_id: row
-        for row in session.execute(select(_RUNS.c.source_id, _RUNS.c.status, _RUNS.c.error_text, _RUNS.c.errors)
-                                   .where(_RUNS.c.id.in_(last_ids)))
+        for row in session.execute(select(RUNS.c.source_id, RUNS.c.status, RUNS.c.error_text, RUNS.c.errors)
+                                   .where(RUNS.c.id.in_(last_ids)))
     } if last_ids else {}
     streaks: dict[str, int] = {}
     failing = [source_id for source_id, run in last_runs.items() if run.status == "failed"]
     if failing:
         ended: set[str] = set()
         streak_query = (
-            select(_RUNS.c.source_id, _RUNS.c.status)
-            .where(_RUNS.c.source_id.in_(failing), _RUNS.c.finished_at.is_not(None))
-            .order_by(_RUNS.c.source_id, _RUNS.c.finished_at.desc(), _RUNS.c.id.desc())
+            select(RUNS.c.source_id, RUNS.c.status)
+            .where(RUNS.c.source_id.in_(failing), RUNS.c.finished_at.is_not(None))
+            .order_by(RUNS.c.source_id, RUNS.c.finished_at.desc(), RUNS.c.id.desc())
         )
         if until is not None:
-            streak_query = streak_query.where(_RUNS.c.finished_at <= until)
+            streak_query = streak_query.where(RUNS.c.finished_at <= until)
         for row in session.execute(streak_query):
             if row.source_id in ended:
                 continue

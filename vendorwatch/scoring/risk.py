@@ -12,17 +12,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import Table, select
+from sqlalchemy import select
 from sqlmodel import Session
 
-from vendorwatch.checks.answers import SUBMISSIONS, latest_submissions
+from vendorwatch.checks.answers import latest_submissions
 from vendorwatch.clock import Clock
-from vendorwatch.db import tables
-from vendorwatch.db.tables import Finding
+from vendorwatch.db.core_tables import FINDINGS, SUBMISSIONS, VERSIONS
 from vendorwatch.registry.models import Registry
 from vendorwatch.scoring.coverage import source_health
 
-VERSIONS: Table = tables.QuestionnaireVersion.__table__  # type: ignore[attr-defined]
 WEIGHTS: dict[str, int] = {"critical": 40, "high": 15, "medium": 5, "low": 1, "info": 0}
 COVERAGE_WEIGHT = 20
 QUESTIONNAIRE_WEIGHT = 15
@@ -105,7 +103,7 @@ def score_vendors(session: Session, registry: Registry, clock: Clock) -> dict[st
             risk.own_points += penalty
         risks[vendor.id] = risk
     # Only the columns a contribution names: the evidence (up to 50 event ids per finding) is not read.
-    table = Finding.__table__  # type: ignore[attr-defined]
+    table = FINDINGS
     findings = session.execute(
         select(table.c.id, table.c.vendor_id, table.c.check_id, table.c.severity, table.c.status, table.c.subject)
         .where(table.c.status.in_(["open", "acknowledged", "risk_accepted"]))

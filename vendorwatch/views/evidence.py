@@ -9,12 +9,9 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlmodel import Session
 
-from vendorwatch.checks.sql import EVENTS, SOURCES
 from vendorwatch.clock import as_utc
-from vendorwatch.db.tables import Vendor
+from vendorwatch.db.core_tables import EVENTS, SOURCES, VENDORS
 from vendorwatch.views.personal import Masker
-
-VENDORS = Vendor.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from vendorwatch.checks.discovery import checks_by_id
 from vendorwatch.checks.model import SEVERITIES
 from vendorwatch.clock import as_utc
 from vendorwatch.controls.catalog import load_catalog
-from vendorwatch.db.tables import Finding
+from vendorwatch.db.core_tables import FINDINGS
 from vendorwatch.findings.lifecycle import ACTIVE_STATUSES, STATUSES
 from vendorwatch.findings.query import history
 from vendorwatch.i18n import Text, t
@@ -23,8 +23,6 @@ from vendorwatch.views.evidence import EvidenceEvent, evidence_events
 from vendorwatch.views.paging import Page, bounds
 from vendorwatch.views.personal import Masker
 from vendorwatch.views.portfolio import CONTROLS
-
-FINDINGS = Finding.__table__  # type: ignore[attr-defined]
 
 
 class FindingQuery(BaseModel):

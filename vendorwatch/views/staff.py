@@ -9,11 +9,9 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from vendorwatch.clock import Clock, as_utc
-from vendorwatch.db.tables import AuditEntry, StaffUser
+from vendorwatch.db.core_tables import AUDIT, STAFF
 from vendorwatch.views.personal import Masker
 
-AUDIT = AuditEntry.__table__  # type: ignore[attr-defined]
-STAFF = StaffUser.__table__  # type: ignore[attr-defined]
 SIGN_IN_ACTIONS = ("signin.success", "signin.failure", "signout")
 
 

@@ -15,10 +15,8 @@ from sqlalchemy import and_, func, select
 from sqlmodel import Session
 
 from vendorwatch.checks.model import SEVERITIES
-from vendorwatch.db.tables import PostureSnapshot
+from vendorwatch.db.core_tables import POSTURE_SNAPSHOTS
 from vendorwatch.posture.trend import months_back
-
-SNAPSHOTS = PostureSnapshot.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -38,14 +36,15 @@ class PortfolioTrend:
 def portfolio_trend(session: Session, until: date, vendor_ids: list[str], months: int = 12) -> PortfolioTrend:
     """Open findings by severity (all vendors) and each vendor's score, for the ``months`` ending with ``until``."""
     wanted = months_back(until, months)
+    snapshots = POSTURE_SNAPSHOTS.c
     last_day = (
-        select(SNAPSHOTS.c.vendor_id, SNAPSHOTS.c.month, func.max(SNAPSHOTS.c.day).label("day"))
-        .where(SNAPSHOTS.c.month.in_(wanted), SNAPSHOTS.c.day <= until, SNAPSHOTS.c.vendor_id.in_(vendor_ids))
-        .group_by(SNAPSHOTS.c.vendor_id, SNAPSHOTS.c.month)
+        select(snapshots.vendor_id, snapshots.month, func.max(snapshots.day).label("day"))
+        .where(snapshots.month.in_(wanted), snapshots.day <= until, snapshots.vendor_id.in_(vendor_ids))
+        .group_by(snapshots.vendor_id, snapshots.month)
     ).subquery()
     rows = session.execute(
-        select(SNAPSHOTS.c.vendor_id, SNAPSHOTS.c.month, SNAPSHOTS.c.score, SNAPSHOTS.c.open_by_severity)
-        .join(last_day, and_(SNAPSHOTS.c.vendor_id == last_day.c.vendor_id, SNAPSHOTS.c.day == last_day.c.day))
+        select(snapshots.vendor_id, snapshots.month, snapshots.score, snapshots.open_by_severity)
+        .join(last_day, and_(snapshots.vendor_id == last_day.c.vendor_id, snapshots.day == last_day.c.day))
     )
     index = {month: i for i, month in enumerate(wanted)}
     scores: dict[str, list[int | None]] = {v: [None] * len(wanted) for v in vendor_ids}

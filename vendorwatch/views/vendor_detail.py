@@ -10,17 +10,15 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
-from vendorwatch.checks.sql import EVENTS, PERSONAL_KINDS, PRINCIPALS, TRANSFERS
+from vendorwatch.checks.sql import PERSONAL_KINDS
 from vendorwatch.clock import Clock, as_utc
-from vendorwatch.db.tables import TransferApproval
+from vendorwatch.db.core_tables import APPROVALS, EVENTS, PRINCIPALS, TRANSFERS
 from vendorwatch.i18n import Text
 from vendorwatch.registry.models import Registry, Vendor
 from vendorwatch.scoring.coverage import SourceHealth
 from vendorwatch.views.coverage import source_coverage
 from vendorwatch.views.paging import Page, bounds
 from vendorwatch.views.personal import Masker
-
-APPROVALS = TransferApproval.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)

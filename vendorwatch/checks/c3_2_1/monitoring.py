@@ -8,7 +8,8 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from vendorwatch.checks.model import EvaluationContext, Evidence, FindingDraft, check
-from vendorwatch.checks.sql import RUNS, as_utc
+from vendorwatch.clock import as_utc
+from vendorwatch.db.core_tables import RUNS
 from vendorwatch.i18n import t
 
 

@@ -11,17 +11,14 @@ from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table, select
+from sqlalchemy import select
 
-from vendorwatch.checks.answers import REQUESTS, declared_gap_check
+from vendorwatch.checks.answers import declared_gap_check
 from vendorwatch.checks.model import EvaluationContext, Evidence, FindingDraft, check
-from vendorwatch.checks.sql import as_utc
-from vendorwatch.db import tables
+from vendorwatch.clock import as_utc
+from vendorwatch.db.core_tables import CAMPAIGNS, DOCUMENTS, REQUESTS, VERSIONS
 from vendorwatch.i18n import t
 
-CAMPAIGNS: Table = tables.QuestionnaireCampaign.__table__  # type: ignore[attr-defined]
-VERSIONS: Table = tables.QuestionnaireVersion.__table__  # type: ignore[attr-defined]
-DOCUMENTS: Table = tables.EvidenceDocument.__table__  # type: ignore[attr-defined]
 WAITING = ("not_started", "in_progress", "changes_requested")
 DOCUMENT_NAMES = {
     "iso27001_certificate": ("ISO/IEC 27001 認証書", "ISO/IEC 27001 certificate"),

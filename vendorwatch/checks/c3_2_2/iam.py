@@ -8,7 +8,9 @@ from datetime import timedelta
 from sqlalchemy import and_, func, or_, select
 
 from vendorwatch.checks.model import EvaluationContext, Evidence, FindingDraft, check
-from vendorwatch.checks.sql import EVENTS, PRINCIPALS, as_utc, in_or_false
+from vendorwatch.checks.sql import in_or_false
+from vendorwatch.clock import as_utc
+from vendorwatch.db.core_tables import EVENTS, PRINCIPALS
 from vendorwatch.i18n import t
 
 _ACTIVE = and_(PRINCIPALS.c.gone_at.is_(None), PRINCIPALS.c.disabled.is_(False))

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 
 from vendorwatch.checks.model import EvaluationContext, Evidence, FindingDraft, check
-from vendorwatch.checks.sql import PRINCIPALS, RUNS, SETTINGS
+from vendorwatch.db.core_tables import PRINCIPALS, RUNS, SETTINGS
 from vendorwatch.i18n import t
 
 

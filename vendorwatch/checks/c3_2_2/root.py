@@ -7,7 +7,9 @@ from collections.abc import Iterator
 from sqlalchemy import func, select
 
 from vendorwatch.checks.model import EvaluationContext, Evidence, FindingDraft, check
-from vendorwatch.checks.sql import EVENTS, PRINCIPALS, as_utc, event_ids
+from vendorwatch.checks.sql import event_ids
+from vendorwatch.clock import as_utc
+from vendorwatch.db.core_tables import EVENTS, PRINCIPALS
 from vendorwatch.i18n import t
 
 

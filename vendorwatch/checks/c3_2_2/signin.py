@@ -7,7 +7,9 @@ from collections.abc import Iterator
 from sqlalchemy import func, select
 
 from vendorwatch.checks.model import EvaluationContext, Evidence, FindingDraft, check
-from vendorwatch.checks.sql import EVENTS, as_utc, epoch_seconds, event_ids_by, in_or_false
+from vendorwatch.checks.sql import epoch_seconds, event_ids_by, in_or_false
+from vendorwatch.clock import as_utc
+from vendorwatch.db.core_tables import EVENTS
 from vendorwatch.i18n import t
 
 SIGN_IN_ACTIONS = ("ConsoleLogin", "bind")

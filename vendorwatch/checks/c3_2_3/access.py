@@ -11,8 +11,6 @@ from sqlalchemy import ColumnElement, and_, func, not_, or_, select
 from vendorwatch.checks.knowledge import ip_allowed
 from vendorwatch.checks.model import EvaluationContext, Evidence, FindingDraft, check
 from vendorwatch.checks.sql import (
-    EVENTS,
-    as_utc,
     customer_events,
     event_ids_by,
     in_or_false,
@@ -20,7 +18,8 @@ from vendorwatch.checks.sql import (
     local_parts,
     time_span,
 )
-from vendorwatch.display import local_time
+from vendorwatch.clock import as_utc, local_time
+from vendorwatch.db.core_tables import EVENTS
 from vendorwatch.i18n import t
 
 _CUSTOMER_ACTS = (customer_events(), EVENTS.c.outcome == "success")

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from sqlalchemy import select
 
 from vendorwatch.checks.model import EvaluationContext, Evidence, FindingDraft, check
-from vendorwatch.checks.sql import GRANTS
+from vendorwatch.db.core_tables import GRANTS
 from vendorwatch.i18n import t
 
 

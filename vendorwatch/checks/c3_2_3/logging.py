@@ -13,7 +13,8 @@ from typing import Any
 from sqlalchemy import select
 
 from vendorwatch.checks.model import EvaluationContext, Evidence, FindingDraft, check
-from vendorwatch.checks.sql import EVENTS, SETTINGS, as_utc
+from vendorwatch.clock import as_utc
+from vendorwatch.db.core_tables import EVENTS, SETTINGS
 from vendorwatch.i18n import t
 
 _STOPS = ("StopLogging", "DeleteTrail")

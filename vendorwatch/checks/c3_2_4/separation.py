@@ -11,7 +11,8 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select, union_all
 
 from vendorwatch.checks.model import EvaluationContext, Evidence, FindingDraft, check
-from vendorwatch.checks.sql import EVENTS, GRANTS, event_ids
+from vendorwatch.checks.sql import event_ids
+from vendorwatch.db.core_tables import EVENTS, GRANTS
 from vendorwatch.i18n import t
 
 WRITE_PREFIXES = ("Put", "Create", "Delete", "Copy", "Modify", "Update", "Attach", "Upload", "Restore", "Replace")

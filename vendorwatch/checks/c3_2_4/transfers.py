@@ -8,8 +8,9 @@ from typing import Any
 from sqlalchemy import select
 
 from vendorwatch.checks.model import EvaluationContext, Evidence, FindingDraft, check
-from vendorwatch.checks.sql import EVENTS, TRANSFERS, as_utc
 from vendorwatch.checks.transfers import SHARE_KINDS
+from vendorwatch.clock import as_utc
+from vendorwatch.db.core_tables import EVENTS, TRANSFERS
 from vendorwatch.i18n import t
 
 

@@ -11,7 +11,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 
 from vendorwatch.checks.model import EvaluationContext, Evidence, FindingDraft, check
-from vendorwatch.checks.sql import EVENTS, PERSONAL_KINDS, PRINCIPALS, SNAPSHOTS, as_utc, event_ids, event_ids_by, in_or_false
+from vendorwatch.checks.sql import PERSONAL_KINDS, event_ids, event_ids_by, in_or_false
+from vendorwatch.clock import as_utc
+from vendorwatch.db.core_tables import EVENTS, PRINCIPALS, REGISTRY_SNAPSHOTS
 from vendorwatch.i18n import t
 
 GENERIC_NAMES = ["admin", "administrator", "root", "test", "tester", "guest", "share", "shared", "common", "kyoyu",
@@ -217,7 +219,7 @@ def _handovers(ctx: EvaluationContext) -> dict[tuple[str, str], tuple[datetime, 
             handovers[key] = (_end_of_local_day(since - timedelta(days=1), ctx.timezone), person, "roster")
     owners: dict[tuple[str, str], str] = {}
     for snapshot in ctx.session.execute(
-        select(SNAPSHOTS.c.imported_at, SNAPSHOTS.c.document).order_by(SNAPSHOTS.c.id)
+        select(REGISTRY_SNAPSHOTS.c.imported_at, REGISTRY_SNAPSHOTS.c.document).order_by(REGISTRY_SNAPSHOTS.c.id)
     ):
         for vendor in (snapshot.document or {}).get("vendors", []):
             for account in vendor.get("accounts", []):

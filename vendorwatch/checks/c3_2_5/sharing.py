@@ -18,7 +18,9 @@ from sqlalchemy import and_, func, not_, or_, select
 
 from vendorwatch.checks.knowledge import parse_ip
 from vendorwatch.checks.model import EvaluationContext, Evidence, FindingDraft, check
-from vendorwatch.checks.sql import EVENTS, as_utc, hour_bucket
+from vendorwatch.checks.sql import hour_bucket
+from vendorwatch.clock import as_utc
+from vendorwatch.db.core_tables import EVENTS
 from vendorwatch.i18n import t
 
 _INTERNAL_AGENTS = ("AWS Internal", "%aws-internal%")

@@ -12,12 +12,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 
 from vendorwatch.checks.model import EvaluationContext, Evidence, FindingDraft, check
-from vendorwatch.checks.sql import SNAPSHOTS, as_utc
-from vendorwatch.db import tables
+from vendorwatch.clock import as_utc
+from vendorwatch.db.core_tables import DELIVERIES, DIGESTS, REGISTRY_SNAPSHOTS
 from vendorwatch.i18n import t
 
-DIGESTS = tables.DigestRecord.__table__  # type: ignore[attr-defined]
-DELIVERIES = tables.DigestDelivery.__table__  # type: ignore[attr-defined]
 DELIVERED = ("delivered", "partial")
 
 
@@ -53,10 +51,10 @@ def digest_not_delivered(ctx: EvaluationContext) -> Iterator[FindingDraft]:
     """
     settings = ctx.registry.organization.digest
     zone = ctx.timezone
-    first = ctx.session.execute(select(func.min(SNAPSHOTS.c.imported_at))).scalar()
+    first = ctx.session.execute(select(func.min(REGISTRY_SNAPSHOTS.c.imported_at))).scalar()
     if first is None:
         return
-    started = as_utc(first).astimezone(ZoneInfo(zone))  # type: ignore[union-attr]
+    started = as_utc(first).astimezone(ZoneInfo(zone))
     now = ctx.now.astimezone(ZoneInfo(zone))
     lookback = int(ctx.parameters(None)["lookback_months"])  # type: ignore[arg-type]
     year, month = now.year, now.month

@@ -7,9 +7,9 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from vendorwatch.checks.answers import REQUESTS
 from vendorwatch.checks.model import EvaluationContext, Evidence, FindingDraft, check
-from vendorwatch.checks.sql import as_utc
+from vendorwatch.clock import as_utc
+from vendorwatch.db.core_tables import REQUESTS
 from vendorwatch.i18n import t
 
 

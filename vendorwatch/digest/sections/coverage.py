@@ -6,13 +6,12 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
-from vendorwatch.db.tables import CollectionRun
+from vendorwatch.db.core_tables import RUNS
 from vendorwatch.digest.context import DigestContext
 from vendorwatch.digest.model import DigestModel
 from vendorwatch.digest.sections import SectionSpec
 from vendorwatch.i18n import Text, t
 
-_RUNS = CollectionRun.__table__  # type: ignore[attr-defined]
 _OK = ("success", "partial")
 
 
@@ -45,11 +44,11 @@ def build(ctx: DigestContext) -> tuple[Coverage, Text]:
     month_runs = {
         row.source_id: row
         for row in ctx.session.execute(
-            select(_RUNS.c.source_id, func.count().label("runs"),
-                   func.count().filter(_RUNS.c.status.in_(_OK)).label("ok"),
-                   func.count().filter(_RUNS.c.status == "failed").label("failed"))
-            .where(_RUNS.c.finished_at >= ctx.start, _RUNS.c.finished_at < ctx.as_of)
-            .group_by(_RUNS.c.source_id))
+            select(RUNS.c.source_id, func.count().label("runs"),
+                   func.count().filter(RUNS.c.status.in_(_OK)).label("ok"),
+                   func.count().filter(RUNS.c.status == "failed").label("failed"))
+            .where(RUNS.c.finished_at >= ctx.start, RUNS.c.finished_at < ctx.as_of)
+            .group_by(RUNS.c.source_id))
     }
     lines: list[SourceLine] = []
     for health in ctx.health_now:

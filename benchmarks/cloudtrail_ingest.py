@@ -1,4 +1,4 @@
-"""CloudTrail ingest benchmark: ``python -m connectors.aws.bench`` (not part of the test run).
+"""CloudTrail ingest benchmark: ``python -m benchmarks.cloudtrail_ingest`` (not part of the test run).
 
 Protocol (issue 4), all phases on the same corpus in the same run, each in a fresh child process so its
 peak RSS is its own:
@@ -43,7 +43,7 @@ REGIONS = ("ap-northeast-1", "us-east-1")
 CUSTOMER_BUCKET = "mordors3stack-s3bucket-llp2yingx64a"
 OTHER_BUCKETS = ("tradesys-prod-logs", "tradesys-build-artifacts")
 FILE_EVENTS = (300, 700)  # events per delivered file, as CloudTrail batches them
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 DEMO_REGISTRY = ROOT / "docs" / "examples" / "vendorwatch.yaml"
 SOURCE_ID = "tradesys-aws-prod"
 
@@ -260,7 +260,7 @@ def phase_ingest(corpus: Path, url: str, skip_known: bool = False) -> dict[str, 
 
 
 def _child(args: list[str]) -> dict[str, Any]:
-    completed = subprocess.run([sys.executable, "-m", "connectors.aws.bench", *args], capture_output=True,
+    completed = subprocess.run([sys.executable, "-m", "benchmarks.cloudtrail_ingest", *args], capture_output=True,
                                text=True, cwd=ROOT, check=False)
     if completed.returncode != 0:
         raise RuntimeError(f"phase {args} failed:\n{completed.stderr[-3000:]}")

@@ -1,4 +1,4 @@
-"""Benchmark of the directory connector: ``.venv/bin/python -m connectors.ldap.bench`` (from the project root).
+"""Benchmark of the directory connector: ``.venv/bin/python -m benchmarks.directory`` (from the project root).
 
 1. Inventory of a directory of 10,000 accounts from a real slapd (started here with ``tests/servers/slapd.py``),
    read with paged search and transformed into principals and grants; then loaded into SQLite.
@@ -107,7 +107,7 @@ def bench_stats(lines: int, workdir: Path) -> dict[str, Any]:
     started = time.perf_counter()
     written = generate_stats_log(path, lines)
     print(f"generated {written:,} lines ({path.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - started:.1f} s")
-    child = subprocess.run([sys.executable, "-m", "connectors.ldap.bench", "--parse-only", str(path)],
+    child = subprocess.run([sys.executable, "-m", "benchmarks.directory", "--parse-only", str(path)],
                            capture_output=True, text=True, check=True)
     figures: dict[str, Any] = json.loads(child.stdout.strip().splitlines()[-1])
     return figures

@@ -1,6 +1,6 @@
 """Benchmark: every check over 1,000,000 access events, on SQLite and on PostgreSQL.
 
-    .venv/bin/python -m vendorwatch.checks.bench [--events 1000000] [--only sqlite|postgresql]
+    .venv/bin/python -m benchmarks.checks [--events 1000000] [--only sqlite|postgresql]
 
 Events are generated in chunks and written with the drivers' bulk paths (executemany on SQLite, COPY on
 PostgreSQL), so generation stays fast and small. The registry is the demo registry; principals act from

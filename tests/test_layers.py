@@ -1,0 +1,74 @@
+"""The layers contract of pyproject.toml holds on the real tree and catches a wrong-way import.
+
+``lint-imports`` (import-linter) runs in CI beside ruff and mypy. These tests run it on a copy of the
+project's Python files, with the project's own configuration, once as it is and once with one import
+added against the flow, so the contract is shown to be able to fail.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGES = ("vendorwatch", "connectors", "questionnaires", "dashboard", "scheduler", "tests", "benchmarks")
+LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
+
+
+def _python_files_only(folder: str, names: list[str]) -> set[str]:
+    """What ``copytree`` leaves out: caches and every file that is not Python (import-linter reads only those)."""
+    return {n for n in names if n == "__pycache__" or (not n.endswith(".py") and not (Path(folder) / n).is_dir())}
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Path:
+    """A copy of the packages' Python files and of pyproject.toml (where the contracts are)."""
+    for package in PACKAGES:
+        shutil.copytree(ROOT / package, tmp_path / package, ignore=_python_files_only)
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    return tmp_path
+
+
+def lint_imports(where: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(LINT_IMPORTS), "--no-cache"], cwd=where, capture_output=True, text=True, check=False,
+                          timeout=120)
+
+
+def test_the_project_keeps_its_layers() -> None:
+    result = lint_imports(ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "2 kept, 0 broken" in result.stdout
+
+
+def test_the_copy_checked_below_keeps_them_too(tree: Path) -> None:
+    result = lint_imports(tree)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_check_importing_the_findings_breaks_the_layers(tree: Path) -> None:
+    # Findings are built from checks: a check that imports them runs the flow backwards.
+    (tree / "vendorwatch" / "checks" / "wrong_way.py").write_text("from vendorwatch.findings import evaluate\n")
+    result = lint_imports(tree)
+    assert result.returncode == 1
+    assert "One-way layers" in result.stdout and "BROKEN" in result.stdout
+    assert "vendorwatch.checks.wrong_way -> vendorwatch.findings" in result.stdout
+
+
+def test_a_connector_importing_a_check_breaks_the_layers(tree: Path) -> None:
+    # Checks and connectors are siblings that must not know each other: checks read only the database.
+    (tree / "connectors" / "aws" / "wrong_way.py").write_text("import vendorwatch.checks.sql\n")
+    result = lint_imports(tree)
+    assert result.returncode == 1
+    assert "connectors.aws.wrong_way -> vendorwatch.checks.sql" in result.stdout
+
+
+def test_a_product_module_importing_the_tests_is_refused(tree: Path) -> None:
+    (tree / "connectors" / "ldap" / "wrong_way.py").write_text("from tests.servers import slapd\n")
+    result = lint_imports(tree)
+    assert result.returncode == 1
+    assert "No product module imports the tests or the benchmarks BROKEN" in " ".join(result.stdout.split())
+    assert "connectors.ldap.wrong_way -> tests.servers.slapd" in result.stdout
