@@ -319,6 +319,28 @@ def imports_then_evaluate(ws: Workspace) -> list[str]:
     return ["evaluate"]
 
 
+def stored_far_times(ws: Workspace) -> list[str]:
+    """Events at the ends of the calendar, as an older version stored them: evaluating must still work."""
+    from datetime import UTC, datetime
+
+    from vendorwatch.clock import FixedClock
+    from vendorwatch.ingest.events import EventWriter
+    from vendorwatch.ingest.runs import RunRecorder
+    from vendorwatch.records import AccessEventRecord
+
+    assert ws.engine is not None
+    recorder = RunRecorder(ws.engine, "acme-files", FixedClock(datetime(2026, 11, 26, tzinfo=UTC)), kind="import")
+    writer = EventWriter(ws.engine, source_id="acme-files", vendor_id="acme", run_id=recorder.run_id)
+    for number, when in enumerate((datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC), datetime(1, 1, 1, tzinfo=UTC))):
+        writer.add(AccessEventRecord(
+            source_event_id=f"far-{number}", event_time=when, action="GetObject", outcome="success",
+            principal=f"arn:aws:iam::{VENDOR_PROD}:user/alice", principal_kind="iam_user", account_id=VENDOR_PROD,
+            environment_id="acme-prod", bucket="acme-data", customer_data=True, source_ip="198.51.100.1"))
+    writer.close()
+    recorder.finish()
+    return ["evaluate"]
+
+
 RUNS = "SELECT count(*) FROM collection_runs"
 
 ROUTING_CASES = [
@@ -329,6 +351,8 @@ ROUTING_CASES = [
          stored={EVENTS: 0, RUNS: 0}),
     Case("log-imports-do-not-make-a-directory-look-read", imports_then_evaluate, 0,
          stored={EVENTS: 2, "SELECT count(*) FROM findings WHERE subject LIKE 'source:acme-ldap:%'": 0}),
+    Case("stored-times-at-the-ends-of-the-calendar", stored_far_times, 0, never_says=(*NEVER, "OverflowError"),
+         databases=BOTH),
 ]
 
 CASES: list[Case] = [*REGISTRY_CASES, *AUDIT_CASES, *ROUTING_CASES]
