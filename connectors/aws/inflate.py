@@ -1,0 +1,109 @@
+"""Gunzip with ceilings: a file may not inflate beyond a size, nor beyond a ratio to its compressed size.
+
+A megabyte of gzipped zeros inflates to a gigabyte: a decompression bomb. Inflating as a stream, a chunk at a time
+with ``max_length``, stops such a file as soon as it passes a ceiling, having held one chunk in memory, and says
+why. CloudTrail's JSON compresses about 10 to 30 times; nothing honest comes near ``MAX_RATIO``.
+"""
+
+from __future__ import annotations
+
+import io
+import zlib
+from typing import BinaryIO
+
+GZIP_MAGIC = b"\x1f\x8b"
+MAX_INFLATED = 1 << 30  # per file, streamed (memory stays one chunk and one line)
+MAX_RATIO = 200  # inflated : compressed, judged once a file has inflated past RATIO_FROM
+RATIO_FROM = 4 << 20
+CHUNK = 1 << 16
+
+
+class InflateError(Exception):
+    """A gzip stream that is damaged, cut short or over a ceiling; ``str()`` is the reason."""
+
+
+class BoundedGunzip(io.RawIOBase):
+    """The inflated bytes of a gzip stream (members one after another), read with ceilings."""
+
+    def __init__(self, compressed: BinaryIO, *, max_inflated: int = MAX_INFLATED, max_ratio: int = MAX_RATIO) -> None:
+        self._source = compressed
+        self._limit = max_inflated
+        self._ratio = max_ratio
+        self._inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        self._pending = b""  # compressed input not yet given to the inflater
+        self._eof = False
+        self.inflated = 0
+        self.compressed = 0
+
+    def readable(self) -> bool:
+        """Always: this is a reader."""
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        """Inflate into ``buffer``; 0 at the end of the last member."""
+        want = len(buffer)
+        while not self._eof:
+            if not self._pending:
+                self._pending = self._inflater.unconsumed_tail or self._read()
+            try:
+                out = self._inflater.decompress(self._pending, want)
+            except zlib.error as exc:
+                raise InflateError(f"unreadable compressed data: {exc}") from None
+            self._pending = self._inflater.unconsumed_tail
+            if self._inflater.eof:
+                rest = self._inflater.unused_data + self._pending
+                if not rest.strip(b"\0"):
+                    rest = self._source.read(CHUNK)
+                    self.compressed += len(rest)
+                if rest.strip(b"\0"):
+                    self._inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)  # a further member
+                    self._pending = rest
+                else:
+                    self._eof = True
+            elif not out and not self._pending:
+                more = self._read()
+                if not more:
+                    raise InflateError("unreadable compressed data: the gzip stream ends early (truncated)")
+                self._pending = more
+            if out:
+                self._count(len(out))
+                buffer[: len(out)] = out
+                return len(out)
+        return 0
+
+    def _read(self) -> bytes:
+        data = self._source.read(CHUNK)
+        self.compressed += len(data)
+        return data
+
+    def _count(self, size: int) -> None:
+        self.inflated += size
+        if self.inflated > self._limit:
+            raise InflateError(f"inflates to more than {self._limit >> 20} MiB (a decompression bomb?)")
+        if self.inflated > RATIO_FROM and self.inflated > self._ratio * max(self.compressed, 1):
+            raise InflateError(f"inflates more than {self._ratio} times its compressed size "
+                               f"({self.compressed:,} to over {self.inflated:,} bytes: a decompression bomb?)")
+
+
+def open_bounded(data: BinaryIO, **limits: int) -> BinaryIO:
+    """``data`` itself if it is not gzip, else a buffered reader of its inflated bytes, with ceilings."""
+    head = data.read(2)
+    data.seek(0)
+    if head != GZIP_MAGIC:
+        return data
+    return io.BufferedReader(BoundedGunzip(data, **limits), CHUNK)  # type: ignore[return-value]
+
+
+def inflate(raw: bytes, max_inflated: int) -> tuple[bytes, str | None]:
+    """(content, problem) of bytes held in memory: all that could be inflated within the ceilings, and why the
+    rest could not (``None`` when it all could). Bytes that are not gzip come back as they are."""
+    if raw[:2] != GZIP_MAGIC:
+        return raw, None
+    reader = BoundedGunzip(io.BytesIO(raw), max_inflated=max_inflated)
+    parts: list[bytes] = []
+    try:
+        while chunk := reader.read(CHUNK * 16):
+            parts.append(chunk)
+    except InflateError as exc:
+        return b"".join(parts), str(exc)
+    return b"".join(parts), None
