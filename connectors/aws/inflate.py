@@ -11,6 +11,8 @@ import io
 import zlib
 from typing import BinaryIO
 
+from vendorwatch.i18n import Text, t
+
 GZIP_MAGIC = b"\x1f\x8b"
 MAX_INFLATED = 1 << 30  # per file, streamed (memory stays one chunk and one line)
 MAX_RATIO = 200  # inflated : compressed, judged once a file has inflated past RATIO_FROM
@@ -19,7 +21,20 @@ CHUNK = 1 << 16
 
 
 class InflateError(Exception):
-    """A gzip stream that is damaged, cut short or over a ceiling; ``str()`` is the reason."""
+    """A gzip stream that is damaged, cut short or over a ceiling; ``reason`` says which, in both languages."""
+
+    def __init__(self, reason: Text) -> None:
+        super().__init__(reason.en)
+        self.reason = reason
+
+
+TRUNCATED = t("gzip ストリームが途中で終わっています（切り詰められたファイル）",
+              "unreadable compressed data: the gzip stream ends early (truncated)")
+
+
+def unreadable(detail: object) -> Text:
+    """The reason of damaged compressed data."""
+    return t(f"圧縮データを読めません: {detail}", f"unreadable compressed data: {detail}")
 
 
 class BoundedGunzip(io.RawIOBase):
@@ -48,7 +63,7 @@ class BoundedGunzip(io.RawIOBase):
             try:
                 out = self._inflater.decompress(self._pending, want)
             except zlib.error as exc:
-                raise InflateError(f"unreadable compressed data: {exc}") from None
+                raise InflateError(unreadable(exc)) from None
             self._pending = self._inflater.unconsumed_tail
             if self._inflater.eof:
                 rest = self._inflater.unused_data + self._pending
@@ -63,7 +78,7 @@ class BoundedGunzip(io.RawIOBase):
             elif not out and not self._pending:
                 more = self._read()
                 if not more:
-                    raise InflateError("unreadable compressed data: the gzip stream ends early (truncated)")
+                    raise InflateError(TRUNCATED)
                 self._pending = more
             if out:
                 self._count(len(out))
@@ -79,10 +94,15 @@ class BoundedGunzip(io.RawIOBase):
     def _count(self, size: int) -> None:
         self.inflated += size
         if self.inflated > self._limit:
-            raise InflateError(f"inflates to more than {self._limit >> 20} MiB (a decompression bomb?)")
+            mib = self._limit >> 20
+            raise InflateError(t(f"展開すると {mib} MiB を超えます（上限。展開爆弾の可能性）",
+                                 f"inflates to more than {mib} MiB (the ceiling; a decompression bomb?)"))
         if self.inflated > RATIO_FROM and self.inflated > self._ratio * max(self.compressed, 1):
-            raise InflateError(f"inflates more than {self._ratio} times its compressed size "
-                               f"({self.compressed:,} to over {self.inflated:,} bytes: a decompression bomb?)")
+            raise InflateError(t(
+                f"圧縮前の {self._ratio} 倍を超えて展開されます（{self.compressed:,} バイトが {self.inflated:,} バイト超。"
+                "展開爆弾の可能性）",
+                f"inflates more than {self._ratio} times its compressed size ({self.compressed:,} to over "
+                f"{self.inflated:,} bytes: a decompression bomb?)"))
 
 
 def open_bounded(data: BinaryIO, **limits: int) -> BinaryIO:
@@ -91,10 +111,10 @@ def open_bounded(data: BinaryIO, **limits: int) -> BinaryIO:
     data.seek(0)
     if head != GZIP_MAGIC:
         return data
-    return io.BufferedReader(BoundedGunzip(data, **limits), CHUNK)  # type: ignore[return-value]
+    return io.BufferedReader(BoundedGunzip(data, **limits), CHUNK)
 
 
-def inflate(raw: bytes, max_inflated: int) -> tuple[bytes, str | None]:
+def inflate(raw: bytes, max_inflated: int) -> tuple[bytes, Text | None]:
     """(content, problem) of bytes held in memory: all that could be inflated within the ceilings, and why the
     rest could not (``None`` when it all could). Bytes that are not gzip come back as they are."""
     if raw[:2] != GZIP_MAGIC:
@@ -105,5 +125,5 @@ def inflate(raw: bytes, max_inflated: int) -> tuple[bytes, str | None]:
         while chunk := reader.read(CHUNK * 16):
             parts.append(chunk)
     except InflateError as exc:
-        return b"".join(parts), str(exc)
+        return b"".join(parts), exc.reason
     return b"".join(parts), None
