@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -21,6 +22,16 @@ from vendorwatch.registry.loader import validate_text
 from vendorwatch.registry.sync import apply_import
 
 TIMEOUT_SECONDS = 120  # far beyond any honest answer on a loaded machine: reaching it means the command hung
+# ``vendorwatch ARGS`` run by a Python that reports its peak memory (resident set) on the way out.
+_MEASURED = (
+    "import atexit, resource, sys\n"
+    "atexit.register(lambda: sys.stderr.write("
+    "f'\\npeak-rss-kb={resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}\\n'))\n"
+    "sys.argv = ['vendorwatch', *sys.argv[1:]]\n"
+    "from vendorwatch.cli.app import main\n"
+    "main()\n"
+)
+_PEAK = re.compile(r"\npeak-rss-kb=(\d+)\n")
 
 
 @dataclass
@@ -92,6 +103,7 @@ class Outcome:
     exit_code: int
     stdout: str
     stderr: str
+    peak_rss_mb: float
 
     @property
     def output(self) -> str:
@@ -111,11 +123,13 @@ def run(workspace: Workspace, args: list[str]) -> Outcome:
         env["VENDORWATCH_DATABASE_URL"] = workspace.url
     env |= workspace.env
     try:
-        done = subprocess.run([sys.executable, "-m", "vendorwatch", *args], cwd=workspace.folder, env=env,
+        done = subprocess.run([sys.executable, "-c", _MEASURED, *args], cwd=workspace.folder, env=env,
                               capture_output=True, text=True, timeout=TIMEOUT_SECONDS)
     except subprocess.TimeoutExpired:
         raise AssertionError(f"vendorwatch {' '.join(args)} still ran after {TIMEOUT_SECONDS} s (hung)") from None
-    return Outcome(done.returncode, done.stdout, done.stderr)
+    peak = _PEAK.search(done.stderr)
+    stderr = _PEAK.sub("", done.stderr)
+    return Outcome(done.returncode, done.stdout, stderr, int(peak.group(1)) / 1024 if peak else 0.0)
 
 
 Maker = Callable[[Workspace], list[str]]

@@ -47,5 +47,7 @@ def test_hostile_input(case: Case, db: str, workspace: Workspace) -> None:
         case.json(outcome.json())
     for statement, expected in case.stored.items():
         assert workspace.scalar(statement) == expected, statement
+    if case.max_rss_mb is not None:
+        assert 0 < outcome.peak_rss_mb <= case.max_rss_mb, f"peak RSS {outcome.peak_rss_mb:.0f} MB"
     if case.after is not None:
         case.after(workspace)
