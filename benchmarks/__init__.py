@@ -8,6 +8,7 @@ Run from the project root once ``bash scripts/setup.sh --dev`` (or ``bash script
     .venv/bin/python -m benchmarks.questionnaire_saves   # 100 contacts saving answers concurrently
     .venv/bin/python -m benchmarks.dashboard           # each dashboard page over 1,000,000 events and 200 vendors
     .venv/bin/python -m benchmarks.digest              # a month's digest for 60 vendors and 5,000 findings
+    .venv/bin/python -m benchmarks.portal              # 100 contacts saving answers through the real portal
 
 Each prints its figures beside its targets. What was measured, on which machine, and the design decisions
 the figures back are in docs/performance.md.

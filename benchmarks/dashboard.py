@@ -18,6 +18,7 @@ network and the browser's drawing. Target: every page under 2 s, cold, on this 2
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import random
 import tempfile
@@ -33,10 +34,19 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, col, func, select
 
+from questionnaires.campaigns import send_campaign
+from questionnaires.demo import TRADESYS
+from questionnaires.evidence import DocumentDetails, add_document
+from questionnaires.evidence_store import EvidenceSettings, EvidenceStore
+from questionnaires.loader import find_questionnaire
+from questionnaires.respondent import respondent_for, save_answers, submit
+from questionnaires.review import accept
 from vendorwatch.clock import FixedClock
 from vendorwatch.db.engine import make_engine
 from vendorwatch.db.migrate import upgrade
 from vendorwatch.db.tables import AccessEvent, Finding
+from vendorwatch.digest.period import DigestMonth
+from vendorwatch.digest.service import produce
 from vendorwatch.findings.evaluate import evaluate
 from vendorwatch.ingest.events import EventWriter
 from vendorwatch.ingest.inventory import InventoryScope, load_principals
@@ -57,6 +67,7 @@ TARGET_SECONDS = 2.0
 MANAGER, PASSWORD = "bench-manager", "a long benchmark password"
 POSTGRES_ADMIN = os.environ.get("VENDORWATCH_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 SQLITE_PATH = Path(tempfile.gettempdir()) / "vendorwatch-bench-dashboard.db"
+EVIDENCE_DIR = Path(tempfile.gettempdir()) / "vendorwatch-bench-dashboard-evidence"
 PG_DATABASE = "vw_bench_dashboard"
 APP = Path(__file__).resolve().parents[1] / "dashboard" / "app.py"
 
@@ -207,12 +218,45 @@ def build(engine: Engine, vendors: int, count: int) -> None:
     stored = sum(w.flush().stored for w in writers.values())
     print(f"  {stored:,} events written through EventWriter in {time.perf_counter() - started:.1f} s", flush=True)
     started = time.perf_counter()
+    questionnaires(engine, registry)
+    print(f"  questionnaires sent, answered and reviewed in {time.perf_counter() - started:.1f} s", flush=True)
+    started = time.perf_counter()
     evaluate(engine, registry, CLOCK, actor="bench")
     print(f"  evaluation (every check, findings, posture) in {time.perf_counter() - started:.1f} s", flush=True)
     with Session(engine) as session:  # a year of month-end posture, from today's findings
         for month_end in month_ends(NOW.date(), 11):
             record_posture(session, registry, FixedClock(datetime.combine(month_end, datetime.min.time(), UTC)
                                                          + timedelta(hours=6)))
+        session.commit()
+    started = time.perf_counter()
+    produce(engine, registry, DigestMonth.parse("2026-10"), CLOCK, actor="bench")
+    print(f"  October's digest produced and stored in {time.perf_counter() - started:.1f} s", flush=True)
+
+
+def questionnaires(engine: Engine, registry: Registry) -> None:
+    """The baseline questionnaire sent to every top-level vendor and the short form to every sub-vendor, through
+    the domain: the top-level vendors answer as the demo's vendor does (every console user has MFA: contradicted
+    here) and submit, every other one of them is accepted; a certificate registered for each top-level vendor."""
+    top = [v.id for v in registry.vendors if v.parent is None]
+    subs = [v.id for v in registry.vendors if v.parent is not None]
+    store = EvidenceStore(EvidenceSettings(EVIDENCE_DIR))
+    with Session(engine, expire_on_commit=False) as session:
+        due = NOW.date() + timedelta(days=14)
+        sent = send_campaign(session, registry, find_questionnaire("jsda-iv32-baseline"), top, due_date=due,
+                             actor="bench", clock=CLOCK, name="yearly review")
+        if subs:
+            send_campaign(session, registry, find_questionnaire("jsda-iv32-subvendor"), subs, due_date=due,
+                          actor="bench", clock=CLOCK, name="sub-vendor review")
+        for number, request in enumerate(sent.requests):
+            assert request.id is not None
+            contact = respondent_for(registry, request.vendor_id, str(registry.vendor(request.vendor_id).contacts[0].email))
+            save_answers(session, contact, request.id, TRADESYS, clock=CLOCK)
+            submit(session, contact, request.id, clock=CLOCK)
+            if number % 2:
+                accept(session, request.id, actor="bench", clock=CLOCK)
+            add_document(session, store, io.BytesIO(b"%PDF-1.4\n% bench certificate\n%%EOF\n"), "iso27001.pdf",
+                         DocumentDetails(kind="iso27001_certificate", valid_until=NOW.date() + timedelta(days=number * 7)),
+                         vendor_id=request.vendor_id, actor="bench", clock=CLOCK)
         session.commit()
 
 
@@ -267,10 +311,15 @@ def time_pages(url: str) -> list[Timing]:
         ("findings (list + first finding)", "findings", {}),
         (f"finding #{detailed} (its evidence events)", "findings", {"finding": str(detailed)}),
         ("findings searched ('outsider')", "findings", {"search": "outsider"}),
+        ("access trail (newest 50 of all)", "trail", {}),
+        (f"access trail ({biggest}, 10.0.0.0/8)", "trail", {"vendor": biggest, "ip": "10.0.0.0/8"}),
+        ("questionnaires (status + a review)", "questionnaires", {}),
+        ("board report (the month, every vendor)", "board", {}),
     ]
+    os.environ["VENDORWATCH_EVIDENCE_DIR"] = str(EVIDENCE_DIR)
     timings = []
     for name, page, query in pages:
-        for key in ("vendor", "finding"):
+        for key in ("vendor", "finding", "ip"):
             at.query_params.pop(key, None)
         if "search" in query:
             at.session_state["f_search"] = query["search"]

@@ -6,6 +6,7 @@ audit log in the same transaction), under the signed-in user's account name, and
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Mapping
 from datetime import date
 from typing import Literal
 
@@ -14,14 +15,21 @@ import streamlit as st
 from dashboard import data
 from dashboard.auth import IDENTITY_KEY, UNMASKED_UNTIL_KEY
 from dashboard.context import CLOCK, PageContext, engine_for, settings
+from questionnaires import review
+from questionnaires.errors import QuestionnaireError
+from questionnaires.evidence_store import EvidenceSettings, EvidenceStore
+from vendorwatch import audit
 from vendorwatch.clock import end_of_local_day
 from vendorwatch.db.engine import session_scope
+from vendorwatch.db.tables import EvidenceFile
 from vendorwatch.findings import triage
 from vendorwatch.i18n import t
 from vendorwatch.staff import accounts
 from vendorwatch.staff.accounts import StaffIdentity
 from vendorwatch.staff.roles import Permission, PermissionDeniedError, allows, require
 from vendorwatch.staff.unmasking import mask_again, unmask
+from vendorwatch.trail.export import trail_csv
+from vendorwatch.trail.query import TrailEvent, TrailFilter, stream_trail
 
 TriageAction = Literal["acknowledge", "accept", "resolve"]
 
@@ -99,3 +107,76 @@ def manage_staff(ctx: PageContext, action: StaffAction, name: str, *, role: str 
         else:
             accounts.set_role(session, name, role or "viewer", actor=ctx.user.name, clock=CLOCK)
     data.clear()
+
+
+ReviewAction = Literal["return", "accept", "reopen"]
+
+
+def review_request(ctx: PageContext, action: ReviewAction, request_id: int, *,
+                   notes: Mapping[str | None, str] | None = None, note: str | None = None) -> str:
+    """Return a request with a note per question (``None``: on the whole request), accept it, or reopen it
+    (``note`` is then the required reason): ``vendorwatch campaign review return|accept|reopen``."""
+    require(ctx.user.role, Permission.REVIEW)
+    with session_scope(ctx.engine) as session:
+        if action == "return":
+            review.request_changes(session, request_id, dict(notes or {}), actor=ctx.user.name, clock=CLOCK)
+            state = "changes_requested"
+        elif action == "accept":
+            state = review.accept(session, request_id, actor=ctx.user.name, clock=CLOCK, note=note).state
+        else:
+            state = review.reopen(session, request_id, actor=ctx.user.name, reason=note or "", clock=CLOCK).state
+    data.clear()
+    return state
+
+
+def evidence_content(ctx: PageContext, file_id: int) -> bytes:
+    """The bytes of a stored evidence file, checked against its hash, for a manager's download (audited)."""
+    require(ctx.user.role, Permission.EVIDENCE)
+    store = EvidenceStore(EvidenceSettings.from_settings(settings()))
+    with session_scope(ctx.engine) as session:
+        row = session.get(EvidenceFile, file_id)
+        if row is None:
+            raise QuestionnaireError(t(f"証跡ファイル #{file_id} はありません", f"there is no evidence file #{file_id}"))
+        content = store.read(row.sha256)
+        audit.record(session, actor=ctx.user.name, action="evidence.file.download", target=f"evidence:{file_id}",
+                     details={"vendor": row.vendor_id, "sha256": row.sha256, "size": row.size,
+                              "filename": row.filename, "request": row.request_id, "question": row.question_id,
+                              "via": "dashboard"}, clock=CLOCK)
+    return content
+
+
+def evidence_download(ctx: PageContext, file_id: int) -> Callable[[], bytes]:
+    """What a download button calls when clicked (not before): the file's bytes, audited then."""
+    return lambda: evidence_content(ctx, file_id)
+
+
+MAX_EXPORT_ROWS = 100_000  # larger exports: `vendorwatch events --format csv --out FILE` streams to a file
+
+
+def trail_export(ctx: PageContext, where: TrailFilter) -> Callable[[], bytes]:
+    """What the export button calls when clicked: the trail as CSV for Excel (masked as the session is), at most
+    ``MAX_EXPORT_ROWS`` events, with an audit entry saying what was exported, by whom, and how many rows."""
+    require(ctx.user.role, Permission.EXPORT)
+    masker, zone = ctx.masker, ctx.zone
+
+    def produce() -> bytes:
+        rows = 0
+
+        def counted(events: Iterator[TrailEvent]) -> Iterator[TrailEvent]:
+            nonlocal rows
+            for event in events:
+                if rows >= MAX_EXPORT_ROWS:
+                    return
+                rows += 1
+                yield event
+
+        with session_scope(ctx.engine) as session:
+            body = "".join(trail_csv(counted(stream_trail(session, where, masker)), zone))
+            audit.record(session, actor=ctx.user.name, action="trail.export", target="access_events",
+                         details={"filter": {k: (v.isoformat() if hasattr(v, "isoformat") else v)
+                                             for k, v in vars(where).items() if v is not None},
+                                  "rows": rows, "truncated": rows >= MAX_EXPORT_ROWS, "masked": masker.masked,
+                                  "format": "csv", "via": "dashboard"}, clock=CLOCK)
+        return body.encode("utf-8")
+
+    return produce

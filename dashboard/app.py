@@ -28,6 +28,12 @@ def _pages(user: StaffIdentity | None) -> list[st.Page]:
         st.Page(PAGES / "vendor.py", title=tr("委託先", "Vendor"), icon=":material/domain:", url_path="vendor"),
         st.Page(PAGES / "findings.py", title=tr("指摘事項", "Findings"), icon=":material/report:",
                 url_path="findings"),
+        st.Page(PAGES / "trail.py", title=tr("アクセス履歴", "Access trail"), icon=":material/manage_search:",
+                url_path="trail"),
+        st.Page(PAGES / "questionnaires.py", title=tr("質問票", "Questionnaires"), icon=":material/quiz:",
+                url_path="questionnaires"),
+        st.Page(PAGES / "board.py", title=tr("取締役会報告", "Board report"), icon=":material/summarize:",
+                url_path="board"),
     ]
     if user is None or allows(user.role, Permission.MANAGE_USERS):  # the page does not exist for anyone else
         pages.append(st.Page(PAGES / "users.py", title=tr("利用者", "Users"), icon=":material/group:",

@@ -18,7 +18,8 @@ from sqlmodel import Session
 
 from dashboard.context import CLOCK, PageContext, engine_for, registry_for
 from vendorwatch.registry.models import Registry
-from vendorwatch.views import findings, portfolio, staff, trends, vendor_detail
+from vendorwatch.trail.query import TrailCursor, TrailFilter, TrailPage, count_trail, trail_page
+from vendorwatch.views import board, findings, portfolio, questionnaires, staff, trends, vendor_detail
 from vendorwatch.views.paging import Page
 from vendorwatch.views.personal import Masker
 
@@ -127,6 +128,73 @@ def _finding(url: str, masked: bool, version: tuple[int, int, int], finding_id: 
 
 
 @by_masking
+def _firm_wide(url: str, masked: bool, version: tuple[int, int, int]) -> dict[str, int]:
+    with Session(engine_for(url)) as session:
+        return findings.firm_wide_open(session)
+
+
+@by_masking
+def _questionnaires(url: str, masked: bool, version: tuple[int, int, int],
+                    vendor_ids: tuple[str, ...] | None) -> questionnaires.Overview:
+    with Session(engine_for(url)) as session:
+        return questionnaires.overview(session, _registry(url, version), CLOCK,
+                                       vendor_ids=list(vendor_ids) if vendor_ids is not None else None)
+
+
+@by_masking
+def _review(url: str, masked: bool, version: tuple[int, int, int], request_id: int) -> questionnaires.Review:
+    with Session(engine_for(url)) as session:
+        return questionnaires.review(session, _registry(url, version), request_id, CLOCK, _masker(url, masked, version))
+
+
+@by_masking
+def _documents(url: str, masked: bool, version: tuple[int, int, int],
+               vendor_ids: tuple[str, ...] | None) -> tuple[questionnaires.DocumentLine, ...]:
+    with Session(engine_for(url)) as session:
+        return questionnaires.documents(session, _registry(url, version), CLOCK, _masker(url, masked, version),
+                                        vendor_ids=list(vendor_ids) if vendor_ids is not None else None)
+
+
+@by_masking
+def _board(url: str, masked: bool, version: tuple[int, int, int], month: str) -> board.BoardReport:
+    with Session(engine_for(url)) as session:  # the digest masks people itself, whoever reads it
+        return board.board_report(session, _registry(url, version), month, CLOCK)
+
+
+@by_masking
+def _last_month(url: str, masked: bool, version: tuple[int, int, int]) -> str | None:
+    with Session(engine_for(url)) as session:
+        return board.last_evaluated_month(session)
+
+
+@by_masking
+def _digests(url: str, masked: bool, version: tuple[int, int, int]) -> tuple[board.DigestSummary, ...]:
+    with Session(engine_for(url)) as session:
+        return board.stored_digests(session)
+
+
+@by_masking
+def _digest_text(url: str, masked: bool, version: tuple[int, int, int], digest_id: int) -> str | None:
+    with Session(engine_for(url)) as session:
+        stored = board.stored_digest(session, digest_id)
+    return stored.text if stored else None
+
+
+@by_masking
+def _trail(url: str, masked: bool, version: tuple[int, int, int], where: TrailFilter, after: str | None,
+           size: int) -> TrailPage:
+    with Session(engine_for(url)) as session:
+        return trail_page(session, where, _masker(url, masked, version),
+                          after=TrailCursor.from_token(after) if after else None, size=size)
+
+
+@by_masking
+def _trail_count(url: str, masked: bool, version: tuple[int, int, int], where: TrailFilter) -> int:
+    with Session(engine_for(url)) as session:
+        return count_trail(session, where)
+
+
+@by_masking
 def _staff(url: str, masked: bool, version: tuple[int, int, int]) -> tuple[staff.StaffRow, ...]:
     with Session(engine_for(url)) as session:
         return staff.staff_accounts(session, CLOCK, _masker(url, masked, version))
@@ -192,6 +260,11 @@ def finding_of(ctx: PageContext, finding_id: int) -> findings.FindingDetail | No
     return _finding(ctx.url, ctx.masked, ctx.version, finding_id)
 
 
+def firm_wide_of(ctx: PageContext) -> dict[str, int]:
+    """Open findings about the firm itself (no vendor), by severity."""
+    return _firm_wide(ctx.url, ctx.masked, ctx.version)
+
+
 def staff_of(ctx: PageContext) -> tuple[staff.StaffRow, ...]:
     """Every staff account."""
     return _staff(ctx.url, ctx.masked, ctx.version)
@@ -200,3 +273,61 @@ def staff_of(ctx: PageContext) -> tuple[staff.StaffRow, ...]:
 def sign_ins_of(ctx: PageContext) -> tuple[staff.SignInRow, ...]:
     """The newest sign-ins, refusals and sign-outs."""
     return _sign_ins(ctx.url, ctx.masked, ctx.version)
+
+
+def questionnaires_of(ctx: PageContext, vendor_ids: tuple[str, ...] | None = None) -> questionnaires.Overview:
+    """Every campaign and request (of some vendors)."""
+    return _questionnaires(ctx.url, ctx.masked, ctx.version, vendor_ids)
+
+
+def review_of(ctx: PageContext, request_id: int) -> questionnaires.Review:
+    """One request's answers beside the telemetry."""
+    return _review(ctx.url, ctx.masked, ctx.version, request_id)
+
+
+def documents_of(ctx: PageContext, vendor_ids: tuple[str, ...] | None = None) -> tuple[questionnaires.DocumentLine, ...]:
+    """The evidence documents in force with their expiry."""
+    return _documents(ctx.url, ctx.masked, ctx.version, vendor_ids)
+
+
+def board_of(ctx: PageContext, month: str) -> board.BoardReport:
+    """A month's posture per control and vendor, what changed, what is overdue."""
+    return _board(ctx.url, ctx.masked, ctx.version, month)
+
+
+def last_evaluated_month_of(ctx: PageContext) -> str | None:
+    """The newest month with an evaluation."""
+    return _last_month(ctx.url, ctx.masked, ctx.version)
+
+
+def digests_of(ctx: PageContext) -> tuple[board.DigestSummary, ...]:
+    """The stored monthly digests with their deliveries."""
+    return _digests(ctx.url, ctx.masked, ctx.version)
+
+
+def digest_text_of(ctx: PageContext, digest_id: int) -> str | None:
+    """The plain-text version of a stored digest (as its e-mail's text part)."""
+    return _digest_text(ctx.url, ctx.masked, ctx.version, digest_id)
+
+
+def digest_document(ctx: PageContext, digest_id: int, kind: str) -> Callable[[], bytes]:
+    """What a download button calls when clicked: a stored digest's PDF or HTML, as stored (not cached)."""
+
+    def read() -> bytes:
+        with Session(engine_for(ctx.url)) as session:
+            stored = board.stored_digest(session, digest_id)
+        if stored is None:
+            return b""
+        return stored.pdf if kind == "pdf" else stored.html.encode("utf-8")
+
+    return read
+
+
+def trail_of(ctx: PageContext, where: TrailFilter, after: str | None, size: int) -> TrailPage:
+    """One keyset page of the access trail, newest first, after the cursor ``after`` (a token)."""
+    return _trail(ctx.url, ctx.masked, ctx.version, where, after, size)
+
+
+def trail_count_of(ctx: PageContext, where: TrailFilter) -> int:
+    """How many events the trail holds."""
+    return _trail_count(ctx.url, ctx.masked, ctx.version, where)

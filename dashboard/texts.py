@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from questionnaires.states import STATE_LABELS
 from vendorwatch.i18n import LANGUAGES, Text, t
 
 LANGUAGE_KEY = "vw_language"
@@ -64,6 +65,11 @@ ROSTER_STATE: dict[str, Text] = {
 }
 ENVIRONMENT_KIND: dict[str, Text] = {
     "production": t("本番", "production"), "staging": t("検証", "staging"), "development": t("開発", "development"),
+}
+REQUEST_STATE: dict[str, Text] = STATE_LABELS
+QUESTIONNAIRE_RESULT: dict[str, Text] = {
+    "compliant": t("対応済み", "compliant"), "partial": t("一部対応", "partial"),
+    "non_compliant": t("未対応", "non-compliant"), "not_applicable": t("対象外", "not applicable"),
 }
 SEVERITY_COLOURS: dict[str, str] = {
     "critical": "#b71c1c", "high": "#e65100", "medium": "#f9a825", "low": "#1e88e5", "info": "#90a4ae",

@@ -9,8 +9,9 @@ from typing import Any
 import streamlit as st
 
 from dashboard.context import PageContext
-from dashboard.texts import SEVERITY, label, tr
+from dashboard.texts import SEVERITY, label, text, tr
 from vendorwatch.clock import local_time
+from vendorwatch.views.findings import FIRM_WIDE
 from vendorwatch.views.paging import Page
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~:$])")
@@ -30,6 +31,20 @@ def code(value: object) -> str:
 def when(ctx: PageContext, value: datetime | None) -> str:
     """A stored UTC time shown in the organization's zone (Asia/Tokyo)."""
     return local_time(value, ctx.zone)
+
+
+def vendor_label(vendor_id: str | None) -> str:
+    """A vendor id as shown in a table; 当社全体 / Firm-wide for a finding about the firm itself."""
+    return text(FIRM_WIDE) if vendor_id is None else vendor_id
+
+
+def size_text(size: int) -> str:
+    """A file size people read: 812 B, 14.2 KB, 3.1 MB."""
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.1f} KB"
+    return f"{size / (1024 * 1024):.1f} MB"
 
 
 def flag(value: bool | None) -> str:

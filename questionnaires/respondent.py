@@ -285,6 +285,14 @@ def open_request(session: Session, respondent: Respondent, request_id: int, *, c
     return _view(session, _own_request(session, respondent, request_id, clock))
 
 
+def request_questionnaire(session: Session, respondent: Respondent, request_id: int, *,
+                          clock: Clock) -> Questionnaire:
+    """The questionnaire of one of the contact's requests, scoped like ``open_request`` but without reading the
+    answers (what a form post needs to read its fields)."""
+    request = _own_request(session, respondent, request_id, clock)
+    return load_version(session, request.version_id)[1]
+
+
 # --- changes ------------------------------------------------------------------------------------------------
 
 

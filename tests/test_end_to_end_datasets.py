@@ -99,3 +99,54 @@ def test_datasets_give_the_documented_findings(findings: list[dict[str, Any]]) -
     assert set(_by(findings, "monitoring.source_not_collected")) == {"source:tradesys-ldap", "source:callcentre-ad"}
     assert set(_by(findings, "monitoring.vendor_without_source")) == {"vendor:opswatch"}
     assert set(_by(findings, "supervision.subvendor_unsupervised")) == {"subvendor:opswatch"}
+
+    # #13 detection depth (docs/dataset-findings.md, "invictus: new checks").
+    _new_checks_on_invictus(findings)
+
+
+def _new_checks_on_invictus(findings: list[dict[str, Any]]) -> None:
+    """What the resource-policy, monitoring and credential checks find in the Stratus run, and what they don't."""
+    role = "arn:aws:iam::123837392027:role/stratus-red-team-backdoor-r-role"
+    # the backdoor trust (d96d75c7) and its revert (059cf0ed); the CreateRole trusting its own account is quiet
+    assert _by(findings, "aws.iam.role_trusts_outside") == {
+        f"{role}->account:193672423079": ["059cf0ed-af91-40a6-9c89-a8a4fb81dc65", "d96d75c7-e715-44ff-9735-9dc51afbd774"]}
+    # the backdoor bucket policy and its removal; the CloudTrail service policies (988f1043, dfcc072b) are quiet
+    assert _by(findings, "aws.s3.bucket_shared_outside") == {
+        "arn:aws:s3:::stratus-red-team-bdbp-lhfzvgcamn->account:193672423079": [
+            "b921a62d-9241-42a2-bb3c-6821e55c20cd", "d58cf935-0194-41d0-baa0-9efc030ce2e6"]}
+    assert _by(findings, "aws.resource_policy.opened_outside") == {
+        "arn:aws:lambda:us-east-1:123837392027:function:stratus-red-team-backdoor-f-func->public:*": [
+            "b1f37249-bb39-4b9c-a302-e6d0f807d70c"]}
+    assert _by(findings, "aws.kms.key_shared_outside") == {}
+    # monitoring: the flow log deleted, the flow-log group deleted, the 1-day lifecycle on the trail bucket
+    # (removed again by DeleteBucketLifecycle 8ec435c9); the failed LeaveOrganization is an attempt
+    assert _by(findings, "aws.vpc.flow_logs_deleted") == {
+        "fl-064ed3a785e4a37ef@de58d903-38d7-4f30-a84b-b79d858e8376": ["de58d903-38d7-4f30-a84b-b79d858e8376"]}
+    assert list(_by(findings, "aws.logs.log_group_deleted_or_shortened").values()) == [
+        ["349b65f9-1932-4258-a52e-476cf4fcf6d7"]]
+    assert list(_by(findings, "aws.s3.trail_bucket_expiring").values()) == [
+        ["7823c70d-f7f9-4a04-b4c0-baa8fbe09ea3", "8ec435c9-76d1-47d1-8eae-8a8864e3dff5"]]
+    assert _by(findings, "aws.organizations.account_left") == {}
+    assert [ids for ids in _by(findings, "aws.monitoring.disable_attempt").values()] == [
+        ["be7f89b5-d456-4423-b3e6-0fb0b19bad7c"]]
+    # credentials: 29 failed GetPasswordData are attempts, no password was read; bert-jan's burst of secrets
+    assert _by(findings, "aws.ec2.password_data_retrieved") == {}
+    password_attempts = [f for f in findings if f["check"] == "aws.credentials.access_attempt"]
+    assert [f["evidence"]["details"]["attempts"] for f in password_attempts] == [29]
+    bursts = [f for f in findings if f["check"] == "aws.secrets.bulk_read"]
+    assert [(f["evidence"]["principals"], f["evidence"]["details"]["secrets"]) for f in bursts] == [
+        ([f"{DEV}/bert-jan"], 62)]
+    assert bursts[0]["evidence"]["event_ids"][0] == "0bdf2b9c-2cf9-40dd-a88b-0148e08e5a75"
+    # planted: keys and login profiles made for four other users; AdministratorAccess attached twice; the
+    # AmazonSSMManagedInstanceCore attachments and ec2:Describe* inline policies are quiet
+    assert _by(findings, "aws.iam.credential_created_for_other_user") == {
+        "123837392027:user/malicious-iam-user": ["8c282c0b-00d1-4369-95b7-cb50b6eee620"],
+        "123837392027:user/stratus-red-team-backdoor-u-user": ["64b7de64-bf53-47ae-b7e3-d30cb1b5136e"],
+        "123837392027:user/stratus-red-team-login-profile-user": ["f0d7bb15-75c8-4770-a500-92d1f71b948c"],
+        "123837392027:user/stratus-red-team-nmfalu-gfjyeaypjt": ["1170c908-ce8d-4c6f-bc65-cf43aae5235b"]}
+    assert sorted(ids[0] for ids in _by(findings, "aws.iam.admin_policy_attached").values()) == [
+        "493e08b7-63e4-49a4-832a-1a7598ce78e5", "f4923a37-92d5-4dfd-9786-6caef2b5f33c"]
+    for quiet in ("aws.s3.public_access_block_removed", "aws.guardduty.disabled", "aws.config.recording_stopped",
+                  "aws.s3.access_logging_removed", "aws.securityhub.disabled", "aws.iam.mfa_deactivated",
+                  "aws.resource_policy.exposure_attempt", "aws.iam.credential_plant_attempt"):
+        assert _by(findings, quiet) == {}, quiet

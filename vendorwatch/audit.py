@@ -84,15 +84,18 @@ def record(session: Session, *, actor: str, action: str, target: str, details: d
            clock: Clock | None = None, key: bytes | _FromSettings | None = FROM_SETTINGS) -> AuditEntry:
     """Append one entry in the caller's transaction (so the change and its record commit together)."""
     signing = audit_key() if isinstance(key, _FromSettings) else key
+    at = (clock or SystemClock()).now()
+    clean = orjson.loads(orjson.dumps(details or {}, option=orjson.OPT_NON_STR_KEYS, default=str))
+    # The caller's pending changes are written before the chain is locked, so that the lock (held until commit)
+    # covers only reading the chain's head and appending to it.
+    session.flush()
     bind = session.get_bind()
     if bind.dialect.name == "postgresql":
         # Serialize writers so two processes never chain onto the same previous entry.
         session.execute(text("SELECT pg_advisory_xact_lock(7301253)"))
-    last = session.exec(select(AuditEntry).order_by(col(AuditEntry.id).desc()).limit(1)).first()
-    prev_hash = last.hash if last else GENESIS
-    entry_id = (last.id or 0) + 1 if last else 1
-    at = (clock or SystemClock()).now()
-    clean = orjson.loads(orjson.dumps(details or {}, option=orjson.OPT_NON_STR_KEYS, default=str))
+    last = session.exec(select(AuditEntry.id, AuditEntry.hash).order_by(col(AuditEntry.id).desc()).limit(1)).first()
+    prev_hash = last[1] if last else GENESIS
+    entry_id = (last[0] or 0) + 1 if last else 1
     digest = entry_hash(prev_hash, entry_id, at, actor, action, target, clean)
     entry = AuditEntry(
         id=entry_id,

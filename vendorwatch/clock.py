@@ -62,12 +62,12 @@ def as_utc(value: datetime | str | None) -> datetime | None:
     return value.astimezone(UTC)
 
 
-def local_time(value: datetime | None, zone: str = DEFAULT_ZONE) -> str:
-    """``2026-11-26 16:24 JST`` for an aware UTC datetime; empty for None."""
+def local_time(value: datetime | None, zone: str = DEFAULT_ZONE, *, seconds: bool = False) -> str:
+    """``2026-11-26 16:24 JST`` (``16:24:05`` with ``seconds``) for an aware UTC datetime; empty for None."""
     if value is None:
         return ""
     local = value.astimezone(ZoneInfo(zone))
-    return local.strftime("%Y-%m-%d %H:%M ") + (local.tzname() or "")
+    return local.strftime("%Y-%m-%d %H:%M:%S " if seconds else "%Y-%m-%d %H:%M ") + (local.tzname() or "")
 
 
 def end_of_local_day(day: date, zone: str) -> datetime:

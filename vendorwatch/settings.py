@@ -37,6 +37,12 @@ class Settings(BaseSettings):
     )
     dashboard_idle_minutes: int = Field(default=30, ge=1, le=24 * 60,
                                         description="a dashboard session idle this long is signed out")
+    portal_url: str | None = Field(default=None, description="the portal's public origin (https://portal.example); "
+                                   "enrolment links and passkeys are bound to it")
+    portal_idle_minutes: int = Field(default=30, ge=1, le=24 * 60, description="a portal session idle this long ends")
+    portal_session_hours: int = Field(default=12, ge=1, le=24 * 7, description="a portal session ends after this long")
+    portal_invite_days: int = Field(default=7, ge=1, le=30, description="an enrolment link expires after this long")
+    portal_trust_proxy: bool = Field(default=False, description="honour X-Forwarded-Proto/-For from a reverse proxy")
 
     def config_path(self, override: Path | None = None) -> Path:
         """``--config`` first, then ``VENDORWATCH_CONFIG``, then ``./vendorwatch.yaml``."""

@@ -161,19 +161,104 @@ def _details(name: str, params: dict[str, Any]) -> tuple[dict[str, Any] | None, 
     if name in _TRAIL:
         trail = params.get("name") or params.get("trailName")
         details = {"trail_name": trail} if trail else {}
+        if params.get("s3BucketName"):
+            details["s3_bucket"] = params["s3BucketName"]  # the trail bucket (its lifecycle is watched)
         if name == "PutEventSelectors":
             details["event_selectors"] = params.get("eventSelectors")
             if params.get("advancedEventSelectors") is not None:
                 details["advanced_event_selectors"] = params.get("advancedEventSelectors")
         return details or None, None, trail
     if name in _IAM_SUBJECT:
-        details = {k: params[k] for k in ("userName", "roleName", "groupName", "policyArn", "policyName")
-                   if params.get(k)}
+        details = {k: params[k] for k in _IAM_KEPT if params.get(k)}
+        if name == "CreateRole" and params.get("assumeRolePolicyDocument"):
+            details["assumeRolePolicyDocument"] = params["assumeRolePolicyDocument"]
         return details or None, None, None
+    if name in _KEPT:
+        return _kept(name, params)
     return None, None, None
 
 
-_DETAILED = _SHARING | _COPY | _TRAIL | _ASSUME | _IAM_SUBJECT
+# Request parameters kept as AWS records them, for the checks of resource policies, monitoring switched off
+# and credentials (rare names; policy documents are kept whole, often a JSON string as CloudTrail writes it).
+# The first parameter listed that is present names the resource when the event has no bucket.
+_KEPT: dict[str, tuple[str, ...]] = {
+    # resource policies and ACLs
+    "PutBucketPolicy": ("bucketPolicy",),
+    "PutBucketAcl": ("AccessControlPolicy", "x-amz-acl", "x-amz-grant-read", "x-amz-grant-write",
+                     "x-amz-grant-read-acp", "x-amz-grant-write-acp", "x-amz-grant-full-control"),
+    "PutPublicAccessBlock": ("PublicAccessBlockConfiguration",),
+    "DeletePublicAccessBlock": (),
+    "PutAccountPublicAccessBlock": ("PublicAccessBlockConfiguration",),
+    "DeleteAccountPublicAccessBlock": (),
+    "PutKeyPolicy": ("keyId", "policy"),
+    "CreateKey": ("policy",),
+    "CreateGrant": ("keyId", "granteePrincipal", "operations", "retiringPrincipal"),
+    "AddPermission20150331": ("functionName", "principal", "action", "sourceAccount", "sourceArn", "principalOrgID",
+                              "functionUrlAuthType"),
+    "AddPermission20150331v2": ("functionName", "principal", "action", "sourceAccount", "sourceArn",
+                                "principalOrgID", "functionUrlAuthType"),
+    "AddLayerVersionPermission20181031": ("layerName", "principal", "organizationId", "action"),
+    "AddPermission": ("topicArn", "queueUrl", "aWSAccountId", "aWSAccountIds", "actionName", "actions", "label"),
+    "SetTopicAttributes": ("topicArn", "attributeName", "attributeValue"),
+    "CreateTopic": ("name", "attributes"),
+    "SetQueueAttributes": ("queueUrl", "attributes"),
+    "CreateQueue": ("queueName", "attributes"),
+    "PutResourcePolicy": ("secretId", "resourceArn", "resourcePolicy", "policyName", "policyDocument"),
+    "DeleteResourcePolicy": ("secretId", "resourceArn"),
+    "DeleteRepositoryPolicy": ("repositoryName",),
+    "DeleteRole": ("roleName",),
+    "SetRepositoryPolicy": ("repositoryName", "policyText", "registryId"),
+    # monitoring beyond CloudTrail
+    "DeleteFlowLogs": ("DeleteFlowLogsRequest",),
+    "CreateFlowLogs": ("CreateFlowLogsRequest",),
+    "DeleteDetector": ("detectorId",),
+    "UpdateDetector": ("detectorId", "enable"),
+    "CreateDetector": ("enable",),
+    "CreateMembers": ("detectorId",),
+    "StartMonitoringMembers": ("detectorId", "accountIds"),
+    "DeleteMembers": ("detectorId", "accountIds"),
+    "DisassociateMembers": ("detectorId", "accountIds"),
+    "StopMonitoringMembers": ("detectorId", "accountIds"),
+    "StopConfigurationRecorder": ("configurationRecorderName",),
+    "DeleteConfigurationRecorder": ("configurationRecorderName",),
+    "StartConfigurationRecorder": ("configurationRecorderName",),
+    "DeleteDeliveryChannel": ("deliveryChannelName",),
+    "PutDeliveryChannel": ("deliveryChannel",),
+    "DeleteLogGroup": ("logGroupName",),
+    "CreateLogGroup": ("logGroupName",),
+    "PutRetentionPolicy": ("logGroupName", "retentionInDays"),
+    "DeleteRetentionPolicy": ("logGroupName",),
+    "PutBucketLogging": ("BucketLoggingStatus",),
+    "PutBucketLifecycle": ("LifecycleConfiguration",),
+    "DeleteBucketLifecycle": (),
+    "DisableSecurityHub": (),
+    "EnableSecurityHub": (),
+    "LeaveOrganization": (),
+    "RemoveAccountFromOrganization": ("accountId",),
+    "AcceptHandshake": ("handshakeId",),
+    # credentials
+    "GetPasswordData": ("instanceId",),
+    "GetSecretValue": ("secretId",),
+    "BatchGetSecretValue": ("secretIdList", "filters"),
+    "GetParameter": ("name", "withDecryption"),
+    "GetParameters": ("names", "withDecryption"),
+    "GetParametersByPath": ("path", "withDecryption", "recursive"),
+    "EnableMFADevice": ("userName", "serialNumber"),
+}
+# Request parameters of the IAM names (``_IAM_SUBJECT``, role trust policies among them) the checks need;
+# never a password (AWS omits it).
+_IAM_KEPT = ("userName", "roleName", "groupName", "policyArn", "policyName", "policyDocument", "serialNumber")
+
+
+def _kept(name: str, params: dict[str, Any]) -> tuple[dict[str, Any] | None, str | None, str | None]:
+    keys = _KEPT[name]
+    details = {k: params[k] for k in keys if params.get(k) is not None}
+    named = next((details[k] for k in keys if isinstance(details.get(k), str)
+                  and k not in ("policy", "principal", "action", "attributeName")), None)
+    return details or None, None, named
+
+
+_DETAILED = _SHARING | _COPY | _TRAIL | _ASSUME | _IAM_SUBJECT | set(_KEPT)
 _new_record = tuple.__new__
 
 

@@ -44,13 +44,17 @@ def digest_prefix(prefix: str, account: str, region: str) -> str:
     return f"{base + '/' if base else ''}AWSLogs/{account}/CloudTrail-Digest/{region}/"
 
 
-def signing_string(digest: Mapping[str, Any], content: bytes) -> bytes:
-    """The string CloudTrail signs for a digest (``content`` is the digest file, uncompressed)."""
+def signing_string(digest: Mapping[str, Any], content: bytes, location: str | None = None) -> bytes:
+    """The string CloudTrail signs for a digest, as AWS documents it::
+
+        digestEndTime \n bucket/key of the digest file \n hex SHA-256 of the digest file (uncompressed) \n
+        previousDigestSignature (``null`` for the first digest of a chain)
+
+    ``location`` is where the digest file was read (``bucket/key``); by default, where it says it is.
+    """
     previous = digest.get("previousDigestSignature") or "null"
-    return (
-        f"{digest['digestEndTime']}\n{digest['digestS3Bucket']}/{digest['digestS3Object']}\n"
-        f"{hashlib.sha256(content).hexdigest()}\n{previous}"
-    ).encode()
+    where = location or f"{digest['digestS3Bucket']}/{digest['digestS3Object']}"
+    return f"{digest['digestEndTime']}\n{where}\n{hashlib.sha256(content).hexdigest()}\n{previous}".encode()
 
 
 def load_public_key(der: bytes) -> rsa.RSAPublicKey:
@@ -85,6 +89,7 @@ class DigestFile:
     key: str
     content: bytes
     signature: str | None
+    bucket: str | None = None  # the bucket it was read from (None: not known, only the key is compared)
 
 
 @dataclass
@@ -97,6 +102,40 @@ class DigestCheck:
     log_hashes: dict[str, str] = field(default_factory=dict)
 
 
+def verify_digest(item: DigestFile, document: Mapping[str, Any],
+                  public_keys: Mapping[str, bytes] | None) -> tuple[bool | None, list[str]]:
+    """Whether one digest is what CloudTrail signed where it was read: (valid or None if no key, reasons).
+
+    A digest read from another bucket or key than the one it names is refused (a digest copied over another
+    one, or moved, vouches for nothing), and the signature is checked over the location it was read from.
+    """
+    reasons: list[str] = []
+    valid: bool | None = True
+    if document.get("digestS3Object") != item.key or (item.bucket is not None
+                                                     and document.get("digestS3Bucket") != item.bucket):
+        reasons.append("digest is not at the location it names")
+        valid = False
+    for field_name in ("digestEndTime", "digestS3Bucket", "digestS3Object", "digestPublicKeyFingerprint"):
+        if not isinstance(document.get(field_name), str):
+            reasons.append(f"digest has no {field_name}")
+            return False, reasons
+    if not item.signature:
+        reasons.append("digest has no signature")
+        return False, reasons
+    if public_keys is None:
+        reasons.append("public key not available")
+        return (None if valid else valid), reasons
+    der = public_keys.get(str(document["digestPublicKeyFingerprint"]))
+    if der is None:
+        reasons.append("no public key with the digest's fingerprint")
+        return False, reasons
+    location = f"{item.bucket or document['digestS3Bucket']}/{item.key}"
+    if not signature_valid(load_public_key(der), item.signature, signing_string(document, item.content, location)):
+        reasons.append("signature does not match (digest altered or forged)")
+        valid = False
+    return valid, reasons
+
+
 def check_digests(digests: Iterable[DigestFile], public_keys: Mapping[str, bytes] | None) -> list[DigestCheck]:
     """Check signatures and the chain of one region's digests (pure; ``public_keys`` by fingerprint)."""
     results: list[DigestCheck] = []
@@ -107,30 +146,15 @@ def check_digests(digests: Iterable[DigestFile], public_keys: Mapping[str, bytes
         except orjson.JSONDecodeError:
             results.append(DigestCheck(item.key, False, "digest is not valid JSON"))
             continue
+        if not isinstance(document, dict):
+            results.append(DigestCheck(item.key, False, "digest is not a JSON object"))
+            continue
         parsed.append((item, document))
     parsed.sort(key=lambda pair: str(pair[1].get("digestEndTime", "")))
     previous: tuple[DigestFile, dict[str, Any]] | None = None
     for item, document in parsed:
         hashes_of = {str(f.get("s3Object")): str(f.get("hashValue")) for f in document.get("logFiles") or []}
-        reasons: list[str] = []
-        valid: bool | None = True
-        if document.get("digestS3Object") != item.key:
-            reasons.append("digest is not at the location it names")
-            valid = False
-        if not item.signature:
-            reasons.append("digest has no signature")
-            valid = False
-        elif public_keys is None:
-            valid = None if valid else valid
-            reasons.append("public key not available")
-        else:
-            der = public_keys.get(str(document.get("digestPublicKeyFingerprint")))
-            if der is None:
-                reasons.append("no public key with the digest's fingerprint")
-                valid = False
-            elif not signature_valid(load_public_key(der), item.signature, signing_string(document, item.content)):
-                reasons.append("signature does not match (digest altered or forged)")
-                valid = False
+        valid, reasons = verify_digest(item, document, public_keys)
         if previous is not None:
             before_item, _ = previous
             if document.get("previousDigestS3Object") not in (None, before_item.key):
@@ -157,7 +181,7 @@ def get_digests(access: AwsAccess, bucket: str, prefix: str, start_after: str | 
             response = access.call(partial(s3.get_object, Bucket=bucket, Key=key))
             raw = response["Body"].read()
             content = gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw
-            found.append(DigestFile(key, content, (response.get("Metadata") or {}).get("signature")))
+            found.append(DigestFile(key, content, (response.get("Metadata") or {}).get("signature"), bucket))
     return found
 
 

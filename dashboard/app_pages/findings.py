@@ -11,26 +11,29 @@ from pydantic import ValidationError
 from dashboard import actions, data
 from dashboard.context import current
 from dashboard.texts import SEVERITY, STATUS, label, text, tr
-from dashboard.widgets import code, md, page_number, pager, severity_badge, when
+from dashboard.widgets import code, md, page_number, pager, severity_badge, vendor_label, when
 from vendorwatch.checks.discovery import checks_by_id
 from vendorwatch.checks.model import SEVERITIES
 from vendorwatch.errors import VendorWatchError
 from vendorwatch.findings.lifecycle import ACTIVE_STATUSES, STATUSES
 from vendorwatch.staff.roles import Permission, allows
-from vendorwatch.views.findings import FindingQuery
+from vendorwatch.views.findings import FIRM_WIDE, FindingQuery
 from vendorwatch.views.portfolio import CONTROLS
 
 PAGE_SIZE = 50
+FIRM = "@firm"  # the vendor filter's choice for the findings about the firm itself (no vendor)
 ctx = current()
 checks = checks_by_id()
 vendors = {v.id: v.name.text() for v in ctx.registry.vendors}
 
-# Deep links (?vendor=, ?control=, ?finding=) set the filters once per distinct link.
-links = {k: st.query_params.get(k) for k in ("vendor", "control", "check", "finding")}
+# Deep links (?vendor=, ?firm=1, ?control=, ?finding=) set the filters once per distinct link.
+links = {k: st.query_params.get(k) for k in ("vendor", "firm", "control", "check", "finding")}
 if links != st.session_state.get("findings_link"):
     st.session_state["findings_link"] = links
     if links["vendor"] in vendors:
         st.session_state["f_vendor"] = links["vendor"]
+    elif links["firm"] == "1":
+        st.session_state["f_vendor"] = FIRM
     if links["control"] in CONTROLS:
         st.session_state["f_control"] = links["control"]
     if links["check"] in checks:
@@ -42,7 +45,9 @@ st.title(tr("指摘事項", "Findings"))
 with st.container(border=True):
     c1, c2, c3 = st.columns(3)
     everything = tr("すべて", "all")
-    vendor_labels: dict[str | None, str] = {None: everything, **{v: f"{text(n)} ({v})" for v, n in vendors.items()}}
+    vendor_labels: dict[str | None, str] = {None: everything, FIRM: tr("当社全体（委託先に属さない指摘）",
+                                                                       "Firm-wide (findings about the firm itself)"),
+                                            **{v: f"{text(n)} ({v})" for v, n in vendors.items()}}
     vendor = c1.selectbox(tr("委託先", "Vendor"), list(vendor_labels), key="f_vendor",
                           format_func=vendor_labels.__getitem__)
     control_labels: dict[str | None, str] = {None: everything, **{c: c for c in CONTROLS}}
@@ -67,7 +72,8 @@ with st.container(border=True):
 
 days = list(period) if isinstance(period, tuple | list) else [period]
 try:
-    query = FindingQuery(vendor=vendor, control=control, check=check, severities=tuple(severities),
+    query = FindingQuery(vendor=None if vendor == FIRM else vendor, firm_wide=vendor == FIRM, control=control,
+                         check=check, severities=tuple(severities),
                          statuses=tuple(statuses), seen_from=days[0] if days else None,
                          seen_to=days[-1] if days else None, search=search or None)
 except ValidationError:
@@ -83,7 +89,8 @@ if not found.total:
 else:
     picked = st.dataframe([{
         "#": f.finding_id, tr("重大度", "Severity"): label(SEVERITY, f.severity), tr("管理策", "Control"): f.control_id,
-        tr("委託先", "Vendor"): f.vendor_id, tr("内容", "Finding"): text(f.title), tr("詳細", "What"): text(f.message),
+        tr("委託先", "Vendor"): vendor_label(f.vendor_id), tr("内容", "Finding"): text(f.title),
+        tr("詳細", "What"): text(f.message),
         tr("状態", "Status"): label(STATUS, f.status), tr("最終検出", "Last seen"): when(ctx, f.last_seen),
         tr("受容期限", "Accepted until"): when(ctx, f.accepted_until),
     } for f in found.items], hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
@@ -120,7 +127,9 @@ if done:
     st.success(done, icon=":material/check_circle:")
 st.subheader(f"#{row.finding_id} {md(text(row.title))}")
 st.markdown(f"{severity_badge(row.severity)} :gray-badge[{label(STATUS, row.status)}] "
-            f":violet-badge[{row.control_id}] {code(row.vendor_id)} · {code(row.check_id)}")
+            f":violet-badge[{row.control_id}] "
+            + (f":blue-badge[{text(FIRM_WIDE)}]" if row.vendor_id is None else code(row.vendor_id))
+            + f" · {code(row.check_id)}")
 st.text(text(row.message))
 facts = st.columns(4)
 facts[0].caption(tr("初回検出", "First seen") + f"\n\n{when(ctx, row.first_seen)}")
@@ -156,6 +165,10 @@ elif detail.event_ids:
 else:
     st.caption(tr("この指摘事項は設定・状態の確認によるもので、イベントはありません。",
                   "This finding comes from a setting or state, not from events."))
+if detail.events:
+    st.page_link("app_pages/trail.py", label=tr("根拠イベントをアクセス履歴で開く（CSV 書き出し可）",
+                                                "Open the evidence events in the access trail (CSV export)"),
+                 icon=":material/manage_search:", query_params={"finding": str(row.finding_id)})
 if detail.principals:
     st.caption(tr("関係する主体: ", "Principals: ") + md(", ".join(detail.principals)))
 if detail.details:

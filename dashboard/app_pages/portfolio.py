@@ -42,6 +42,18 @@ st.caption(tr(f"監視ソース: 最新 {coverage.fresh} · 期限切れ {covera
               f"Monitoring sources: fresh {coverage.fresh} · stale {coverage.stale} · failing {coverage.failing} · "
               f"never collected {coverage.never}"))
 
+firm_wide = data.firm_wide_of(ctx)
+if sum(firm_wide.values()):
+    counted = " · ".join(f"{label(SEVERITY, s)} {n}" for s in ("critical", "high", "medium", "low", "info")
+                         if (n := firm_wide.get(s, 0)))
+    with st.container(border=True):
+        st.markdown(tr(f"**当社全体の未対応の指摘事項 {sum(firm_wide.values())} 件**（{counted}）: 委託先に属さない、"
+                       "当社自身に関する指摘です（月次報告の未送付など）。どの委託先のスコアにも含まれません。",
+                       f"**{sum(firm_wide.values())} open firm-wide finding(s)** ({counted}): about the firm itself, "
+                       "not a vendor (a monthly digest not delivered, say); in no vendor's score."))
+        st.page_link("app_pages/findings.py", label=tr("当社全体の指摘事項を開く", "Open the firm-wide findings"),
+                     icon=":material/apartment:", query_params={"firm": "1"})
+
 st.subheader(tr("委託先一覧", "Vendors"))
 vendor_col, tier_col, score_col = tr("委託先", "Vendor"), tr("区分", "Tier"), tr("スコア", "Score")
 level_col, reasons_col, monitor_col = tr("水準", "Level"), tr("主な要因", "Main reasons"), tr("監視", "Monitoring")

@@ -7,9 +7,22 @@ import streamlit as st
 
 from dashboard import data
 from dashboard.context import current
-from dashboard.texts import COVERAGE, ENVIRONMENT_KIND, ROSTER_STATE, SEVERITY, STATUS, TIER, label, text, tr
+from dashboard.texts import (
+    COVERAGE,
+    ENVIRONMENT_KIND,
+    QUESTIONNAIRE_RESULT,
+    REQUEST_STATE,
+    ROSTER_STATE,
+    SEVERITY,
+    STATUS,
+    TIER,
+    label,
+    text,
+    tr,
+)
 from dashboard.widgets import code, flag, md, page_number, pager, when
 from vendorwatch.views.findings import FindingQuery
+from vendorwatch.views.questionnaires import family
 
 ctx = current()
 book = data.portfolio_of(ctx)
@@ -68,9 +81,9 @@ if header.contacts:
     st.caption(tr("連絡先: ", "Contacts: ") + "; ".join(
         md(" ".join(x for x in (c.name, c.email, c.phone) if x)) for c in header.contacts))
 
-tree_tab, findings_tab, principals_tab, roster_tab, transfers_tab = st.tabs([
+tree_tab, findings_tab, principals_tab, roster_tab, transfers_tab, questionnaire_tab = st.tabs([
     tr("構成", "Structure"), tr("指摘事項", "Findings"), tr("主体（アカウント）", "Principals"),
-    tr("要員名簿", "Roster"), tr("移送", "Transfers"),
+    tr("要員名簿", "Roster"), tr("移送", "Transfers"), tr("質問票", "Questionnaires"),
 ])
 
 with tree_tab:
@@ -110,6 +123,8 @@ with findings_tab:
         pager(found, key="vendor_findings_page")
     st.page_link("app_pages/findings.py", label=tr("指摘事項のページで開く", "Open in the findings page"),
                  icon=":material/report:", query_params={"vendor": vendor_id})
+    st.page_link("app_pages/trail.py", label=tr("この委託先のアクセス履歴", "This vendor's access trail"),
+                 icon=":material/manage_search:", query_params={"vendor": vendor_id})
 
 with principals_tab:
     kind_options = [None, "iam_user", "access_key", "iam_role", "root", "ldap_account", "ad_account", "directory_group"]
@@ -176,3 +191,43 @@ with transfers_tab:
                                       if x.window_start else ""),
         } for x in transfers.items]), hide_index=True, width="stretch")
         pager(transfers, key="transfer_page")
+
+with questionnaire_tab:
+    members = family(ctx.registry, vendor_id)
+    asked_of = data.questionnaires_of(ctx, members)
+    if not asked_of.requests:
+        st.info(tr("この委託先（再委託先を含む）には質問票を送付していません。",
+                   "No questionnaire has been sent to this vendor or its sub-vendors."))
+    else:
+        st.dataframe(pd.DataFrame([{
+            tr("依頼", "Request"): q.request_id,
+            tr("委託先", "Vendor"): ("└ " if q.vendor_id != vendor_id else "") + f"{text(rows[q.vendor_id].name)} "
+                                    f"({q.vendor_id})" if q.vendor_id in rows else q.vendor_id,
+            tr("キャンペーン", "Campaign"): q.campaign, tr("質問票", "Questionnaire"): f"{q.questionnaire_id} {q.version}",
+            tr("状態", "State"): ("⚠ " if q.overdue else "") + label(REQUEST_STATE, q.state),
+            tr("期限", "Due"): q.due_date.isoformat()
+            + (tr(f"（{-q.days_left} 日超過）", f" ({-q.days_left} days overdue)") if q.overdue else ""),
+            tr("提出", "Submitted"): when(ctx, q.submitted_at),
+            tr("スコア", "Score"): "—" if q.score is None else f"{q.score:.0f}% {label(QUESTIONNAIRE_RESULT, q.result)}",
+            tr("矛盾", "Contradicted"): q.contradicted,
+        } for q in asked_of.requests]), hide_index=True, width="stretch", column_config={
+            tr("キャンペーン", "Campaign"): st.column_config.TextColumn(width="medium"),
+            tr("矛盾", "Contradicted"): st.column_config.NumberColumn(width="small")})
+        missing = asked_of.without_accepted(members[1:])
+        if missing:
+            st.warning(tr(f"承認済みの質問票がない再委託先: {', '.join(missing)}（3.2.7 の監督の証跡）",
+                          f"Sub-vendors without an accepted questionnaire: {', '.join(missing)} (3.2.7 supervision)"))
+        for q in asked_of.requests[:5]:
+            st.page_link("app_pages/questionnaires.py", label=tr(f"依頼 #{q.request_id}（{q.vendor_id}）の回答を開く",
+                                                                 f"Open the answers of request #{q.request_id} ({q.vendor_id})"),
+                         icon=":material/quiz:", query_params={"request": str(q.request_id)})
+    documents = data.documents_of(ctx, members)
+    if documents:
+        st.markdown(f"**{tr('証跡文書', 'Evidence documents')}**")
+        st.dataframe(pd.DataFrame([{
+            tr("委託先", "Vendor"): d.vendor_id, tr("種類", "Kind"): text(d.kind_label), tr("表題", "Title"): d.title,
+            tr("有効期限", "Valid until"): d.valid_until.isoformat() if d.valid_until else "",
+            tr("残り日数", "Days left"): d.days_left,
+            tr("状態", "State"): tr("期限切れ", "expired") if d.expired else tr("更新済み", "superseded")
+            if d.superseded else tr("有効", "valid"),
+        } for d in documents]), hide_index=True, width="stretch")

@@ -58,3 +58,10 @@ def test_docs_list_every_check() -> None:
     text = (ROOT / "docs" / "controls.md").read_text(encoding="utf-8")
     missing = [c.id for c in discover_checks() if f"`{c.id}`" not in text]
     assert not missing, f"docs/controls.md does not describe {missing}"
+
+
+def test_every_check_an_observable_names_exists() -> None:
+    from vendorwatch.checks.observables import OBSERVABLES
+
+    known = {c.id for c in discover_checks()}
+    assert {c for o in OBSERVABLES.values() for c in o.contradicting_checks} <= known

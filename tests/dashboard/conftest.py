@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import re
 import shutil
 import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,9 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 from streamlit.testing.v1 import AppTest
 
+from questionnaires.demo import load_demo_questionnaires
+from questionnaires.evidence import DocumentDetails, add_document
+from questionnaires.evidence_store import EvidenceSettings, EvidenceStore
 from tests.conftest import DEMO_REGISTRY
 from tests.servers.dashboard import CHROMIUM, CHROMIUM_ARGS
 from vendorwatch.clock import FixedClock
@@ -30,7 +34,7 @@ from vendorwatch.staff import accounts
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = ROOT / "dashboard" / "app.py"
-PAGES = ("portfolio", "vendor", "findings")
+PAGES = ("portfolio", "vendor", "findings")  # the pages of round 1; the later ones have their own test files
 PASSWORDS = {"viewer": "viewer-password-123", "manager": "manager-password-123", "admin": "admin-password-123"}
 STAFF = {"viewer": "vera", "manager": "mika", "admin": "ada"}
 
@@ -43,14 +47,37 @@ class World:
     engine: Engine
 
 
-def seed_world(engine: Engine, clock: FixedClock) -> None:
-    """The demo registry and data, evaluated, and staff accounts for each role."""
+CERTIFICATE = b"%PDF-1.4\n% ISO/IEC 27001 certificate of TradeSystems (test)\n1 0 obj << >> endobj\n%%EOF\n"
+PENTEST = b"%PDF-1.4\n% penetration-test report of the call centre (test)\n%%EOF\n"
+
+
+def seed_evidence(engine: Engine, clock: FixedClock, directory: Path) -> None:
+    """Two documents the firm received: tradesys's certificate (expiring in 45 days) and callcentre's expired report."""
+    store = EvidenceStore(EvidenceSettings(directory))
+    today = clock.now().date()
+    with Session(engine) as session:
+        add_document(session, store, io.BytesIO(CERTIFICATE), "tradesys-iso27001.pdf",
+                     DocumentDetails(kind="iso27001_certificate", valid_from=today - timedelta(days=320),
+                                     valid_until=today + timedelta(days=45), title="ISO/IEC 27001 登録証"),
+                     vendor_id="tradesys", actor="test", clock=clock)
+        add_document(session, store, io.BytesIO(PENTEST), "callcentre-pentest-2025.pdf",
+                     DocumentDetails(kind="pentest_report", valid_until=today - timedelta(days=10)),
+                     vendor_id="callcentre", actor="test", clock=clock)
+        session.commit()
+
+
+def seed_world(engine: Engine, clock: FixedClock, evidence_dir: Path | None = None) -> None:
+    """The demo registry and data (with its questionnaires and, given a directory, two evidence documents),
+    evaluated, and staff accounts for each role."""
     upgrade(engine)
     registry, text = load_registry(DEMO_REGISTRY)
     with Session(engine) as session:
         apply_import(session, registry, text, path=str(DEMO_REGISTRY), actor="test", clock=clock)
         session.commit()
     load_demo(engine, registry, clock)
+    load_demo_questionnaires(engine, registry, clock)
+    if evidence_dir is not None:
+        seed_evidence(engine, clock, evidence_dir)
     evaluate(engine, registry, clock)
     with Session(engine) as session:
         for role, name in STAFF.items():
@@ -64,7 +91,7 @@ def world_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The seeded SQLite file, built once per test session and copied for each test."""
     path = tmp_path_factory.mktemp("dashboard-world") / "world.db"
     engine = make_engine(f"sqlite:///{path}")
-    seed_world(engine, FixedClock(datetime(2026, 11, 26, 9, 0, tzinfo=UTC)))
+    seed_world(engine, FixedClock(datetime(2026, 11, 26, 9, 0, tzinfo=UTC)), path.parent / "evidence")
     engine.dispose()
     with sqlite3.connect(path) as connection:
         connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -78,6 +105,7 @@ def world(world_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     shutil.copyfile(world_template, path)
     url = f"sqlite:///{path}"
     monkeypatch.setenv("VENDORWATCH_DATABASE_URL", url)
+    monkeypatch.setenv("VENDORWATCH_EVIDENCE_DIR", str(world_template.parent / "evidence"))  # read only
     engine = make_engine(url)
     yield World(url, engine)
     engine.dispose()

@@ -203,7 +203,7 @@ def test_the_vendor_page_deep_link_and_its_tabs(signed_in) -> None:
     at = _open(signed_in("viewer", language="en"), "vendor", vendor="callcentre")
     assert "Call Centre Services Inc." in titles(at)
     labels = [t.label for t in at.tabs]
-    assert labels == ["Structure", "Findings", "Principals", "Roster", "Transfers"]
+    assert labels == ["Structure", "Findings", "Principals", "Roster", "Transfers", "Questionnaires"]
     structure = at.dataframe[0].value
     assert list(structure["Node"].str.strip("\u3000")) == ["callcentre", "callcentre-prod", "callcentre-ad"]
     principals = next(d.value for d in at.dataframe if "Key age (days)" in d.value.columns)

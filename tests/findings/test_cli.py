@@ -5,9 +5,12 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import date, timedelta
 from pathlib import Path
 
 from tests.conftest import DEMO_REGISTRY
+
+NEXT_YEAR = (date.today() + timedelta(days=365)).isoformat()
 
 
 def test_evaluate_then_list_triage_and_gate(run_cli, tmp_path: Path) -> None:
@@ -43,9 +46,9 @@ def test_evaluate_then_list_triage_and_gate(run_cli, tmp_path: Path) -> None:
 
     target = subvendor["id"]
     accepted = run_cli("finding", "accept", str(target), "--reason", "supervised by contract clause 12",
-                       "--until", "2099-12-31", env=env)
+                       "--until", NEXT_YEAR, env=env)
     assert accepted.exit_code == 0, accepted.stderr
-    refused = run_cli("finding", "accept", str(target), "--until", "2099-12-31", env=env)
+    refused = run_cli("finding", "accept", str(target), "--until", NEXT_YEAR, env=env)
     assert refused.exit_code == 2 and "reason" in refused.stderr
     statuses = {f["id"]: f["status"] for f in json.loads(run_cli("findings", "--format", "json", env=env).stdout)}
     assert statuses[target] == "risk_accepted"

@@ -16,6 +16,7 @@ from vendorwatch.findings import triage
 from vendorwatch.findings.evaluate import evaluate
 from vendorwatch.findings.export import as_csv, as_json, as_ocsf
 from vendorwatch.findings.query import list_findings
+from vendorwatch.spreadsheet import BOM
 
 
 def _findings(engine: Engine, clock: FixedClock) -> list:
@@ -41,8 +42,16 @@ def test_json_csv_and_ocsf_carry_the_same_finding(sqlite_engine: Engine, clock: 
     assert item["status"] == "risk_accepted" and item["accepted_until"].startswith("2026-11-29")
     assert item["title"]["ja"] and item["title"]["en"] and item["message"]["en"]
 
-    row = next(csv.DictReader(io.StringIO(as_csv(findings))))
+    text = as_csv(findings)
+    assert text.startswith(BOM)  # Japanese Excel reads UTF-8 only with it
+    row = next(csv.DictReader(io.StringIO(text[1:])))
     assert (row["check"], row["event_ids"], row["status"]) == ("identity.not_on_roster", "m1 m2", "risk_accepted")
+    # the acceptance expiry (end of 2026-11-29 in Tokyo), when it happened, and what to do, in Tokyo time
+    assert row["accepted_until (Asia/Tokyo)"] == "2026-11-29 18:00:00"
+    assert row["first_event_at (Asia/Tokyo)"] == "2026-11-25 10:00:00"
+    assert row["last_event_at (Asia/Tokyo)"] == "2026-11-25 10:05:00"
+    assert row["last_seen (Asia/Tokyo)"] == "2026-11-26 18:00:00" and row["remediation_ja"] and row["remediation_en"]
+    assert item["first_event_at"] == "2026-11-25T01:00:00+00:00" and item["last_event_at"] == "2026-11-25T01:05:00+00:00"
 
     ocsf = json.loads(as_ocsf(findings))[0]
     assert (ocsf["class_uid"], ocsf["category_uid"], ocsf["type_uid"]) == (2004, 2, 200402)

@@ -23,6 +23,7 @@ from vendorwatch.findings.evaluate import evaluate
 from vendorwatch.findings.fingerprint import fingerprint
 from vendorwatch.findings.query import history
 from vendorwatch.findings.reconcile import reconcile
+from vendorwatch.records import GrantRecord
 
 CHECK = "identity.not_on_roster"
 
@@ -144,15 +145,53 @@ def test_accepting_needs_a_reason_and_a_future_expiry(world: World) -> None:
             triage.resolve(session, 999999, actor="y", reason="ok", clock=world.clock)
 
 
-def test_manually_resolved_finding_reopens_if_the_condition_is_still_there(world: World) -> None:
+def test_a_resolved_past_incident_stays_resolved_until_events_after_the_resolution(world: World) -> None:
     _evaluate(world)
     finding = _finding(world)
+    assert (finding.first_event_at, finding.last_event_at) == (at("2026-11-25 01:00"), at("2026-11-25 01:00"))
     with Session(world.engine) as session:
-        triage.resolve(session, finding.id or 0, actor="yamada", reason="user removed", clock=world.clock)
+        triage.resolve(session, finding.id or 0, actor="yamada", reason="contractor left, key removed",
+                       clock=world.clock)
         session.commit()
+    world.clock.set(at("2026-11-26 10:00"))
+    _evaluate(world)  # the old event is still in the look-back window: nothing new happened
     assert _finding(world).status == "resolved"
+    with Session(world.engine) as session:
+        assert [h.to_status for h in history(session, finding.id or 0)] == ["open", "resolved"]
+    world.events(ev("m2", "2026-11-26 09:30", "DescribeInstances", MALLORY))  # after the resolution
+    world.clock.set(at("2026-11-26 11:00"))
     _evaluate(world)
-    assert _finding(world).status == "open"
+    reopened = _finding(world)
+    assert reopened.status == "open" and reopened.last_event_at == at("2026-11-26 09:30")
+
+
+def test_a_resolved_condition_without_events_reopens_while_it_is_still_there(world: World) -> None:
+    world.grants(GrantRecord(principal_external_id=MALLORY, kind="managed_policy", name="AdministratorAccess",
+                             resource="*", is_admin=True))
+    evaluate(world.engine, world.registry, world.clock, only=["access.admin_grant"])
+    with Session(world.engine) as session:
+        finding = session.exec(select(Finding).where(Finding.check_id == "access.admin_grant")).one()
+        assert finding.last_event_at is None
+        triage.resolve(session, finding.id or 0, actor="yamada", reason="policy detached", clock=world.clock)
+        session.commit()
+        finding_id = finding.id
+    world.clock.set(at("2026-11-26 10:00"))
+    evaluate(world.engine, world.registry, world.clock, only=["access.admin_grant"])
+    with Session(world.engine) as session:
+        assert session.get(Finding, finding_id).status == "open"  # type: ignore[union-attr]
+
+
+def test_acknowledging_an_acknowledged_finding_changes_nothing(world: World) -> None:
+    _evaluate(world)
+    finding_id = _finding(world).id or 0
+    with Session(world.engine) as session:
+        triage.acknowledge(session, finding_id, actor="yamada", reason="mine", clock=world.clock)
+        session.commit()
+        entries = len(session.exec(select(AuditEntry)).all())
+        triage.acknowledge(session, finding_id, actor="sato", reason="mine too", clock=world.clock)
+        session.commit()
+        assert [h.to_status for h in history(session, finding_id)] == ["open", "acknowledged"]
+        assert len(session.exec(select(AuditEntry)).all()) == entries
 
 
 def test_a_failing_check_does_not_resolve_its_findings(world: World) -> None:

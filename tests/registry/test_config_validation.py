@@ -45,8 +45,11 @@ def test_misspelt_field_is_an_unknown_field_not_silently_ignored() -> None:
     text = mutate("    handles_customer_data: true\n    services: [trading",
                   "    handles_customer_dat: true\n    services: [trading")
     found = problems_of(text)
-    assert ("vendors[0].handles_customer_dat", "未知の項目です（綴りを確認してください）", "unknown field (check the spelling)",
-            line_of("handles_customer_dat:", text)) in found
+    unknown = next(p for p in found if p[0] == "vendors[0].handles_customer_dat")
+    assert unknown[1].startswith("未知の項目です（綴りを確認してください）。使える項目: ")
+    assert unknown[2].startswith("unknown field (check the spelling); allowed fields: ")
+    assert "handles_customer_data" in unknown[2] and "roster" in unknown[2] and "kind" not in unknown[2]
+    assert unknown[3] == line_of("handles_customer_dat:", text)
     assert any(p[0] == "vendors[0].handles_customer_data" and p[2] == "required field is missing" for p in found)
 
 
@@ -247,3 +250,27 @@ def test_missing_config_file_is_a_clear_error(run_cli) -> None:
 def test_config_is_found_through_the_environment(run_cli) -> None:
     result = run_cli("config", "check", env={"VENDORWATCH_CONFIG": str(CONTRACT_REGISTRY)})
     assert result.exit_code == 0, result.stderr
+
+
+@pytest.mark.parametrize("old, new, path, en", [
+    ("    name: {ja: 株式会社エーシステム, en: A-System Co., Ltd.}", "    name: A-System", "vendors[0].name",
+     "must be a mapping (key: value)"),
+    ("allowed_hours: any ", "allowed_hours: always ", "vendors[0].accounts[0].allowed_hours",
+     "must be 'any' or a mapping (key: value)"),
+    ("  digest:\n    recipients: [board-office@example-sec.co.jp, ciso@example-sec.co.jp]\n    language: ja",
+     "  digest: monthly", "organization.digest", "must be a mapping (key: value)"),
+    ("        since: 2025-04-01\n", "        since: april\n", "vendors[0].roster[0].since",
+     "must be a date (YYYY-MM-DD)"),
+])
+def test_registry_errors_speak_the_files_words_not_the_validators(old: str, new: str, path: str, en: str) -> None:
+    found = problems_of(mutate(old, new))
+    assert [(p[0], p[2]) for p in found] == [(path, en)]
+    for _, ja, english, _ in found:
+        for internal in ("function-after", "instance of", "Input should", "literal[", "HoursWindow"):
+            assert internal not in ja + english
+
+
+def test_an_unknown_field_of_a_source_lists_the_fields_of_its_kind() -> None:
+    found = problems_of(mutate("      - id: asys-aws-dev\n", "      - ids: asys-aws-dev\n"))
+    unknown = next(p for p in found if p[0] == "vendors[0].sources[1].ids")
+    assert "role_arn" in unknown[2] and "bind_dn" not in unknown[2] and "aws" not in unknown[0]

@@ -71,11 +71,12 @@ def stop(process: subprocess.Popen[str]) -> None:
 
 @contextmanager
 def serve_dashboard(database_url: str, workdir: Path, *, secrets: Path | None = None, host_name: str = "127.0.0.1",
-                    port: int | None = None) -> Iterator[Dashboard]:
-    """Start ``vendorwatch --database-url URL dashboard --port N`` as a user would, and stop it afterwards."""
+                    port: int | None = None, settings: dict[str, str] | None = None) -> Iterator[Dashboard]:
+    """Start ``vendorwatch --database-url URL dashboard --port N`` as a user would, and stop it afterwards
+    (``settings``: the only ``VENDORWATCH_*`` variables it gets, such as the evidence directory)."""
     port = port or free_port()
     log = workdir / f"dashboard-{port}.log"
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("VENDORWATCH_")}
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("VENDORWATCH_")} | (settings or {})
     arguments = [sys.executable, "-m", "vendorwatch", "--database-url", database_url, "dashboard", "--port", str(port)]
     if secrets is not None:
         arguments += ["--secrets", str(secrets)]

@@ -88,34 +88,94 @@ class Knowledge:
         """Declared accounts by (vendor, principal)."""
         return {(v.id, a.principal): a for v in self.registry.vendors for a in v.accounts}
 
+    def ancestors(self, vendor_id: str) -> list[str]:
+        """The vendor's parent, its parent's parent, ... (a sub-vendor works inside its parents' environments)."""
+        found: list[str] = []
+        current = self.vendors.get(vendor_id)
+        while current is not None and current.parent and current.parent not in found and current.parent != vendor_id:
+            found.append(current.parent)
+            current = self.vendors.get(current.parent)
+        return found
+
+    def in_one_chain(self, first: str, second: str) -> bool:
+        """Whether two vendors are one, or one is a (sub-)sub-vendor of the other."""
+        return first == second or first in self.ancestors(second) or second in self.ancestors(first)
+
+    def chain(self, vendor_id: str) -> list[str]:
+        """The vendor and every vendor in one parent chain with it (its parents and its sub-vendors)."""
+        return [vendor_id] + [v for v in self.vendors if v != vendor_id and self.in_one_chain(v, vendor_id)]
+
+    def chain_accounts(self, vendor_id: str) -> set[str]:
+        """AWS accounts of the environments of the vendor and of the vendors in one chain with it."""
+        return {a for v in self.chain(vendor_id) if v in self.vendors
+                for e in self.vendors[v].environments for a in e.aws_accounts}
+
     def members(self, vendor_id: str) -> list[RosterMember]:
         """The roster of a vendor."""
         return list(self.vendors[vendor_id].roster) if vendor_id in self.vendors else []
 
+    @cached_property
+    def descendants(self) -> dict[str, list[str]]:
+        """Sub-vendors of each vendor, at any depth (they may work inside its environments)."""
+        found: dict[str, list[str]] = {v: [] for v in self.vendors}
+        for vendor_id in self.vendors:
+            for ancestor in self.ancestors(vendor_id):
+                found.setdefault(ancestor, []).append(vendor_id)
+        return found
+
+    def _working_in(self, vendor_id: str) -> list[str]:
+        """Vendors whose people may act in ``vendor_id``'s environments: itself first, then its sub-vendors."""
+        return [vendor_id, *self.descendants.get(vendor_id, [])]
+
     def roster_for(self, vendor_id: str, external_id: str) -> list[RosterEntry]:
-        """Roster entries of a vendor that name this identity (exact, case-insensitive for DNs)."""
+        """Roster entries naming this identity (case-insensitive for DNs) of the vendor or, acting in its
+        environments, of its sub-vendors (再委託先)."""
         key = external_id.lower()
-        return [r for r in self.roster if r.vendor_id == vendor_id and r.external_id.lower() == key]
+        for candidate in self._working_in(vendor_id):
+            found = [r for r in self.roster if r.vendor_id == candidate and r.external_id.lower() == key]
+            if found:
+                return found
+        return []
+
+    def _declared_by(self, vendor_id: str, principal: str) -> DeclaredAccount | None:
+        found = self.declared.get((vendor_id, principal))
+        if found is None:
+            lowered = principal.lower()
+            found = next((a for (v, p), a in self.declared.items() if v == vendor_id and p.lower() == lowered), None)
+        return found
 
     def declared_for(self, vendor_id: str, *principals: str | None) -> DeclaredAccount | None:
-        """The declared account matching any of the given principals (the ARN, or the role behind a session)."""
-        for principal in principals:
-            if not principal:
-                continue
-            found = self.declared.get((vendor_id, principal))
-            if found is None:
-                lowered = principal.lower()
-                found = next((a for (v, p), a in self.declared.items() if v == vendor_id and p.lower() == lowered), None)
-            if found is not None:
-                return found
+        """The declared account matching any of the given principals (the ARN, or the role behind a session), of
+        the vendor or of a sub-vendor working in its environments."""
+        for candidate in self._working_in(vendor_id):
+            for principal in principals:
+                found = self._declared_by(candidate, principal) if principal else None
+                if found is not None:
+                    return found
         return None
 
+    def owner_of(self, vendor_id: str, *principals: str | None) -> str | None:
+        """The vendor whose roster or declared accounts name a principal acting in ``vendor_id``'s environments:
+        the vendor itself, else the sub-vendor whose person it is; None when no roster names it."""
+        for candidate in self._working_in(vendor_id):
+            for principal in principals:
+                if not principal:
+                    continue
+                key = principal.lower()
+                if any(r.vendor_id == candidate and r.external_id.lower() == key for r in self.roster) \
+                        or self._declared_by(candidate, principal):
+                    return candidate
+        return None
+
+    def attributed(self, vendor_id: str, *principals: str | None) -> str:
+        """The vendor an act is attributed to: the sub-vendor whose roster names the actor, else the vendor whose
+        environment it happened in."""
+        return self.owner_of(vendor_id, *principals) or vendor_id
+
     def registered(self, vendor_id: str, *principals: str | None) -> bool:
-        """Whether a principal (or the role it assumed) is on the vendor's roster or declared."""
-        for principal in principals:
-            if principal and (self.roster_for(vendor_id, principal) or self.declared_for(vendor_id, principal)):
-                return True
-        return False
+        """Whether a principal (or the role it assumed) is on the roster or declared, by the vendor or by a
+        sub-vendor working in its environments."""
+        return self.owner_of(vendor_id, *principals) is not None
 
     def allowed_networks(self, vendor_id: str, environment_id: str | None,
                          *principals: str | None) -> list[IpNetwork] | None:

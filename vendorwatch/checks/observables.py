@@ -61,11 +61,13 @@ OBSERVABLES: dict[str, Observable] = {
     for o in (
         Observable("console_users_have_mfa", "3.2.2",
                    t("コンソールを利用するすべてのユーザーに MFA が設定されている", "every console user has MFA"),
-                   ("aws.iam.console_user_without_mfa", "aws.iam.console_login_without_mfa")),
+                   ("aws.iam.console_user_without_mfa", "aws.iam.console_login_without_mfa",
+                    "aws.iam.mfa_deactivated")),
         Observable("no_shared_accounts", "3.2.5",
                    t("アカウントや認証情報を共有していない", "no account or credential is shared"),
                    ("identity.shared_credential", "identity.generic_account_name",
-                    "identity.account_used_by_two_vendors", "identity.not_rotated_after_owner_change")),
+                    "identity.account_used_by_two_vendors", "identity.not_rotated_after_owner_change",
+                    "aws.iam.credential_created_for_other_user")),
         Observable("leavers_removed", "3.2.5",
                    t("離任者のアカウントは速やかに削除・無効化している",
                      "accounts are removed or disabled when staff leave"),
@@ -76,7 +78,9 @@ OBSERVABLES: dict[str, Observable] = {
                    ("transfer.production_data_unapproved", "aws.share.outside_vendor_accounts")),
         Observable("logging_never_stopped", "3.2.3",
                    t("ログは保管され、停止されることはない", "logs are kept and never switched off"),
-                   ("aws.cloudtrail.logging_stopped",)),
+                   ("aws.cloudtrail.logging_stopped", "aws.vpc.flow_logs_deleted", "aws.guardduty.disabled",
+                    "aws.config.recording_stopped", "aws.logs.log_group_deleted_or_shortened",
+                    "aws.s3.access_logging_removed", "aws.s3.trail_bucket_expiring", "aws.securityhub.disabled")),
     )
 }
 

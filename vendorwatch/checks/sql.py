@@ -187,3 +187,17 @@ def event_ids_by(session: Session, keys: Sequence[ColumnElement[Any]], *where: C
 def customer_events() -> ColumnElement[bool]:
     """Events on customer data, written as SQLite's partial index ``ix_access_events_customer`` is, so it is used."""
     return EVENTS.c.customer_data == true()
+
+
+# The columns a check reading individual API calls (policies, switches, attempts) looks at.
+CALL_COLUMNS = ("vendor_id", "environment_id", "account_id", "region", "service", "action", "event_time", "principal",
+                "session_issuer", "source_event_id", "bucket", "resource", "details", "error_code", "customer_data")
+
+
+def calls(session: Session, actions: Iterable[str], outcome: str = "success") -> list[Any]:
+    """The API calls named ``actions`` with the given outcome, in time order (a seek in the action index)."""
+    return list(session.execute(
+        select(*(EVENTS.c[name] for name in CALL_COLUMNS))
+        .where(EVENTS.c.action.in_(list(actions)), EVENTS.c.outcome == outcome)
+        .order_by(EVENTS.c.event_time, EVENTS.c.id)
+    ))

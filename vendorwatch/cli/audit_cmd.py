@@ -14,6 +14,7 @@ from sqlmodel import col, select
 
 from vendorwatch import audit as audit_log
 from vendorwatch.cli.runtime import runtime
+from vendorwatch.cli.text import cell, styled
 from vendorwatch.clock import local_time
 from vendorwatch.db.append_only import missing_protections
 from vendorwatch.db.engine import session_scope
@@ -52,7 +53,9 @@ def _anchors(given: list[str], file: Path | None) -> list[str]:
 @audit_app.command("verify")
 def verify(
     expect_head: Annotated[
-        str | None, typer.Option("--expect-head", help="hash of the newest entry recorded elsewhere earlier")
+        str | None, typer.Option("--expect-head", help="以前に別の場所へ控えた最新エントリのハッシュ（`audit log --limit 1` "
+                                                       "の hash）/ hash of the newest entry recorded elsewhere earlier "
+                                                       "(the hash `audit log --limit 1` prints)")
     ] = None,
     anchor: Annotated[list[str] | None, typer.Option(
         "--anchor", help="基点のハッシュ（繰返し可）/ a head printed by `audit anchor` or a digest (repeatable)")] = None,
@@ -63,45 +66,39 @@ def verify(
     current = runtime()
     wanted = _anchors(anchor or [], anchors)
     if expect_head:
-        wanted.append(expect_head)
+        wanted.append(expect_head.strip().lower())
     key = audit_log.audit_key()
     with session_scope(current.ready_engine()) as session:
         if not inspect(session.connection()).has_table(AuditEntry.__tablename__):
-            current.console.print(
-                "[bold red]改ざんを検出 / tampering detected[/]: 監査ログのテーブルがありません（削除されました） / "
-                "the audit log table is missing (dropped): restore the database from a backup",
-                highlight=False,
-            )
+            current.console.print(styled(
+                ("改ざんを検出 / tampering detected", "bold red"),
+                ": 監査ログのテーブルがありません（削除されました）。バックアップから復元してください / "
+                "the audit log table is missing (dropped): restore the database from a backup"))
             raise typer.Exit(1)
         unprotected = missing_protections(session.connection())
         count, breaks = audit_log.verify(session, key)
         breaks += audit_log.check_anchors(session, wanted)
     for problem in unprotected:
-        current.console.print(f"  保護なし / unprotected: {problem}", highlight=False, markup=False)
+        current.console.print(styled("  保護なし / unprotected: ", problem))
     if unprotected:
-        current.console.print(
-            "[bold red]保護が外されています / protections removed[/]: `vendorwatch init` で復元 / restore them with "
-            "`vendorwatch init`",
-            highlight=False,
-        )
+        current.console.print(styled(("保護が外されています / protections removed", "bold red"),
+                                     ": `vendorwatch init` で復元 / restore them with `vendorwatch init`"))
     if breaks:
-        current.console.print(
-            f"[bold red]改ざんを検出 / tampering detected[/]: {len(breaks)} 件 / break(s) in {count} entries",
-            highlight=False,
-        )
+        current.console.print(styled(("改ざんを検出 / tampering detected", "bold red"),
+                                     f": {len(breaks)} 件 / break(s) in {count} entries"))
         for item in breaks:
-            current.console.print(f"  entry {item.entry_id}: {item.reason}", highlight=False, markup=False)
+            current.console.print(styled(f"  entry {item.entry_id}: ", item.reason))
     if breaks or unprotected:
         raise typer.Exit(1)
     proven = f", {len(wanted)} 基点 / anchor(s) held" if wanted else ""
     signed = ", 鍵の署名を確認 / signatures checked" if key else ""
-    current.console.print(f"[green]OK[/] 監査ログ {count} 件、チェーンは正常 / audit log intact ({count} entries)"
-                          f"{proven}{signed}", highlight=False)
+    current.console.print(styled(("OK", "green"), f" 監査ログ {count} 件、チェーンは正常 / audit log intact ({count} entries)"
+                                                  f"{proven}{signed}"))
 
 
 @audit_app.command("anchor")
 def anchor_cmd(
-    as_json: Annotated[bool, typer.Option("--json", help="print the anchor as JSON")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="基点を JSON で表示 / print the anchor as JSON")] = False,
 ) -> None:
     """監査ログの基点（先頭のハッシュと件数）/ Print the chain's head (hash and count) to keep outside the database."""
     current = runtime()
@@ -117,19 +114,21 @@ def anchor_cmd(
         f"SHA-256 {head.hash}\n"
         "データベースの外に保管し、後で `vendorwatch audit verify --anchor HASH` で確認します / keep it outside the "
         "database; `vendorwatch audit verify --anchor HASH` proves later that nothing up to it changed",
-        highlight=False, markup=False,
     )
 
 
 @audit_app.command("log")
-def show(limit: Annotated[int, typer.Option("--limit", min=1)] = 20) -> None:
-    """最近の監査ログ / The newest audit entries."""
+def show(limit: Annotated[int, typer.Option("--limit", min=1, help="件数 / entries")] = 20) -> None:
+    """最近の監査ログ（ハッシュは全桁、`audit verify --expect-head` に使えます）/ The newest audit entries, with the
+    full hash that `audit verify --expect-head` accepts."""
     current = runtime()
     table = Table("id", "時刻 / time (JST)", "actor", "action", "target", "hash")
+    table.columns[-1].no_wrap = True
+    table.columns[-1].min_width = 64
     with session_scope(current.ready_engine()) as session:
         rows = session.exec(select(AuditEntry).order_by(col(AuditEntry.id).desc()).limit(limit)).all()
     for row in rows:
-        table.add_row(str(row.id), local_time(row.at), row.actor, row.action, row.target, row.hash[:12])
+        table.add_row(str(row.id), local_time(row.at), cell(row.actor), cell(row.action), cell(row.target), row.hash)
     current.console.print(table)
 
 

@@ -19,6 +19,7 @@ from questionnaires.reminders import send_due_reminders
 from questionnaires.respondent import descendants, respondent_for
 from questionnaires.review import ReviewView, accept, reopen, request_changes, review_view
 from questionnaires.states import STATE_LABELS
+from vendorwatch.cli.choices import require_choice, vendor_ids
 from vendorwatch.cli.runtime import runtime
 from vendorwatch.clock import local_time
 from vendorwatch.db.engine import session_scope
@@ -32,7 +33,8 @@ review_app = typer.Typer(help="回答の確認 / Review a request: show, return 
                          no_args_is_help=True)
 campaign_app.add_typer(review_app, name="review")
 
-Actor = Annotated[str | None, typer.Option("--actor", help="who acts (default VENDORWATCH_ACTOR or the OS user)")]
+Actor = Annotated[str | None, typer.Option("--actor", help="実行者（既定 VENDORWATCH_ACTOR または OS ユーザー） / "
+                                                           "who acts (default VENDORWATCH_ACTOR or the OS user)")]
 RequestId = Annotated[int, typer.Argument(metavar="REQUEST", help="request id (campaign status lists them)")]
 
 
@@ -45,17 +47,22 @@ def _date(value: str) -> date:
 
 @campaign_app.command("send")
 def send(
-    questionnaire: Annotated[str, typer.Option("--questionnaire", "-q", help="shipped id or file path")],
-    due: Annotated[str, typer.Option("--due", help="due date, YYYY-MM-DD in the organization's time zone")],
-    vendor: Annotated[list[str], typer.Option("--vendor", help="vendor id (repeatable)")],
-    with_sub_vendors: Annotated[bool, typer.Option("--with-sub-vendors", help="also every sub-vendor below them")] = False,
-    name: Annotated[str | None, typer.Option("--name", help="campaign name")] = None,
-    note: Annotated[str | None, typer.Option("--note", help="note kept with the campaign")] = None,
+    questionnaire: Annotated[str, typer.Option("--questionnaire", "-q",
+                                               help="同梱の質問票 ID またはファイル / shipped id or file path")],
+    due: Annotated[str, typer.Option("--due", help="回答期限（YYYY-MM-DD、組織のタイムゾーン） / "
+                                                   "due date, YYYY-MM-DD in the organization's time zone")],
+    vendor: Annotated[list[str], typer.Option("--vendor", help="委託先 ID（複数可） / vendor id (repeatable)")],
+    with_sub_vendors: Annotated[bool, typer.Option("--with-sub-vendors", help="配下の再委託先にも送付 / "
+                                                                              "also every sub-vendor below them")] = False,
+    name: Annotated[str | None, typer.Option("--name", help="キャンペーン名 / campaign name")] = None,
+    note: Annotated[str | None, typer.Option("--note", help="キャンペーンに残すメモ / note kept with the campaign")] = None,
     actor: Actor = None,
 ) -> None:
     """質問票を送付 / Send a questionnaire version to vendors (and sub-vendors) with a due date."""
     current = runtime()
     registry = current.registry()
+    for chosen in vendor:
+        require_choice("--vendor", chosen, vendor_ids(registry))
     vendors = list(vendor)
     if with_sub_vendors:
         vendors += [v for chosen in vendor for v in descendants(registry, chosen)]
@@ -78,13 +85,15 @@ def send(
 
 @campaign_app.command("status")
 def status(
-    campaign: Annotated[int | None, typer.Option("--campaign", help="one campaign")] = None,
-    vendor: Annotated[list[str] | None, typer.Option("--vendor", help="vendor id (repeatable)")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="print as JSON")] = False,
+    campaign: Annotated[int | None, typer.Option("--campaign", help="キャンペーンを指定 / one campaign")] = None,
+    vendor: Annotated[list[str] | None, typer.Option("--vendor", help="委託先 ID（複数可） / vendor id (repeatable)")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON で出力 / print as JSON")] = False,
 ) -> None:
     """依頼の状況 / Where every request stands: state, due date, days left, score."""
     current = runtime()
     registry = current.registry()
+    for chosen in vendor or []:
+        require_choice("--vendor", chosen, vendor_ids(registry))
     with session_scope(current.ready_engine()) as session:
         statuses = request_statuses(session, registry, current.clock, campaign_id=campaign, vendor_ids=vendor)
     if as_json:
@@ -164,7 +173,8 @@ def _print_review(view: ReviewView, zone: str, unmask: bool) -> None:
 
 @review_app.command("show")
 def review_show(request_id: RequestId,
-                unmask: Annotated[bool, typer.Option("--unmask", help="show personal data unmasked")] = False) -> None:
+                unmask: Annotated[bool, typer.Option("--unmask", help="個人情報を表示（監査ログに記録） / "
+                                                                      "show personal data unmasked")] = False) -> None:
     """回答・根拠・矛盾・指摘・履歴を表示 / The answers beside the telemetry, notes and history."""
     current = runtime()
     registry = current.registry()
@@ -176,8 +186,9 @@ def review_show(request_id: RequestId,
 @review_app.command("return")
 def review_return(
     request_id: RequestId,
-    note: Annotated[list[str] | None, typer.Option("--note", help="QUESTION_ID=what to change (repeatable)")] = None,
-    general: Annotated[str | None, typer.Option("--general", help="a note on the whole request")] = None,
+    note: Annotated[list[str] | None, typer.Option("--note", help="設問ID=修正内容（複数可） / "
+                                                                  "QUESTION_ID=what to change (repeatable)")] = None,
+    general: Annotated[str | None, typer.Option("--general", help="依頼全体への指摘 / a note on the whole request")] = None,
     actor: Actor = None,
 ) -> None:
     """差戻し（設問ごとの指摘）/ Return a submitted request with a note per question."""
@@ -185,7 +196,7 @@ def review_return(
     for item in note or []:
         question, sep, text = item.partition("=")
         if not sep or not question.strip():
-            raise ConfigError(t(f"--note は 設問ID=指摘 の形で指定してください: {item}",
+            raise ConfigError(t(f"--note は「設問ID=指摘」の形で指定してください: {item}",
                                 f"--note takes QUESTION_ID=TEXT: {item}"))
         notes[question.strip()] = text
     if general:
@@ -200,7 +211,7 @@ def review_return(
 
 
 @review_app.command("accept")
-def review_accept(request_id: RequestId, note: Annotated[str | None, typer.Option("--note")] = None,
+def review_accept(request_id: RequestId, note: Annotated[str | None, typer.Option("--note", help="メモ / note")] = None,
                   actor: Actor = None) -> None:
     """承認 / Accept a submitted request."""
     current = runtime()
@@ -210,7 +221,7 @@ def review_accept(request_id: RequestId, note: Annotated[str | None, typer.Optio
 
 
 @review_app.command("reopen")
-def review_reopen(request_id: RequestId, reason: Annotated[str, typer.Option("--reason", help="why")],
+def review_reopen(request_id: RequestId, reason: Annotated[str, typer.Option("--reason", help="理由 / why")],
                   actor: Actor = None) -> None:
     """承認済みの依頼を再開 / Reopen an accepted request for review."""
     current = runtime()
@@ -220,7 +231,7 @@ def review_reopen(request_id: RequestId, reason: Annotated[str, typer.Option("--
 
 
 @campaign_app.command("cancel")
-def cancel(request_id: RequestId, reason: Annotated[str, typer.Option("--reason", help="why")],
+def cancel(request_id: RequestId, reason: Annotated[str, typer.Option("--reason", help="理由 / why")],
            actor: Actor = None) -> None:
     """依頼を取消し / Cancel a request (sent by mistake, superseded)."""
     current = runtime()
@@ -231,8 +242,9 @@ def cancel(request_id: RequestId, reason: Annotated[str, typer.Option("--reason"
 
 @campaign_app.command("remind")
 def remind(
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="list what is due, send nothing")] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="print as JSON")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="送付対象を表示するだけで送らない / "
+                                                            "list what is due, send nothing")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON で出力 / print as JSON")] = False,
 ) -> None:
     """期限前・期限後のリマインダーを送信 / Send the reminders due now (each stage once); exit 1 if any failed."""
     current = runtime()
@@ -255,7 +267,8 @@ def remind(
 
 
 @campaign_app.command("export")
-def export(request_id: RequestId, out: Annotated[Path, typer.Option("--out", help="the .xlsx file to write")]) -> None:
+def export(request_id: RequestId, out: Annotated[Path, typer.Option("--out", help="書き出す .xlsx ファイル / "
+                                                                                  "the .xlsx file to write")]) -> None:
     """依頼を Excel ブックに書き出し / Export a request as an .xlsx workbook for offline answering."""
     current = runtime()
     registry = current.registry()
@@ -271,8 +284,10 @@ def export(request_id: RequestId, out: Annotated[Path, typer.Option("--out", hel
 def import_command(
     request_id: RequestId,
     file: Annotated[Path, typer.Argument(help="the filled .xlsx workbook")],
-    contact: Annotated[str, typer.Option("--contact", help="the vendor contact who filled it (registry e-mail)")],
-    submit_after: Annotated[bool, typer.Option("--submit", help="submit after saving (as the portal's submit)")] = False,
+    contact: Annotated[str, typer.Option("--contact", help="記入した委託先担当者（台帳のメールアドレス） / "
+                                                           "the vendor contact who filled it (registry e-mail)")],
+    submit_after: Annotated[bool, typer.Option("--submit", help="保存後に提出（ポータルの提出と同じ） / "
+                                                                "submit after saving (as the portal's submit)")] = False,
     actor: Actor = None,
 ) -> None:
     """記入済みブックを取り込み / Import a filled workbook (validated like a portal submission); exit 1 on errors."""

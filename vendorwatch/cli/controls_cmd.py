@@ -12,7 +12,7 @@ from vendorwatch.controls.catalog import load_catalog
 
 
 def controls(
-    as_json: Annotated[bool, typer.Option("--json", help="print the catalog as JSON")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="カタログを JSON で出力 / print the catalog as JSON")] = False,
 ) -> None:
     """管理策と各チェック / The controls and their checks."""
     catalog = load_catalog()

@@ -46,12 +46,15 @@ def _demo_manager(engine: Engine, clock: Clock) -> str:
 
 def demo(
     database_url: Annotated[
-        str, typer.Option("--demo-database-url", help="where the demo writes (never your real database)")
+        str, typer.Option("--demo-database-url", help="デモの書込み先（本番のデータベースは使いません） / "
+                                                      "where the demo writes (never your real database)")
     ] = DEMO_DATABASE_URL,
     serve: Annotated[bool, typer.Option("--serve/--no-serve",
                                         help="then serve the dashboard until Ctrl-C / ダッシュボードを起動")] = False,
-    host: Annotated[str, typer.Option("--host", help="dashboard address (with --serve)")] = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="dashboard port (with --serve)")] = 8501,
+    host: Annotated[str, typer.Option("--host", help="ダッシュボードのアドレス（--serve と併用） / "
+                                                     "dashboard address (with --serve)")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="ダッシュボードのポート（--serve と併用） / "
+                                                                       "dashboard port (with --serve)")] = 8501,
 ) -> None:
     """デモ: 例示台帳・実データ・事例を取込み評価 / Demo: example registry, real recordings, incidents, findings."""
     current = runtime()

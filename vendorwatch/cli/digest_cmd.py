@@ -24,12 +24,16 @@ def _write(out: Path, name: str, content: str | bytes) -> Path:
 
 
 def digest(
-    month: Annotated[str | None, typer.Option("--month", help="YYYY-MM (default: last month)")] = None,
-    out: Annotated[Path | None, typer.Option("--out", help="write the HTML, text and PDF into this folder")] = None,
-    lang: Annotated[str | None, typer.Option("--lang", help="ja or en (default: organization.digest.language)")] = None,
-    send_it: Annotated[bool, typer.Option("--send", help="mail it to organization.digest.recipients")] = False,
-    resend: Annotated[bool, typer.Option("--resend", help="mail the month's delivered digest again, byte for byte")] = False,
-    actor: Annotated[str | None, typer.Option("--actor", help="who produces it (audit log)")] = None,
+    month: Annotated[str | None, typer.Option("--month", help="対象月（既定: 先月） / YYYY-MM (default: last month)")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="HTML・テキスト・PDF の書出し先フォルダ / "
+                                                           "write the HTML, text and PDF into this folder")] = None,
+    lang: Annotated[str | None, typer.Option("--lang", help="言語（既定: organization.digest.language） / "
+                                                            "ja or en (default: organization.digest.language)")] = None,
+    send_it: Annotated[bool, typer.Option("--send", help="organization.digest.recipients へ送付 / "
+                                                         "mail it to organization.digest.recipients")] = False,
+    resend: Annotated[bool, typer.Option("--resend", help="送付済みの月次報告を同じ内容で再送 / "
+                                                          "mail the month's delivered digest again, byte for byte")] = False,
+    actor: Annotated[str | None, typer.Option("--actor", help="作成者（監査ログ） / who produces it (audit log)")] = None,
 ) -> None:
     """月次リスクダイジェストを作成・送付 / Produce, write and mail the monthly risk digest."""
     current = runtime()

@@ -7,20 +7,26 @@ from typing import Annotated
 
 import typer
 
+from vendorwatch.checks.discovery import checks_by_id
+from vendorwatch.cli.choices import require_choice
 from vendorwatch.cli.findings_view import print_evaluation, risk_table
 from vendorwatch.cli.runtime import runtime
+from vendorwatch.controls.catalog import load_catalog
 from vendorwatch.db.engine import session_scope
 from vendorwatch.findings.evaluate import evaluate
 from vendorwatch.scoring.risk import score_vendors
 
 
 def evaluate_command(
-    check: Annotated[list[str] | None, typer.Option("--check", help="only this check id or control (repeatable)")] = None,
-    actor: Annotated[str | None, typer.Option("--actor", help="who runs it (audit log)")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="print the outcome as JSON")] = False,
+    check: Annotated[list[str] | None, typer.Option("--check", help="このチェック ID または管理策のみ（複数可） / "
+                                                                    "only this check id or control (repeatable)")] = None,
+    actor: Annotated[str | None, typer.Option("--actor", help="実行者（監査ログ） / who runs it (audit log)")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="結果を JSON で出力 / print the outcome as JSON")] = False,
 ) -> None:
     """チェックを評価し指摘事項を更新 / Evaluate the checks and update the findings."""
     current = runtime()
+    for chosen in check or []:
+        require_choice("--check", chosen, [*checks_by_id(), *(c.id for c in load_catalog().controls)])
     engine = current.ready_engine()
     registry = current.registry()
     name = current.settings.actor_name(actor)

@@ -1,4 +1,5 @@
-"""``vendorwatch evidence add|list|withdraw``: documents with a validity period (certificates, test reports)."""
+"""``vendorwatch evidence add|list|withdraw|get``: documents with a validity period (certificates, test reports), and
+uploaded evidence files taken out by the firm's staff."""
 
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ import typer
 from questionnaires.campaigns import local_today
 from questionnaires.definition import DOCUMENT_KINDS
 from questionnaires.evidence import DocumentDetails, add_document, document_statuses, withdraw_document
+from questionnaires.evidence_download import attachment
 from questionnaires.evidence_store import EvidenceSettings, EvidenceStore
+from vendorwatch.cli.choices import require_choice, vendor_ids
 from vendorwatch.cli.runtime import runtime
 from vendorwatch.db.engine import session_scope
 from vendorwatch.errors import ConfigError
@@ -20,7 +23,8 @@ from vendorwatch.i18n import t
 
 evidence_app = typer.Typer(help="証跡文書（認証書・診断報告書）/ Evidence documents with a validity period.",
                            no_args_is_help=True)
-Actor = Annotated[str | None, typer.Option("--actor", help="who acts (default VENDORWATCH_ACTOR or the OS user)")]
+Actor = Annotated[str | None, typer.Option("--actor", help="実行者（既定 VENDORWATCH_ACTOR または OS ユーザー） / "
+                                                           "who acts (default VENDORWATCH_ACTOR or the OS user)")]
 
 
 def _date(value: str | None) -> date | None:
@@ -35,15 +39,16 @@ def _date(value: str | None) -> date | None:
 @evidence_app.command("add")
 def add(
     file: Annotated[Path, typer.Argument(help="the document (PDF, image, Office file)")],
-    vendor: Annotated[str, typer.Option("--vendor", help="vendor id")],
-    kind: Annotated[str, typer.Option("--kind", help=f"one of: {', '.join(DOCUMENT_KINDS)}")],
-    valid_until: Annotated[str, typer.Option("--valid-until", help="expiry date, YYYY-MM-DD")],
-    valid_from: Annotated[str | None, typer.Option("--valid-from", help="YYYY-MM-DD")] = None,
-    title: Annotated[str | None, typer.Option("--title", help="e.g. the certificate number")] = None,
+    vendor: Annotated[str, typer.Option("--vendor", help="委託先 ID / vendor id")],
+    kind: Annotated[str, typer.Option("--kind", help=f"種類 / one of: {', '.join(DOCUMENT_KINDS)}")],
+    valid_until: Annotated[str, typer.Option("--valid-until", help="有効期限（YYYY-MM-DD） / expiry date, YYYY-MM-DD")],
+    valid_from: Annotated[str | None, typer.Option("--valid-from", help="有効期間の開始日 / YYYY-MM-DD")] = None,
+    title: Annotated[str | None, typer.Option("--title", help="件名（証明書番号など） / e.g. the certificate number")] = None,
     actor: Actor = None,
 ) -> None:
     """証跡文書を登録 / Register a document received outside a questionnaire (stored by SHA-256)."""
     current = runtime()
+    require_choice("--vendor", vendor, vendor_ids(current.registry()))
     store = EvidenceStore(EvidenceSettings.from_settings(current.settings))
     details = DocumentDetails(kind, valid_until=_date(valid_until), valid_from=_date(valid_from), title=title)
     try:
@@ -60,12 +65,13 @@ def add(
 
 @evidence_app.command("list")
 def list_command(
-    vendor: Annotated[str | None, typer.Option("--vendor", help="one vendor")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="print as JSON")] = False,
+    vendor: Annotated[str | None, typer.Option("--vendor", help="委託先を指定 / one vendor")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON で出力 / print as JSON")] = False,
 ) -> None:
     """証跡文書と有効期限 / Documents in force and the days left before they expire."""
     current = runtime()
     registry = current.registry()
+    require_choice("--vendor", vendor, vendor_ids(registry))
     today = local_today(current.clock, registry.organization.timezone)
     with session_scope(current.ready_engine()) as session:
         statuses = document_statuses(session, today, vendor_id=vendor)
@@ -84,13 +90,29 @@ def list_command(
 
 @evidence_app.command("withdraw")
 def withdraw(document_id: Annotated[int, typer.Argument(metavar="ID")],
-             reason: Annotated[str, typer.Option("--reason", help="why")], actor: Actor = None) -> None:
+             reason: Annotated[str, typer.Option("--reason", help="理由 / why")], actor: Actor = None) -> None:
     """登録した文書を取下げ / Withdraw a document registered by mistake (kept, no longer counted)."""
     current = runtime()
     with session_scope(current.ready_engine()) as session:
         withdraw_document(session, document_id, actor=current.settings.actor_name(actor), reason=reason,
                           clock=current.clock)
     current.console.print(f"文書 {document_id} を取り下げました / document {document_id} withdrawn", highlight=False)
+
+
+@evidence_app.command("get")
+def get(file_id: Annotated[int, typer.Argument(metavar="FILE", help="evidence file id (campaign review show lists them)")],
+        out: Annotated[Path, typer.Option("--out", help="folder to write it to")] = Path("."),
+        actor: Actor = None) -> None:
+    """証跡ファイルを取り出す / Write an uploaded evidence file to a folder (hash checked, audited)."""
+    current = runtime()
+    store = EvidenceStore(EvidenceSettings.from_settings(current.settings))
+    with session_scope(current.ready_engine()) as session:
+        taken = attachment(session, store, file_id, actor=current.settings.actor_name(actor), clock=current.clock)
+    out.mkdir(parents=True, exist_ok=True)
+    target = out / f"{file_id}-{taken.filename}"
+    target.write_bytes(taken.content)
+    current.console.print(f"{target} ({taken.file.media_type}, {len(taken.content)} bytes, sha256 {taken.file.sha256})",
+                          highlight=False, markup=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -5,35 +5,71 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
+from vendorwatch.cli.text import cell, lines
 from vendorwatch.clock import local_time
 from vendorwatch.db.tables import Finding
 from vendorwatch.findings.evaluate import Evaluation
 from vendorwatch.findings.query import to_contract
 from vendorwatch.scoring.risk import VendorRisk
+from vendorwatch.views.personal import Masker
 
 _STATUS = {"open": "未対応 open", "acknowledged": "確認済 ack", "risk_accepted": "リスク受容 accepted",
            "resolved": "解決 resolved"}
 _SEVERITY_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan", "info": "dim"}
 
 
-def findings_table(findings: list[Finding], zone: str = "Asia/Tokyo") -> Table:
-    """One row per finding: id, severity, control, vendor, check, what was found, evidence."""
-    table = Table(show_lines=False, title="指摘事項 / findings", title_justify="left")
-    for column in ("id", "重大度 severity", "管理策 control", "委託先 vendor", "状態 status", "最終検出 last seen",
-                   "内容 finding", "根拠イベント evidence"):
-        table.add_column(column, overflow="fold")
+def status_text(finding: Finding, zone: str = "Asia/Tokyo", *, short: bool = False) -> str:
+    """The status as people read it; an accepted risk with its expiry in the organization's zone (its local date
+    when ``short``)."""
+    label = _STATUS.get(finding.status, finding.status)
+    if finding.status == "risk_accepted" and finding.accepted_until is not None:
+        expiry = local_time(finding.accepted_until, zone)
+        label += f" 〜{expiry[:10] if short else expiry}"
+    return label
+
+
+def findings_table(findings: list[Finding], zone: str = "Asia/Tokyo", *, wide: bool = False,
+                   masker: Masker | None = None) -> Table:
+    """One line per finding (id, severity, control, vendor, status, last seen, title, subject), or with ``wide``
+    the full text: both titles and messages, when the condition happened, the evidence. People in subjects and
+    messages are masked by ``masker`` (none: as stored)."""
+    masker = masker or Masker(masked=False)
+    table = Table(show_lines=wide, title="指摘事項 / findings", title_justify="left")
+    columns = ["id", "重大度 severity", "管理策 control", "委託先 vendor", "状態 status", "最終検出 last seen"]
+    columns += ["内容 finding", "発生 events", "根拠イベント evidence"] if wide else ["内容 finding", "対象 subject"]
+    for column in columns:
+        if wide:
+            table.add_column(column, overflow="fold")
+        elif column in ("内容 finding", "対象 subject"):
+            table.add_column(column, overflow="ellipsis", no_wrap=True, ratio=1, min_width=12)
+        else:
+            table.add_column(column, no_wrap=True)
     for finding in findings:
         item = to_contract(finding)
         message = item["message"] or item["title"]
+        principals = item["evidence"]["principals"]
+        common = [cell(finding.id), cell(finding.severity, _SEVERITY_STYLE.get(finding.severity, "")),
+                  cell(finding.control_id), cell(finding.vendor_id or "(組織 firm)"),
+                  cell(status_text(finding, zone, short=not wide)),
+                  cell(local_time(finding.last_seen, zone))]
+        if not wide:
+            table.add_row(*common, cell(item["title"]["ja"]), cell(masker.text(finding.subject, principals)))
+            continue
         ids = item["evidence"]["event_ids"]
         evidence = ", ".join(ids[:3]) + (f" … (+{len(ids) - 3})" if len(ids) > 3 else "")
-        style = _SEVERITY_STYLE.get(finding.severity, "")
-        table.add_row(
-            str(finding.id), f"[{style}]{finding.severity}[/]", finding.control_id, finding.vendor_id or "(組織 firm)",
-            _STATUS.get(finding.status, finding.status), local_time(finding.last_seen, zone),
-            f"{item['title']['ja']} / {item['title']['en']}\n{message['ja']}\n{message['en']}", evidence,
-        )
+        table.add_row(*common, lines(f"{item['title']['ja']} / {item['title']['en']}",
+                                     masker.text(message["ja"], principals), masker.text(message["en"], principals)),
+                      lines(*event_period(finding, zone)), cell(evidence))
     return table
+
+
+def event_period(finding: Finding, zone: str = "Asia/Tokyo") -> tuple[str, ...]:
+    """When the condition happened (first and last evidence event), or nothing for a finding without events."""
+    first = getattr(finding, "first_event_at", None)
+    last = getattr(finding, "last_event_at", None)
+    if first is None and last is None:
+        return ()
+    return (f"{local_time(first, zone)} 〜", local_time(last, zone))
 
 
 def print_evaluation(console: Console, evaluation: Evaluation) -> None:
@@ -49,8 +85,9 @@ def print_evaluation(console: Console, evaluation: Evaluation) -> None:
     counts = evaluation.summary.counts
     console.print(
         f"新規 new {counts['new']}・再発 reopened {counts['reopened']}・継続 still present {counts['still_present']}・"
-        f"受容期限切れ acceptance expired {counts['acceptance_expired']}・解決 resolved {counts['resolved']}  "
-        f"(転送 transfers +{evaluation.run.transfers_added}, {evaluation.run.seconds:.2f} s)",
+        f"受容期限切れ acceptance expired {counts['acceptance_expired']}・解決 resolved {counts['resolved']}・"
+        f"解決のまま（新しいイベントなし）kept resolved {counts['kept_resolved']}  "
+        f"(移送 transfers +{evaluation.run.transfers_added}, {evaluation.run.seconds:.2f} s)",
         highlight=False,
     )
 

@@ -16,8 +16,9 @@ from vendorwatch.cli.runtime import runtime
 @import_app.command("cloudtrail")
 def import_cloudtrail(
     path: Annotated[Path, typer.Argument(help="file or folder (.json, .json.gz, .ndjson, .jsonl; gzipped or not)")],
-    source: Annotated[str, typer.Option("--source", help="source id in the registry")],
-    as_json: Annotated[bool, typer.Option("--json", help="print read/stored/duplicate/rejected as JSON")] = False,
+    source: Annotated[str, typer.Option("--source", help="台帳のソース ID / source id in the registry")],
+    as_json: Annotated[bool, typer.Option("--json", help="読込・格納・重複・拒否の件数を JSON で出力 / "
+                                                         "print read/stored/duplicate/rejected as JSON")] = False,
 ) -> None:
     """CloudTrail ファイルの取込み / Import CloudTrail files (delivery format or one event per line)."""
     from connectors.aws.import_files import import_path

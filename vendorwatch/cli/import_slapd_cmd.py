@@ -17,11 +17,12 @@ from vendorwatch.i18n import t
 @import_app.command("slapd-log")
 def import_slapd_log(
     path: Annotated[Path, typer.Argument(help="a stats log file or a folder of them (.gz too)")],
-    source: Annotated[str, typer.Option("--source", help="source id in the registry")],
+    source: Annotated[str, typer.Option("--source", help="台帳のソース ID / source id in the registry")],
     timezone: Annotated[str | None, typer.Option(
-        "--timezone", help="zone of syslog lines without offset (default: the source's stats_log_timezone or UTC)",
+        "--timezone", help="オフセットのない syslog 行のタイムゾーン（既定: ソースの stats_log_timezone または UTC） / "
+                           "zone of syslog lines without offset (default: the source's stats_log_timezone or UTC)",
     )] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="print the figures as JSON")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="件数を JSON で出力 / print the figures as JSON")] = False,
 ) -> None:
     """slapd 統計ログの取込み / Import slapd stats log lines (binds with client IP) into a source."""
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError

@@ -21,12 +21,15 @@ from vendorwatch.registry.sync import apply_import, plan_import
 
 
 def init(
-    config: Annotated[Path | None, typer.Option("--config", help="registry file")] = None,
-    actor: Annotated[str | None, typer.Option("--actor", help="who is acting (audit log); default the OS user")] = None,
+    config: Annotated[Path | None, typer.Option("--config", help="委託先台帳ファイル / registry file")] = None,
+    actor: Annotated[str | None, typer.Option("--actor", help="実行者（監査ログ、既定は OS ユーザー） / "
+                                                              "who is acting (audit log); default the OS user")] = None,
     allow_retire: Annotated[
-        bool, typer.Option("--allow-retire", help="retire vendors that left the file (history is kept)")
+        bool, typer.Option("--allow-retire", help="ファイルから消えた委託先を廃止（履歴は残ります） / "
+                                                  "retire vendors that left the file (history is kept)")
     ] = False,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="show what would change; write nothing")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="変更内容を表示するだけで書き込まない / "
+                                                            "show what would change; write nothing")] = False,
 ) -> None:
     """DB を作成・移行し台帳を取込む / Create or migrate the database and import the registry."""
     current = runtime()

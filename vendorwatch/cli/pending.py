@@ -12,7 +12,6 @@ from vendorwatch.i18n import t
 
 # command -> (Japanese, English) description of what will provide it
 PENDING: dict[str, tuple[str, str]] = {
-    "portal": ("委託先ポータル", "the vendor portal"),
     "scheduler": ("スケジューラ", "the scheduler"),
 }
 PENDING_GROUPS: dict[str, dict[str, tuple[str, str]]] = {}

@@ -11,6 +11,8 @@ import typer
 from questionnaires.conditions import explain_condition
 from questionnaires.loader import find_questionnaire, load_questionnaire, shipped_questionnaires
 from vendorwatch.cli.runtime import runtime
+from vendorwatch.cli.text import styled
+from vendorwatch.printable import printable
 
 questionnaire_app = typer.Typer(help="質問票 / Questionnaires (check a file, list the shipped ones, show one).",
                                 no_args_is_help=True)
@@ -22,13 +24,13 @@ def check(file: Annotated[Path, typer.Argument(help="questionnaire file (.yaml)"
     loaded = load_questionnaire(file)
     q = loaded.questionnaire
     count = sum(1 for _ in q.questions())
-    runtime().console.print(
-        f"[green]OK[/] {file}: {q.id} {q.version} — セクション {len(q.sections)}・設問 {count} / "
-        f"{len(q.sections)} sections, {count} questions", highlight=False)
+    runtime().console.print(styled(
+        ("OK", "green"), f" {file}: {q.id} {q.version} — セクション {len(q.sections)}・設問 {count} / "
+        f"{len(q.sections)} sections, {count} questions"))
 
 
 @questionnaire_app.command("list")
-def list_command(as_json: Annotated[bool, typer.Option("--json", help="print as JSON")] = False) -> None:
+def list_command(as_json: Annotated[bool, typer.Option("--json", help="JSON で出力 / print as JSON")] = False) -> None:
     """同梱の質問票 / The shipped questionnaires, their versions and questions per control."""
     shipped = shipped_questionnaires()
     if as_json:
@@ -45,17 +47,18 @@ def list_command(as_json: Annotated[bool, typer.Option("--json", help="print as 
     for s in shipped:
         q = s.questionnaire
         per = "  ".join(f"{c}:{n}" for c, n in q.questions_per_control().items() if n)
-        console.print(f"[bold]{q.id}[/] {q.version} ({q.audience}) {q.title.ja} / {q.title.en}", highlight=False)
+        console.print(styled((printable(q.id), "bold"), f" {q.version} ({q.audience}) {q.title.ja} / {q.title.en}"))
         console.print(f"  設問 / questions {sum(1 for _ in q.questions())}: {per}", highlight=False, markup=False)
 
 
 @questionnaire_app.command("show")
-def show(reference: Annotated[str, typer.Argument(metavar="ID_OR_FILE", help="shipped id or file path")]) -> None:
+def show(reference: Annotated[str, typer.Argument(metavar="ID_OR_FILE", help="同梱の質問票 ID またはファイル / "
+                                                                             "shipped id or file path")]) -> None:
     """質問票の内容 / Print a questionnaire: sections, questions, controls, conditions."""
     q = find_questionnaire(reference).questionnaire
     console = runtime().console
     numbers = q.numbering()
-    console.print(f"[bold]{q.title.ja}[/] / {q.title.en}  ({q.id} {q.version})", highlight=False)
+    console.print(styled((printable(q.title.ja), "bold"), f" / {q.title.en}  ({q.id} {q.version})"))
     for section in q.sections:
         console.rule(f"{section.title.ja} / {section.title.en}")
         for question in section.questions:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
+from rich.text import Text
 from sqlalchemy import Engine
 
 from vendorwatch.clock import Clock, SystemClock
@@ -15,6 +18,7 @@ from vendorwatch.db.migrate import require_current
 from vendorwatch.errors import ConfigError
 from vendorwatch.i18n import t
 from vendorwatch.ingest.context import CollectContext
+from vendorwatch.printable import printable_lines
 from vendorwatch.registry.models import Registry
 from vendorwatch.registry.sync import imported_registry
 from vendorwatch.settings import Settings, get_settings
@@ -26,6 +30,7 @@ class Runtime:
 
     settings: Settings = field(default_factory=get_settings)
     database_url: str | None = None
+    config: Path | None = None  # the global ``--config``
     debug: bool = False
     clock: Clock = field(default_factory=SystemClock)
     console: Console = field(default_factory=lambda: _console(stderr=False))
@@ -89,14 +94,28 @@ class Runtime:
 
     def config_path(self, override: Path | None) -> Path:
         """``--config`` over ``VENDORWATCH_CONFIG`` over ``./vendorwatch.yaml``."""
-        return self.settings.config_path(override)
+        return self.settings.config_path(override or self.config)
+
+
+class SafeConsole(Console):
+    """A console that shows every string it renders (printed, a table cell, a tree label) with its control and
+    bidirectional characters escaped; line breaks stay (the CLI's own layout). Fields from outside are further
+    made one line by ``vendorwatch.printable.printable`` where they are printed."""
+
+    def render_str(self, text: str, **options: Any) -> Text:
+        return super().render_str(printable_lines(text), **options)
 
 
 def _console(*, stderr: bool) -> Console:
     """A console; when output goes to a file or pipe, wide enough not to cut lines."""
-    console = Console(stderr=stderr, soft_wrap=True)
-    if not console.is_terminal:
-        console = Console(stderr=stderr, soft_wrap=True, width=200)
+    # Markup and emoji codes off: what the CLI prints comes largely from vendor systems, the registry and the
+    # database, and ``[bold red]`` in a DN or ``:100:`` in a line reference is data. Our own styling is given
+    # as ``rich.text.Text`` (see ``vendorwatch.cli.text``).
+    safe = {"markup": False, "emoji": False, "highlight": False}
+    console = SafeConsole(stderr=stderr, soft_wrap=True, **safe)  # type: ignore[arg-type]
+    # A terminal's real width, or ``COLUMNS`` (rich reads it); a pipe or file without COLUMNS gets 200 columns.
+    if not console.is_terminal and not os.environ.get("COLUMNS"):
+        console = SafeConsole(stderr=stderr, soft_wrap=True, width=200, **safe)  # type: ignore[arg-type]
     return console
 
 

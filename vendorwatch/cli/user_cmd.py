@@ -46,7 +46,7 @@ def read_password(*, from_stdin: bool) -> str:
 @user_app.command("add")
 def add(
     name: Name,
-    role: Annotated[str, typer.Option("--role", help="viewer | manager | admin")],
+    role: Annotated[str, typer.Option("--role", help="役割 / viewer | manager | admin")],
     email: Annotated[str | None, typer.Option("--email", help="e-mail (OIDC sign-in matches it) / メールアドレス")] = None,
     display_name: Annotated[str | None, typer.Option("--display-name", help="name shown / 表示名")] = None,
     no_password: Annotated[bool, typer.Option("--no-password",
@@ -123,7 +123,7 @@ def reset(name: Name, password_stdin: PasswordStdin = False, actor: Actor = None
 
 
 @user_app.command("role")
-def role(name: Name, new_role: Annotated[str, typer.Argument(metavar="ROLE", help="viewer | manager | admin")],
+def role(name: Name, new_role: Annotated[str, typer.Argument(metavar="ROLE", help="役割 / viewer | manager | admin")],
          actor: Actor = None) -> None:
     """役割を変更 / Give an account another role."""
     current = runtime()

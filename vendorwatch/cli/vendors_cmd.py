@@ -8,13 +8,19 @@ import typer
 
 from vendorwatch.cli.registry_view import print_registry
 from vendorwatch.cli.runtime import runtime
+from vendorwatch.cli.unmask import record_unmask
+from vendorwatch.db.engine import session_scope
 
 
 def vendors(
-    unmask: Annotated[bool, typer.Option("--unmask", help="show personal data unmasked")] = False,
+    unmask: Annotated[bool, typer.Option("--unmask", help="個人情報を表示（監査ログに記録）/ show personal data "
+                                                         "(written to the audit log)")] = False,
 ) -> None:
     """取込み済みの委託先台帳を表示 / Show the imported vendor registry (personal data masked)."""
     current = runtime()
+    if unmask:
+        with session_scope(current.ready_engine()) as session:
+            record_unmask(session, current, "vendors")
     print_registry(current.console, current.registry(), today=current.clock.now().date(), unmask=unmask)
 
 

@@ -39,6 +39,14 @@ The control catalog of VendorWatch (JSDA guideline IV.3(2) ①–⑦) and the au
   `enabled: false` でその委託先のチェックを止められます。
   Thresholds can be set per vendor under `checks:` in `vendorwatch.yaml`;
   `enabled: false` switches a check off for that vendor.
+- 再委託先（`parent` を持つ委託先）の要員は親委託先の環境で作業します。再委託先の名簿・宣言済みアカウントにある ID の
+  親の環境での操作は再委託先に帰属し、「名簿にない」「二つの委託先で使用」にはなりません（一つの親子系列でない
+  二つの委託先が宣言した ID は指摘）。委託先と同じ系列の AWS アカウントは「委託先外」ではありません。
+  A sub-vendor's people work in its parent's environments: an identity on the sub-vendor's roster or accounts acting
+  there is the sub-vendor's (not "on no roster", not "used by two vendors"; an identity two unrelated vendors declare
+  still is); AWS accounts of vendors in one parent chain are not "outside".
+- リソースポリシー・監視停止のチェックは、取消し・再開までの時間（`minutes_open` / `minutes_off`）を示します。
+  Resource-policy and monitoring checks say how long a grant stayed open or monitoring stayed off.
 
 重大度 / severity: critical (40) · high (15) · medium (5) · low (1) · info (0)
 — 括弧内はリスクスコアの重み / the weight in the risk score.
@@ -46,7 +54,7 @@ The control catalog of VendorWatch (JSDA guideline IV.3(2) ①–⑦) and the au
 
 _LIMITS = """## 既知の限界 / Known limits
 
-- `PutBucketReplication` の転送先はイベント要約に残らないため、転送先不明の転送として記録し、承認でのみ解消できます。
+- `PutBucketReplication` の移送先はイベント要約に残らないため、移送先不明の移送として記録し、承認でのみ解消できます。
   The destination of `PutBucketReplication` is not kept in the event summary:
   the transfer is recorded with an unknown destination.
 - 担当者交代は、名簿（roster）での ID の引継ぎと、取込み済み台帳の版の間での宣言済みアカウントの owner の変更から判定します。

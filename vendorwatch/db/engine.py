@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlmodel import Session
 
 from vendorwatch.errors import DatabaseError
@@ -29,16 +29,45 @@ def make_engine(url: str) -> Engine:
     url = normalize_url(url)
     try:
         parsed = make_url(url)
-    except ArgumentError:
+    except (ArgumentError, ValueError):
         raise DatabaseError(
-            t(f"データベース URL が正しくありません: {url}", f"not a valid database URL: {url}")
+            t(f"データベース URL が正しくありません: {_shown(url)}", f"not a valid database URL: {_shown(url)}"),
+            details=["例 / e.g. sqlite:///vendorwatch.db, postgresql+psycopg://user@host/db"],
         ) from None
-    if parsed.get_backend_name() == "sqlite":
-        engine = create_engine(url, connect_args={"timeout": 30})
-        event.listen(engine, "do_connect", _create_private)
-        event.listen(engine, "connect", _sqlite_pragmas)
-        return engine
-    return create_engine(url, pool_pre_ping=True)
+    try:
+        if parsed.get_backend_name() == "sqlite":
+            _require_folder(parsed.database)
+            engine = create_engine(url, connect_args={"timeout": 30})
+            event.listen(engine, "do_connect", _create_private)
+            event.listen(engine, "connect", _sqlite_pragmas)
+            return engine
+        return create_engine(url, pool_pre_ping=True)
+    except (NoSuchModuleError, ImportError, ArgumentError, TypeError, ValueError) as exc:
+        reason = (str(exc).splitlines() or [type(exc).__name__])[0]
+        raise DatabaseError(
+            t(f"データベース URL を使えません（{reason}）: {_shown(url)}",
+              f"cannot use the database URL ({reason}): {_shown(url)}"),
+            details=["対応: sqlite:///PATH, postgresql+psycopg://... / supported: sqlite:///PATH, "
+                     "postgresql+psycopg://..."],
+        ) from None
+
+
+def _shown(url: str) -> str:
+    """The URL without its password."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except (ArgumentError, ValueError):
+        return url.split("@")[-1] if "@" in url else url
+
+
+def _require_folder(database: str | None) -> None:
+    """A SQLite file is created where asked or not at all: a missing folder is an error, not a database elsewhere."""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    folder = Path(database).resolve().parent
+    if not folder.is_dir():
+        raise DatabaseError(t(f"SQLite データベースのフォルダがありません: {folder}",
+                              f"the folder of the SQLite database does not exist: {folder}"))
 
 
 def _create_private(_dialect: Any, _record: Any, cargs: Any, cparams: Any) -> None:

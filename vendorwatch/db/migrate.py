@@ -36,8 +36,9 @@ def current_revision(engine: Engine) -> str | None:
         with engine.connect() as connection:
             return MigrationContext.configure(connection).get_current_revision()
     except OperationalError as exc:
+        reason = (str(exc.orig).strip().splitlines() or [type(exc.orig).__name__])[0]
         raise DatabaseError(
-            t(f"データベースに接続できません: {exc.orig}", f"cannot connect to the database: {exc.orig}")
+            t(f"データベースに接続できません: {reason}", f"cannot connect to the database: {reason}")
         ) from None
 
 

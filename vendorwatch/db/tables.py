@@ -399,6 +399,9 @@ class Finding(SQLModel, table=True):
     status_reason: str | None = None
     accepted_until: datetime | None = utc_column()
     evidence: dict[str, Any] = json_column({})
+    # When the condition happened: the first and last of the evidence events (None without events; 0009trust).
+    first_event_at: datetime | None = utc_column()
+    last_event_at: datetime | None = utc_column()
 
 
 class FindingHistory(SQLModel, table=True):
@@ -782,3 +785,98 @@ class DigestDelivery(SQLModel, table=True):
     signed: bool = False
     raw: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     raw_sha256: str = Field(max_length=64)
+
+
+# --- vendor portal ----------------------------------------------------------------------------------------
+
+
+class PortalAccount(SQLModel, table=True):
+    """A vendor contact's portal account: whose contact it is, enrolment, lockout state. Never deleted: disabled.
+
+    Created by ``vendorwatch portal invite``; the contact enrols through the single-use link of the invitation.
+    """
+
+    __tablename__ = "portal_accounts"
+
+    id: int | None = Field(default=None, primary_key=True)
+    vendor_id: str = Field(foreign_key="vendors.id", index=True)
+    email: str = Field(unique=True, max_length=254)
+    name: str | None = None
+    user_handle: str = Field(unique=True, max_length=128)  # WebAuthn user id (random, base64url)
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    created_by: str
+    enrolled_at: datetime | None = utc_column()
+    failed_attempts: int = 0
+    locked_until: datetime | None = utc_column()
+    last_signin_at: datetime | None = utc_column()
+    disabled_at: datetime | None = utc_column()
+
+
+class PortalCredential(SQLModel, table=True):
+    """A passkey registered by a portal account (public key only; the private key never leaves the device)."""
+
+    __tablename__ = "portal_credentials"
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="portal_accounts.id", index=True)
+    credential_id: str = Field(unique=True, max_length=1400)  # base64url
+    public_key: str  # base64url COSE key
+    sign_count: int = 0
+    transports: list[str] = json_column([])
+    device_type: str | None = Field(default=None, max_length=32)
+    backed_up: bool = False
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    last_used_at: datetime | None = utc_column()
+    revoked_at: datetime | None = utc_column()
+
+
+class PortalToken(SQLModel, table=True):
+    """A single-use secret, stored hashed: an enrolment link, an e-mail sign-in code, or a WebAuthn challenge.
+
+    ``purpose`` is ``enrol``, ``email_code``, ``passkey_register`` or ``passkey_signin``. Codes and challenges
+    expire within minutes, enrolment links within days; a used or superseded token is never accepted again.
+    """
+
+    __tablename__ = "portal_tokens"
+    __table_args__ = (Index("ix_portal_tokens_account_purpose", "account_id", "purpose"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    purpose: str = Field(max_length=24)
+    token_hash: str = Field(unique=True, max_length=64)
+    account_id: int | None = Field(default=None, foreign_key="portal_accounts.id")
+    challenge: str | None = Field(default=None, max_length=200)  # WebAuthn challenge (base64url), not a secret
+    salt: str | None = Field(default=None, max_length=64)
+    attempts: int = 0
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    created_by: str | None = None
+    expires_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    used_at: datetime | None = utc_column()
+
+
+class PortalSession(SQLModel, table=True):
+    """A signed-in browser: the cookie's hash, idle and absolute expiry, and how it ended."""
+
+    __tablename__ = "portal_sessions"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(unique=True, max_length=64)
+    account_id: int = Field(foreign_key="portal_accounts.id", index=True)
+    method: str = Field(max_length=16)  # passkey | email_code | enrolment
+    client: str | None = Field(default=None, max_length=64)
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    last_seen_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    expires_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    ended_at: datetime | None = utc_column()
+    end_reason: str | None = Field(default=None, max_length=24)
+
+
+class PortalAttempt(SQLModel, table=True):
+    """A failed sign-in step from a client address, kept for rate limiting (several accounts, one address)."""
+
+    __tablename__ = "portal_attempts"
+    __table_args__ = (Index("ix_portal_attempts_client_at", "client", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    client: str = Field(max_length=64)
+    at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    kind: str = Field(max_length=24)

@@ -90,22 +90,22 @@ class DigestContext:
         """The registry's ``organization.digest``."""
         return self.registry.organization.digest
 
-    @property
+    @cached_property
     def start(self) -> datetime:
         """The month's first instant."""
         return self.month.start(self.zone)
 
-    @property
+    @cached_property
     def end(self) -> datetime:
         """The month's end (exclusive)."""
         return self.month.end(self.zone)
 
-    @property
+    @cached_property
     def as_of(self) -> datetime:
         """The month's end, or now when the month is not over."""
         return min(self.end, self.now)
 
-    @property
+    @cached_property
     def provisional(self) -> bool:
         """Produced before the month ended."""
         return self.now < self.end

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-import csv
-import io
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
 import orjson
 
 from vendorwatch import __version__
+from vendorwatch.clock import DEFAULT_ZONE
 from vendorwatch.db.tables import Finding
 from vendorwatch.findings.query import to_contract
+from vendorwatch.spreadsheet import csv_text, excel_time
 
 CSV_COLUMNS = ["id", "check", "control", "vendor", "subject", "severity", "status", "first_seen", "last_seen",
-               "title_ja", "title_en", "message_ja", "message_en", "event_ids", "principals"]
+               "title_ja", "title_en", "message_ja", "message_en", "event_ids", "principals",
+               "first_event_at", "last_event_at", "accepted_until", "status_reason", "remediation_ja", "remediation_en"]
+_TIMES = ("first_seen", "last_seen", "first_event_at", "last_event_at", "accepted_until")
 OCSF_SEVERITY = {"info": 1, "low": 2, "medium": 3, "high": 4, "critical": 5}
 OCSF_STATUS = {"open": (1, "New"), "acknowledged": (2, "In Progress"), "risk_accepted": (3, "Suppressed"),
                "resolved": (4, "Resolved")}
@@ -26,23 +29,31 @@ def as_json(findings: list[Finding]) -> str:
     return orjson.dumps([to_contract(f) for f in findings], option=orjson.OPT_INDENT_2).decode()
 
 
-def as_csv(findings: list[Finding]) -> str:
-    """One row per finding; lists joined with spaces."""
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    for finding in findings:
-        item = to_contract(finding)
-        message = item["message"] or {}
-        writer.writerow({
-            **{k: item[k] for k in ("id", "check", "control", "vendor", "subject", "severity", "status",
-                                    "first_seen", "last_seen")},
-            "title_ja": item["title"]["ja"], "title_en": item["title"]["en"],
-            "message_ja": message.get("ja", ""), "message_en": message.get("en", ""),
-            "event_ids": " ".join(item["evidence"]["event_ids"]),
-            "principals": " ".join(item["evidence"]["principals"]),
-        })
-    return buffer.getvalue()
+def csv_header(zone: str = DEFAULT_ZONE) -> list[str]:
+    """Column names; time columns say their zone (``last_seen (Asia/Tokyo)``)."""
+    return [f"{c} ({zone})" if c in _TIMES else c for c in CSV_COLUMNS]
+
+
+def as_csv(findings: list[Finding], zone: str = DEFAULT_ZONE) -> str:
+    """One row per finding, for Japanese Excel (``vendorwatch.spreadsheet``: BOM, local times, no formulas);
+    lists joined with spaces."""
+    def rows() -> Iterator[list[object]]:
+        for finding in findings:
+            item = to_contract(finding)
+            message = item["message"] or {}
+            remediation = item["remediation"] or {}
+            values: dict[str, object] = {
+                **{k: item[k] for k in ("id", "check", "control", "vendor", "subject", "severity", "status",
+                                        "status_reason")},
+                **{k: excel_time(getattr(finding, k), zone) for k in _TIMES},
+                "title_ja": item["title"]["ja"], "title_en": item["title"]["en"],
+                "message_ja": message.get("ja", ""), "message_en": message.get("en", ""),
+                "event_ids": " ".join(item["evidence"]["event_ids"]),
+                "principals": " ".join(item["evidence"]["principals"]),
+                "remediation_ja": remediation.get("ja", ""), "remediation_en": remediation.get("en", ""),
+            }
+            yield [values[c] for c in CSV_COLUMNS]
+    return csv_text(csv_header(zone), rows())
 
 
 def _ms(value: str | None) -> int | None:

@@ -55,6 +55,8 @@ def to_contract(finding: Finding) -> dict[str, Any]:
         "resolved_at": finding.resolved_at.isoformat() if finding.resolved_at else None,
         "status_reason": finding.status_reason,
         "accepted_until": finding.accepted_until.isoformat() if finding.accepted_until else None,
+        "first_event_at": finding.first_event_at.isoformat() if finding.first_event_at else None,
+        "last_event_at": finding.last_event_at.isoformat() if finding.last_event_at else None,
         "title": title,
         "message": evidence.get("message"),
         "remediation": check.meta.remediation.model_dump() if check else None,

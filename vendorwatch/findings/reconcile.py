@@ -2,7 +2,9 @@
 
 - new: open;
 - still present: last seen and evidence updated; acknowledged stays acknowledged; a resolved finding that
-  is back reopens; a risk acceptance holds until ``accepted_until``, then the finding reopens;
+  is back reopens, except one a person resolved whose evidence events all happened before the resolution (a
+  past incident, still inside a check's look-back window, is not new); a risk acceptance holds until
+  ``accepted_until``, then the finding reopens;
 - gone: resolved, with why.
 
 Only checks that ran to the end may resolve their findings: a check that failed says nothing.
@@ -12,15 +14,19 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from sqlmodel import Session, col, select
 
 from vendorwatch.checks.engine import CheckOutcome
 from vendorwatch.checks.model import FindingDraft
 from vendorwatch.clock import Clock
-from vendorwatch.db.tables import Finding
+from vendorwatch.db.tables import Finding, FindingHistory
+from vendorwatch.findings.family import event_times
 from vendorwatch.findings.fingerprint import fingerprint
 from vendorwatch.findings.lifecycle import SYSTEM_ACTOR, transition
+
+_NOT_STORED = (datetime.min.replace(tzinfo=UTC), datetime.min.replace(tzinfo=UTC))  # an id with no stored event
 
 
 @dataclass
@@ -41,6 +47,32 @@ def _merge(drafts: list[FindingDraft]) -> FindingDraft:
     return first
 
 
+def _period(session: Session, vendor_id: str | None, event_ids: list[str],
+            cache: dict[str, dict[str, tuple[datetime, datetime]]]) -> tuple[datetime | None, datetime | None]:
+    """The first and last time of a draft's evidence events (None, None without stored events)."""
+    if vendor_id is None or not event_ids:
+        return None, None
+    known = cache.setdefault(vendor_id, {})
+    missing = [e for e in event_ids if e not in known]
+    if missing:
+        known.update(event_times(session, vendor_id, missing))
+        for event_id in missing:
+            known.setdefault(event_id, _NOT_STORED)
+    spans = [known[e] for e in event_ids if known[e] is not _NOT_STORED]
+    if not spans:
+        return None, None
+    return min(s[0] for s in spans), max(s[1] for s in spans)
+
+
+def _past_incident(session: Session, finding: Finding, last_event: datetime | None) -> bool:
+    """A person resolved it, and every evidence event happened before that: nothing new to reopen it for."""
+    if last_event is None or finding.resolved_at is None or last_event > finding.resolved_at:
+        return False
+    latest = session.exec(select(FindingHistory).where(FindingHistory.finding_id == finding.id)
+                          .order_by(col(FindingHistory.id).desc()).limit(1)).first()
+    return latest is not None and latest.to_status == "resolved" and latest.actor != SYSTEM_ACTOR
+
+
 def reconcile(session: Session, outcomes: list[CheckOutcome], clock: Clock,
               actor: str = SYSTEM_ACTOR) -> ReconcileSummary:
     """Apply one evaluation's outcomes to the findings table (in the caller's transaction)."""
@@ -50,6 +82,7 @@ def reconcile(session: Session, outcomes: list[CheckOutcome], clock: Clock,
     if not ran:
         return summary
     existing = {f.fingerprint: f for f in session.exec(select(Finding).where(col(Finding.check_id).in_(list(ran))))}
+    times: dict[str, dict[str, tuple[datetime, datetime]]] = {}  # per vendor: event id -> earliest, latest time
     for check_id, outcome in ran.items():
         meta = outcome.check.meta
         grouped: dict[str, list[FindingDraft]] = {}
@@ -61,31 +94,38 @@ def reconcile(session: Session, outcomes: list[CheckOutcome], clock: Clock,
             if draft.message is not None:
                 evidence["message"] = draft.message.model_dump()
             severity = draft.severity or meta.severity
+            first_event, last_event = _period(session, draft.vendor_id, evidence["event_ids"], times)
             finding = existing.pop(key, None)
             if finding is None:
                 finding = Finding(fingerprint=key, check_id=check_id, control_id=meta.control, vendor_id=draft.vendor_id,
                                   subject=draft.subject, severity=severity, status="open", first_seen=now,
-                                  last_seen=now, evidence=evidence)
-                transition(session, finding, "open", actor=actor, reason="detected / 検出", clock=clock)
+                                  last_seen=now, evidence=evidence, first_event_at=first_event,
+                                  last_event_at=last_event)
+                transition(session, finding, "open", actor=actor, reason="検出 / detected", clock=clock)
                 summary.counts["new"] += 1
                 assert finding.id is not None
                 summary.opened.append(finding.id)
                 continue
+            if finding.status == "resolved" and _past_incident(session, finding, last_event):
+                summary.counts["kept_resolved"] += 1
+                continue
             finding.last_seen = now
             finding.evidence = evidence
+            finding.first_event_at = first_event
+            finding.last_event_at = last_event
             finding.severity = severity
             finding.control_id = meta.control
             session.add(finding)
             if finding.status == "resolved":
                 transition(session, finding, "open", actor=actor,
-                           reason="condition present again / 再び検出", clock=clock)
+                           reason="再び検出 / condition present again", clock=clock)
                 summary.counts["reopened"] += 1
                 assert finding.id is not None
                 summary.opened.append(finding.id)
             elif finding.status == "risk_accepted" and finding.accepted_until is not None and finding.accepted_until <= now:
                 until = finding.accepted_until.isoformat()
                 transition(session, finding, "open", actor=actor,
-                           reason=f"risk acceptance expired {until} / リスク受容期限切れ", clock=clock)
+                           reason=f"リスク受容期限切れ {until} / risk acceptance expired {until}", clock=clock)
                 summary.counts["acceptance_expired"] += 1
             else:
                 summary.counts["still_present"] += 1
@@ -94,7 +134,8 @@ def reconcile(session: Session, outcomes: list[CheckOutcome], clock: Clock,
             if finding.status == "resolved":
                 continue
             transition(session, finding, "resolved", actor=actor,
-                       reason=f"condition no longer present at evaluation {now.isoformat()} / 条件が解消",
+                       reason=f"条件が解消（評価 {now.isoformat()}）/ "
+                              f"condition no longer present at evaluation {now.isoformat()}",
                        clock=clock)
             summary.counts["resolved"] += 1
             assert finding.id is not None

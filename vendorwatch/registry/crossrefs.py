@@ -26,6 +26,7 @@ def check_references(registry: Registry, unvalidated_vendor_ids: frozenset[str] 
         *_aws_accounts(registry),
         *_identities(registry),
         *_transfers(registry, unvalidated_vendor_ids),
+        *_changes(registry, unvalidated_vendor_ids),
     ]
 
 
@@ -233,4 +234,14 @@ def _transfers(registry: Registry, unvalidated: frozenset[str]) -> Iterator[Regi
             yield RegistryProblem(
                 path=("transfers", i, "to"),
                 message=t("移送元と移送先が同じ環境です", "a transfer goes from and to the same environment"),
+            )
+
+
+def _changes(registry: Registry, unvalidated: frozenset[str]) -> Iterator[RegistryProblem]:
+    vendors = {v.id for v in registry.vendors} | unvalidated
+    for i, change in enumerate(registry.changes):
+        if change.vendor not in vendors:
+            yield RegistryProblem(
+                path=("changes", i, "vendor"),
+                message=t(f"委託先 {change.vendor} は登録されていません", f"vendor {change.vendor} is not in the registry"),
             )

@@ -13,7 +13,7 @@ from vendorwatch.registry.crossrefs import check_references
 from vendorwatch.registry.models import Registry, TransferApproval, Vendor
 from vendorwatch.registry.problems import RegistryProblem
 from vendorwatch.registry.secrets import find_clear_secrets
-from vendorwatch.registry.validation_messages import translate
+from vendorwatch.registry.validation_messages import readable_errors
 from vendorwatch.registry.yaml_source import MAX_CHARS, YamlDocument, parse_yaml, too_large
 
 
@@ -51,11 +51,11 @@ def validate_text(text: str, file: str = "vendorwatch.yaml") -> tuple[Registry |
     try:
         registry = Registry.model_validate(document.data)
     except ValidationError as exc:
-        for error in exc.errors():
-            path = _without_union_tags(tuple(error["loc"]))
+        for loc, message in readable_errors(exc.errors(), Registry):
+            path = _without_union_tags(loc)
             if any(path[: len(s)] == s for s in secret_paths):
                 continue  # already reported as a clear secret, without echoing it
-            problems.append(RegistryProblem(path=path, message=translate(error)))
+            problems.append(RegistryProblem(path=path, message=message))
     if registry is not None:
         problems.extend(check_references(registry))
     else:

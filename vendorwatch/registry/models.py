@@ -205,6 +205,8 @@ class Organization(Strict):
 
     name: Name
     timezone: TimeZoneName = "Asia/Tokyo"
+    # How long a risk may be accepted at most (``finding accept --until``); three years unless the firm says less.
+    max_risk_acceptance_days: int = Field(default=1095, ge=1, le=3650)
     digest: DigestSettings = Field(default_factory=DigestSettings)
     mail: MailSettings | None = None
 
@@ -499,6 +501,19 @@ class TransferApproval(Strict):
     window: TransferWindow
     purpose: str = Field(min_length=1)
     approved_by: str = Field(min_length=1)
+    accounts: list[AccountId] = Field(
+        default_factory=list, description="outside AWS accounts a resource policy may grant under this approval")
+
+
+class ChangeApproval(Strict):
+    """An approved change to a vendor's privileges: an administrator policy attached for a planned task."""
+
+    id: str = Field(min_length=1)
+    vendor: str
+    targets: list[str] = Field(min_length=1, description="user, role or group names or ARNs; * and ? wildcards")
+    window: TransferWindow
+    purpose: str = Field(min_length=1)
+    approved_by: str = Field(min_length=1)
 
 
 class Registry(Strict):
@@ -508,6 +523,7 @@ class Registry(Strict):
     organization: Organization
     vendors: list[Vendor] = Field(default_factory=list)
     transfers: list[TransferApproval] = Field(default_factory=list)
+    changes: list[ChangeApproval] = Field(default_factory=list)
 
     def vendor(self, vendor_id: str) -> Vendor:
         """The vendor with that id; ``KeyError`` if there is none."""

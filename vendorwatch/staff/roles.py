@@ -23,12 +23,16 @@ class Permission(StrEnum):
     VIEW = "view"  # every page, personal data masked
     TRIAGE = "triage"  # acknowledge, accept the risk, resolve a finding
     UNMASK = "unmask"  # show personal data, on purpose and audited
+    REVIEW = "review"  # return a questionnaire request with notes, accept it, reopen it
+    EVIDENCE = "evidence"  # download the evidence files vendors sent (audited)
+    EXPORT = "export"  # export the access trail as CSV for investigators (audited)
     MANAGE_USERS = "manage_users"  # add, disable, reset staff accounts
 
 
 GRANTED: dict[Role, frozenset[Permission]] = {
     Role.VIEWER: frozenset({Permission.VIEW}),
-    Role.MANAGER: frozenset({Permission.VIEW, Permission.TRIAGE, Permission.UNMASK}),
+    Role.MANAGER: frozenset({Permission.VIEW, Permission.TRIAGE, Permission.UNMASK, Permission.REVIEW,
+                             Permission.EVIDENCE, Permission.EXPORT}),
     Role.ADMIN: frozenset(Permission),
 }
 

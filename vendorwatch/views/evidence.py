@@ -10,7 +10,8 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from vendorwatch.clock import as_utc
-from vendorwatch.db.core_tables import EVENTS, SOURCES, VENDORS
+from vendorwatch.db.core_tables import EVENTS
+from vendorwatch.findings.family import family_sources
 from vendorwatch.views.personal import Masker
 
 
@@ -32,26 +33,10 @@ class EvidenceEvent:
     error_code: str | None
 
 
-def _family(session: Session, vendor_id: str) -> list[str]:
-    """The vendor, the vendors above it and its sub-vendors: a finding's events may belong to any of them (3.2.7)."""
-    parents: dict[str, str | None] = {row.id: row.parent_id for row in session.execute(select(VENDORS.c.id,
-                                                                                               VENDORS.c.parent_id))}
-    family = {vendor_id}
-    above = parents.get(vendor_id)
-    while above and above not in family:
-        family.add(above)
-        above = parents.get(above)
-    grew = True
-    while grew:
-        children = {v for v, p in parents.items() if p in family and v not in family}
-        family |= children
-        grew = bool(children)
-    return sorted(family)
-
-
-def evidence_events(session: Session, vendor_id: str, event_ids: Sequence[str], masker: Masker, *,
+def evidence_events(session: Session, vendor_id: str | None, event_ids: Sequence[str], masker: Masker, *,
                     limit: int = 50) -> tuple[EvidenceEvent, ...]:
-    """The events with these source event ids among the vendor family's sources, oldest first.
+    """The events with these source event ids among the vendor family's sources (every source for a finding
+    about the firm itself, ``vendor_id`` None), oldest first.
 
     The source event id alone has no index (one led by a many-valued column would cost every ingest, see
     DEVELOPERS.md). Asked by source, the unique (source, time, source event id) index holds the id: the
@@ -61,8 +46,7 @@ def evidence_events(session: Session, vendor_id: str, event_ids: Sequence[str], 
     wanted = list(dict.fromkeys(event_ids))[:limit]
     if not wanted:
         return ()
-    sources = [row.id for row in session.execute(select(SOURCES.c.id).where(SOURCES.c.vendor_id.in_(_family(session,
-                                                                                                        vendor_id))))]
+    sources = family_sources(session, vendor_id)
     rows = session.execute(
         select(EVENTS.c.event_time, EVENTS.c.source_id, EVENTS.c.source_event_id, EVENTS.c.vendor_id,
                EVENTS.c.environment_id, EVENTS.c.principal, EVENTS.c.action, EVENTS.c.resource, EVENTS.c.bucket,

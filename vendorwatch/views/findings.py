@@ -24,6 +24,9 @@ from vendorwatch.views.paging import Page, bounds
 from vendorwatch.views.personal import Masker
 from vendorwatch.views.portfolio import CONTROLS
 
+FIRM_WIDE = t("当社全体", "Firm-wide")  # the vendor column of a finding about the firm itself
+FIRM_WIDE_WORDS = ("当社全体", "firm-wide", "firm")
+
 
 class FindingQuery(BaseModel):
     """What a user filters findings by; every value is checked here, at the edge."""
@@ -31,6 +34,7 @@ class FindingQuery(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     vendor: str | None = None
+    firm_wide: bool = False  # only the findings about the firm itself (no vendor, e.g. 3.2.6)
     control: str | None = None
     check: str | None = None
     severities: tuple[str, ...] = ()
@@ -70,7 +74,7 @@ class FindingRow:
     finding_id: int
     severity: str
     control_id: str
-    vendor_id: str
+    vendor_id: str | None  # None: a finding about the firm itself (当社全体 / firm-wide)
     check_id: str
     title: Text
     message: Text
@@ -122,7 +126,9 @@ def _like(text: str) -> str:
 
 def _conditions(query: FindingQuery, zone: str) -> list[ColumnElement[bool]]:
     where: list[ColumnElement[bool]] = []
-    if query.vendor:
+    if query.firm_wide:
+        where.append(FINDINGS.c.vendor_id.is_(None))
+    elif query.vendor:
         where.append(FINDINGS.c.vendor_id == query.vendor)
     if query.control:
         where.append(FINDINGS.c.control_id == query.control)
@@ -148,6 +154,8 @@ def _conditions(query: FindingQuery, zone: str) -> list[ColumnElement[bool]]:
                    func.lower(FINDINGS.c.vendor_id).like(pattern, escape="\\")]
         if titled:
             matches.append(FINDINGS.c.check_id.in_(titled))
+        if any(needle in word for word in FIRM_WIDE_WORDS):
+            matches.append(FINDINGS.c.vendor_id.is_(None))
         where.append(or_(*matches))
     return where
 
@@ -222,3 +230,10 @@ def finding_detail(session: Session, finding_id: int, masker: Masker, *, events_
         history=tuple(HistoryEntry(as_utc(h.at), h.from_status, h.to_status, h.actor, h.reason)
                       for h in history(session, finding_id)),
     )
+
+
+def firm_wide_open(session: Session) -> dict[str, int]:
+    """Open and acknowledged findings about the firm itself (no vendor), by severity: in no vendor's score."""
+    rows = session.execute(select(FINDINGS.c.severity, func.count()).where(
+        FINDINGS.c.vendor_id.is_(None), FINDINGS.c.status.in_(("open", "acknowledged"))).group_by(FINDINGS.c.severity))
+    return {severity: int(n) for severity, n in rows}

@@ -80,5 +80,5 @@ def vendor_without_source(ctx: EvaluationContext) -> Iterator[FindingDraft]:
             subject=f"vendor:{vendor.id}",
             evidence=Evidence(details={"handles_customer_data": vendor.handles_customer_data,
                                        "parent": vendor.parent}),
-            message=t(f"{vendor.name.ja} には監視ソースがありません", f"{vendor.name.en} has no monitoring source"),
+            message=t(f"{vendor.name.ja}には監視ソースがありません", f"{vendor.name.en} has no monitoring source"),
         )

@@ -56,7 +56,9 @@ def customer_data_outside_networks(ctx: EvaluationContext) -> Iterator[FindingDr
             continue  # no restriction declared, inside, or not an address (an AWS service acting)
         key = (row.vendor_id, row.environment_id, row.principal)
         entry = outside.setdefault(key, {"ips": set(), "issuers": set(), "n": 0, "first": None, "last": None,
-                                         "allowed": [str(n) for n in allowed]})
+                                         "allowed": [str(n) for n in allowed],
+                                         "vendor": ctx.knowledge.attributed(row.vendor_id, row.principal,
+                                                                            row.session_issuer)})
         entry["ips"].add(row.source_ip)
         if row.session_issuer:
             entry["issuers"].add(row.session_issuer)
@@ -74,7 +76,7 @@ def customer_data_outside_networks(ctx: EvaluationContext) -> Iterator[FindingDr
         ids = [i for ip in ips for i in evidence.get((principal, vendor_id, environment_id, ip), [])]
         who = principal or "(unknown)"
         yield FindingDraft(
-            vendor_id, f"{who}@{environment_id}",
+            entry["vendor"], f"{who}@{environment_id}",  # a sub-vendor's person: the sub-vendor's finding
             Evidence(ids, [who, *entry["issuers"]],
                      {"source_ips": ips, "allowed_networks": entry["allowed"], "event_count": entry["n"],
                       "environment": environment_id, "first": entry["first"].isoformat(),
@@ -108,7 +110,10 @@ def customer_data_outside_hours(ctx: EvaluationContext) -> Iterator[FindingDraft
     for vendor in ctx.vendors:
         exempt: list[str] = []
         own_windows = []
-        for account in vendor.accounts:
+        # A sub-vendor's declared accounts act in its parent's environments too (#12).
+        working = [ctx.knowledge.vendors[v] for v in (vendor.id, *ctx.knowledge.descendants.get(vendor.id, []))
+                   if v in ctx.knowledge.vendors]
+        for account in (a for v in working for a in v.accounts):
             if account.allowed_hours is None:
                 continue
             exempt.append(account.principal)
@@ -142,7 +147,7 @@ def customer_data_outside_hours(ctx: EvaluationContext) -> Iterator[FindingDraft
                 who = row.principal or "(unknown)"
                 hours = f"{','.join(window.days)} {window.start}-{window.end}"
                 yield FindingDraft(
-                    vendor.id, f"{who}@{row.environment_id}",
+                    ctx.knowledge.attributed(vendor.id, row.principal), f"{who}@{row.environment_id}",
                     Evidence(ids, [who], {"event_count": row.n, "allowed_hours": hours, "scope": label,
                                           "timezone": zone, "first_local": local_time(first, zone),
                                           "last_local": local_time(last, zone)}),

@@ -12,7 +12,9 @@ from typing import Any
 
 from sqlalchemy import select
 
+from vendorwatch.checks.attempts import attempt_drafts
 from vendorwatch.checks.model import EvaluationContext, Evidence, FindingDraft, check
+from vendorwatch.checks.outages import RESTORED, how_long
 from vendorwatch.clock import as_utc
 from vendorwatch.db.core_tables import EVENTS, SETTINGS
 from vendorwatch.i18n import t
@@ -31,15 +33,6 @@ def _trail(row: Any) -> str:
 def _short(trail: str) -> str:
     """Trails are named by name or by ARN; ``trail/<name>`` and ``<name>`` are the same trail."""
     return trail.rsplit("/", 1)[-1]
-
-
-def duration(minutes: float) -> tuple[str, str]:
-    """A length of time for people: minutes, hours or days."""
-    if minutes < 120:
-        return f"{minutes:g} 分", f"{minutes:g} min"
-    if minutes < 2 * 1440:
-        return f"{minutes / 60:.1f} 時間", f"{minutes / 60:.1f} h"
-    return f"{minutes / 1440:.0f} 日", f"{minutes / 1440:.0f} days"
 
 
 def selectors_drop(details: dict[str, Any]) -> list[str]:
@@ -124,9 +117,7 @@ def logging_stopped(ctx: EvaluationContext) -> Iterator[FindingDraft]:
         what = {"StopLogging": ("ログ記録を停止", "stopped logging of"), "DeleteTrail": ("証跡を削除", "deleted trail")}
         ja, en = what.get(row.action, (f"イベントセレクタを変更（{', '.join(dropped)} を除外）",
                                        f"changed event selectors (dropping {', '.join(dropped)}) of"))
-        span_ja, span_en = duration(minutes)
-        state_ja = f"{restored[0].isoformat()} に再開（{span_ja}停止）" if restored else f"再開の記録なし（{span_ja}以上停止）"
-        state_en = f"restored at {restored[0].isoformat()} (off {span_en})" if restored else f"no restart seen (off {span_en}+)"
+        state_ja, state_en = how_long(restored[0] if restored else None, minutes, *RESTORED)
         yield FindingDraft(
             row.vendor_id, f"{row.action}:{trail}@{row.source_event_id}",
             Evidence(ids, [row.principal] if row.principal else [],
@@ -150,25 +141,7 @@ def logging_stopped(ctx: EvaluationContext) -> Iterator[FindingDraft]:
 )
 def tamper_attempt(ctx: EvaluationContext) -> Iterator[FindingDraft]:
     """Failed StopLogging / DeleteTrail / event-selector / UpdateTrail calls, per principal and trail."""
-    rows = ctx.session.execute(
-        select(EVENTS.c.vendor_id, EVENTS.c.action, EVENTS.c.principal, EVENTS.c.source_event_id, EVENTS.c.resource,
-               EVENTS.c.details, EVENTS.c.error_code, EVENTS.c.event_time)
-        .where(EVENTS.c.action.in_(_TAMPER), EVENTS.c.outcome == "failure")
-        .order_by(EVENTS.c.event_time, EVENTS.c.id)
-    )
-    grouped: dict[tuple[str, str, str], list[Any]] = {}
-    for row in rows:
-        grouped.setdefault((row.vendor_id, row.principal or "(unknown)", _trail(row)), []).append(row)
-    for (vendor_id, principal, trail), attempts in grouped.items():
-        actions = sorted({a.action for a in attempts})
-        errors = sorted({a.error_code or "" for a in attempts})
-        yield FindingDraft(
-            vendor_id, f"{principal}->{trail}",
-            Evidence([a.source_event_id for a in attempts], [principal],
-                     {"trail": trail, "actions": actions, "error_codes": errors, "attempts": len(attempts)}),
-            t(f"{principal} が {trail} に対し {', '.join(actions)} を {len(attempts)} 回試行し失敗（{', '.join(errors)}）",
-              f"{principal} tried {', '.join(actions)} on {trail} {len(attempts)} time(s) and failed ({', '.join(errors)})"),
-        )
+    yield from attempt_drafts(ctx, _TAMPER, _trail)
 
 
 @check(

@@ -39,7 +39,7 @@ def _vendor_accounts(ctx: EvaluationContext, vendor_id: str) -> set[str]:
     title=t("承認のない本番データの持出し（非本番・他アカウントへ）",
             "Production data copied to non-production or another account without approval"),
     remediation=t(
-        "転送の目的と実施者を確認し、正当なら転送申請を承認・登録（transfers）してください。不正なら共有・複製を取り消してください。",
+        "移送の目的と実施者を確認し、正当なら移送申請を承認・登録（transfers）してください。不正なら共有・複製を取り消してください。",
         "Find out who moved the data and why; register an approval (transfers) if legitimate, otherwise revoke "
         "the share or delete the copy.",
     ),

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 
 from vendorwatch.checks.model import EvaluationContext, Evidence, FindingDraft, check
 from vendorwatch.checks.sql import PERSONAL_KINDS, event_ids, event_ids_by, in_or_false
@@ -173,8 +173,10 @@ def used_after_leaving(ctx: EvaluationContext) -> Iterator[FindingDraft]:
         if until is None:
             continue
         after = _end_of_local_day(until, zone)
-        where = (EVENTS.c.vendor_id == vendor_id, EVENTS.c.principal == identity, EVENTS.c.event_time >= after,
-                 EVENTS.c.outcome == "success")
+        # A sub-vendor's people act in its parents' environments too: their events are the parents'.
+        where: tuple[ColumnElement[bool], ...] = (
+            EVENTS.c.vendor_id.in_([vendor_id, *ctx.knowledge.ancestors(vendor_id)]),
+            EVENTS.c.principal == identity, EVENTS.c.event_time >= after, EVENTS.c.outcome == "success")
         count = ctx.session.execute(select(func.count()).where(*where)).scalar_one()
         if not count:
             continue
@@ -287,22 +289,29 @@ def not_rotated_after_owner_change(ctx: EvaluationContext) -> Iterator[FindingDr
     kind="act",
 )
 def account_used_by_two_vendors(ctx: EvaluationContext) -> Iterator[FindingDraft]:
-    """The same principal seen acting for (or registered to) more than one vendor."""
+    """The same principal seen acting for (or registered to) vendors that are not in one parent chain.
+
+    An identity of a sub-vendor's roster acting in its parent's environment acts for the sub-vendor; an
+    identity that a vendor and its sub-vendor both declare is one chain's, not two vendors'.
+    """
     vendors_of: dict[str, set[str]] = defaultdict(set)
+    acted_in: dict[str, set[str]] = defaultdict(set)
     for row in ctx.session.execute(
         select(EVENTS.c.principal, EVENTS.c.vendor_id)
         .where(EVENTS.c.principal_kind.in_(PERSONAL_KINDS), EVENTS.c.principal.is_not(None))
         .group_by(EVENTS.c.principal, EVENTS.c.vendor_id)
     ):
-        vendors_of[row.principal].add(row.vendor_id)
+        vendors_of[row.principal].add(ctx.knowledge.attributed(row.vendor_id, row.principal))
+        acted_in[row.principal].add(row.vendor_id)
     for entry in ctx.knowledge.roster:
         vendors_of[entry.external_id].add(entry.vendor_id)
     for (vendor_id, principal), _ in sorted(ctx.knowledge.declared.items()):
         vendors_of[principal].add(vendor_id)
     for principal, vendors in sorted(vendors_of.items()):
-        if len(vendors) < 2:
+        if len(vendors) < 2 or all(ctx.knowledge.in_one_chain(a, b) for a in vendors for b in vendors):
             continue
-        ids = event_ids(ctx.session, EVENTS.c.principal == principal, EVENTS.c.vendor_id.in_(sorted(vendors)), limit=20)
+        ids = event_ids(ctx.session, EVENTS.c.principal == principal,
+                        EVENTS.c.vendor_id.in_(sorted(vendors | acted_in[principal])), limit=20)
         for vendor_id in sorted(vendors):
             others = sorted(vendors - {vendor_id})
             yield FindingDraft(

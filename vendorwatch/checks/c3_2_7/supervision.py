@@ -55,7 +55,7 @@ def subvendor_unsupervised(ctx: EvaluationContext) -> Iterator[FindingDraft]:
             vendor.parent, f"subvendor:{vendor.id}",
             Evidence(details={"sub_vendor": vendor.id, "missing": missing,
                               "last_accepted_questionnaire": last.isoformat() if last else None}),
-            t(f"再委託先 {vendor.name.ja} は顧客情報を扱いますが、{what_ja}がありません"
+            t(f"再委託先 {vendor.name.ja}は顧客情報を扱いますが、{what_ja}がありません"
               + (f"（最後の承認 {last.date().isoformat()}）" if stale and last else ""),
               f"sub-vendor {vendor.name.en} handles customer data but has {what_en}"
               + (f" (last accepted {last.date().isoformat()})" if stale and last else "")),

@@ -8,7 +8,7 @@
 Both are plain ``ADD COLUMN`` (nullable): the audit log is not rebuilt, its append-only triggers stay.
 
 Revision ID: 0009tamper
-Revises: 0008digest
+Revises: 0009portal
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import sqlmodel
 from alembic import op
 
 revision = '0009tamper'
-down_revision = '0008digest'
+down_revision = '0009portal'
 branch_labels = None
 depends_on = None
 

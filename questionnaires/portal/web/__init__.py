@@ -1,0 +1,1 @@
+"""The portal's web layer: routes, templates, static files (no business rules)."""
