@@ -154,15 +154,14 @@ def phase_read(corpus: Path) -> dict[str, Any]:
 def phase_parse(corpus: Path) -> dict[str, Any]:
     """Files to normalized, tagged rows, through the connector's reader and parser; no database."""
     from connectors.aws.cloudtrail_files import iter_path
-    from connectors.aws.cloudtrail_parse import parse_record
+    from connectors.aws.cloudtrail_parse import transform_records
 
     files = _files(corpus)
     index = _index()
     began = time.perf_counter()
     count = 0
     for path in files:
-        for record in iter_path(path):
-            parse_record(record, index, "tradesys-prod")  # type: ignore[arg-type]
+        for _event in transform_records(iter_path(path), index, "tradesys-prod"):
             count += 1
     return {"events": count, "seconds": time.perf_counter() - began}
 

@@ -17,11 +17,15 @@ import gzip
 import io
 import zlib
 from collections.abc import Iterator
+from contextlib import contextmanager
 from itertools import repeat
 from pathlib import Path
 from typing import Any, BinaryIO, NamedTuple
 
 import orjson
+
+from vendorwatch.i18n import Text, t
+from vendorwatch.ingest.objects import ObjectReadError
 
 SUFFIXES = (".json", ".json.gz", ".ndjson", ".ndjson.gz", ".jsonl", ".jsonl.gz")
 _GZIP_MAGIC = b"\x1f\x8b"
@@ -35,8 +39,16 @@ class RecordProblem(NamedTuple):
     reason: str
 
 
-class FileReadError(Exception):
-    """A file that could not be read to its end; ``str()`` is the reason."""
+class FileReadError(ObjectReadError):
+    """A file that could not be read to its end; ``reason`` in both languages, ``str()`` the English."""
+
+
+def _unreadable(detail: object) -> Text:
+    return t(f"圧縮データを読めません: {detail}", f"unreadable compressed data: {detail}")
+
+
+_TRUNCATED = t("gzip ストリームが途中で終わっています（切り詰められたファイル）",
+               "unreadable compressed data: the gzip stream ends early (truncated)")
 
 
 def is_cloudtrail_file(path: Path) -> bool:
@@ -66,10 +78,10 @@ def iter_records(data: BinaryIO) -> Iterator[dict[str, Any] | RecordProblem]:
         yield from _iter_records(_open(data))
     except (EOFError, OSError, zlib.error) as exc:
         # gzip raises EOFError on a truncated stream and BadGzipFile (an OSError) on a damaged one.
-        raise FileReadError(f"unreadable compressed data: {exc}") from None
+        raise FileReadError(_unreadable(exc)) from None
 
 
-def gunzip(raw: bytes) -> tuple[bytes, str | None]:
+def gunzip(raw: bytes) -> tuple[bytes, Text | None]:
     """(content, problem): all that could be decompressed, and why the rest could not (or ``None``)."""
     if raw[:2] != _GZIP_MAGIC:
         return raw, None
@@ -79,9 +91,9 @@ def gunzip(raw: bytes) -> tuple[bytes, str | None]:
         try:
             parts.append(inflater.decompress(raw))
         except zlib.error as exc:
-            return b"".join(parts), f"unreadable compressed data: {exc}"
+            return b"".join(parts), _unreadable(exc)
         if not inflater.eof:
-            return b"".join(parts), "unreadable compressed data: the gzip stream ends early (truncated)"
+            return b"".join(parts), _TRUNCATED
         raw = inflater.unused_data  # a file may hold several gzip members
         if not raw.strip(b"\0"):
             return b"".join(parts), None
@@ -121,25 +133,31 @@ def iter_bytes(raw: bytes) -> Iterator[dict[str, Any] | RecordProblem]:
     return _iter_records(io.BytesIO(content))
 
 
-def _load_document(content: bytes) -> Any:
-    """``orjson.loads`` of a whole file, with Python's cyclic garbage collector paused meanwhile.
+@contextmanager
+def paused_garbage_collector() -> Iterator[None]:
+    """Python's cyclic garbage collector off for the block, back on afterwards only if it was on.
 
-    Building the thousands of dicts of a delivery file triggers collections that go over the half-built
-    document again and again, and over everything else the process holds, to find nothing: a decoded
-    JSON document has no reference cycles (about 4% of the parse benchmark). orjson holds the GIL for
-    the whole call, so other threads hardly run meanwhile; the collector is switched back on only if it
-    was on.
+    For decoding a whole delivery file: building its thousands of dicts triggers collections that go over
+    the half-built document again and again, and over everything else the process holds, to find nothing
+    (a decoded JSON document has no reference cycles). docs/performance.md ("CloudTrail parser") has the
+    measurement. orjson holds the GIL for the whole call, so other threads hardly run meanwhile.
     """
-    if not gc.isenabled():
-        return orjson.loads(content)
+    was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return orjson.loads(content)
+        yield
     finally:
-        gc.enable()
+        if was_enabled:
+            gc.enable()
 
 
-def _iter_truncated(content: bytes, problem: str) -> Iterator[dict[str, Any] | RecordProblem]:
+def _load_document(content: bytes) -> Any:
+    """``orjson.loads`` of a whole file, with the garbage collector paused meanwhile."""
+    with paused_garbage_collector():
+        return orjson.loads(content)
+
+
+def _iter_truncated(content: bytes, problem: Text) -> Iterator[dict[str, Any] | RecordProblem]:
     cut = content.rfind(b"\n")
     if cut > 0 and not content[:16].lstrip().startswith(b'{"Records"'):
         yield from _iter_records(io.BytesIO(content[: cut + 1]))
@@ -166,7 +184,8 @@ def _records_of(document: Any) -> Iterator[dict[str, Any] | RecordProblem]:
     if isinstance(document, dict) and ("eventID" in document or "eventName" in document):
         yield document  # a single event in a file of its own
         return
-    raise FileReadError("not a CloudTrail file: no Records list")
+    raise FileReadError(t("CloudTrail のファイルではありません（Records の一覧がありません）",
+                          "not a CloudTrail file: no Records list"))
 
 
 def _iter_records(stream: BinaryIO) -> Iterator[dict[str, Any] | RecordProblem]:
@@ -185,13 +204,13 @@ def _iter_records(stream: BinaryIO) -> Iterator[dict[str, Any] | RecordProblem]:
         try:
             document = orjson.loads(rest)
         except orjson.JSONDecodeError as exc:
-            raise FileReadError(f"invalid JSON: {exc}") from None
+            raise FileReadError(t(f"JSON として読めません: {exc}", f"invalid JSON: {exc}")) from None
         yield from _records_of(document)
         return
     if isinstance(document, dict) and "Records" in document:
         yield from _records_of(document)
         if stream.read(1).strip():
-            raise FileReadError("data after the Records object")
+            raise FileReadError(t("Records オブジェクトの後にデータがあります", "data after the Records object"))
         return
     # NDJSON: one event per line; a bad line is one rejected record, not a lost file.
     position = 0

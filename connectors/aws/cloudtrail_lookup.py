@@ -16,19 +16,20 @@ import orjson
 from botocore.exceptions import BotoCoreError, ClientError
 
 from connectors.aws.cloudtrail_files import RecordProblem
-from connectors.aws.cloudtrail_ingest import EventSink, FileOutcome
-from connectors.aws.errors import describe_error
+from connectors.aws.cloudtrail_parse import transform_records
+from connectors.aws.errors import call_failed
 from connectors.aws.session import AwsAccess
-from vendorwatch.clock import Clock
-from vendorwatch.ingest.runs import RunRecorder
+from vendorwatch.i18n import t
+from vendorwatch.ingest.context import CollectContext
+from vendorwatch.ingest.objects import FAILED, INGESTED, ObjectOutcome, ObjectSink
 
 CHECKPOINT_KEY = "lookup"
 OVERLAP = timedelta(minutes=20)
 FIRST_WINDOW = timedelta(days=7)
 
 
-def lookup_records(access: AwsAccess, region: str, start: datetime,
-                   end: datetime) -> Iterator[dict[str, Any] | RecordProblem]:
+def get_lookup_records(access: AwsAccess, region: str, start: datetime,
+                       end: datetime) -> Iterator[dict[str, Any] | RecordProblem]:
     """The CloudTrail records of a region between two times, read page by page with the paginator."""
     paginator = access.client("cloudtrail", region).get_paginator("lookup_events")
     position = 0
@@ -46,28 +47,28 @@ def lookup_records(access: AwsAccess, region: str, start: datetime,
             position += 1
 
 
-def collect_lookup(access: AwsAccess, sink: EventSink, recorder: RunRecorder, clock: Clock,
-                   regions: list[str]) -> None:
+def collect_lookup(context: CollectContext, access: AwsAccess, sink: ObjectSink, regions: list[str]) -> None:
     """Read each region's window since its checkpoint; move a region's checkpoint only after a full read."""
+    recorder = sink.recorder
     state: dict[str, str] = dict((recorder.checkpoint or {}).get(CHECKPOINT_KEY) or {})
-    end = clock.now()
+    end = context.clock.now()
     finished: dict[str, str] = {}
     for region in regions:
         previous = state.get(region)
         start = (datetime.fromisoformat(previous) - OVERLAP) if previous else end - FIRST_WINDOW
-        outcome = FileOutcome(key=f"lookup:{region}:{start.isoformat()}/{end.isoformat()}")
+        outcome = ObjectOutcome(key=f"lookup:{region}:{start.isoformat()}/{end.isoformat()}")
+        records = get_lookup_records(access, region, start, end)
         try:
-            sink.ingest(outcome, lookup_records(access, region, start, end))
+            sink.store(outcome, transform_records(records, context.index, context.source.environment))
         except (ClientError, BotoCoreError) as exc:
-            outcome.status = "failed"
-            outcome.reason = describe_error(exc)
+            outcome.status = FAILED
+            outcome.reason = call_failed(exc, t("LookupEvents が失敗しました", "LookupEvents failed"))
             recorder.error(f"cloudtrail:LookupEvents {region}", outcome.reason)
             continue
-        if outcome.status == "ingested":
+        if outcome.status == INGESTED:
             finished[region] = end.isoformat()
     sink.close()  # commits the events; only then does the window count as read
     state.update(finished)
     checkpoint = dict(recorder.checkpoint or {})
     checkpoint[CHECKPOINT_KEY] = state
     recorder.save_checkpoint(checkpoint)
-

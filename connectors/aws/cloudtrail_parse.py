@@ -12,25 +12,38 @@ came in (S3 delivery, LookupEvents, an exported file):
 - ``details`` stays small: only the request parameters a check needs (copy source, added accounts,
   event selectors, trail name, role ARN, ...).
 
-This function runs once per event, a million times in the benchmark: it avoids work for the common case.
+``parse_record`` runs once per event, a million times in the ingest benchmark: it is written for the
+common case (an IAM user or an assumed-role session calling an API) and falls back to the general
+functions for the rest. docs/performance.md ("CloudTrail parser") gives the measurements behind it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from vendorwatch.i18n import Text, t
+from vendorwatch.ingest.objects import Rejected
 from vendorwatch.records import AccessEventRecord
 
 if TYPE_CHECKING:
+    from connectors.aws.cloudtrail_files import RecordProblem
     from vendorwatch.ingest.tagging import RegistryIndex
 
 
 class RecordError(ValueError):
-    """A record that cannot be stored (a field it needs is missing or wrong); ``str()`` is the reason."""
+    """A record that cannot be stored (a field it needs is missing or wrong).
+
+    ``reason`` says why in Japanese and English; ``str()`` is the English.
+    """
+
+    def __init__(self, reason: Text) -> None:
+        super().__init__(reason.en)
+        self.reason = reason
 
 
 _KINDS = {
@@ -57,8 +70,6 @@ _IAM_SUBJECT = {"CreateUser", "DeleteUser", "CreateAccessKey", "DeleteAccessKey"
                 "AddUserToGroup", "DeactivateMFADevice", "DeleteVirtualMFADevice", "AttachRolePolicy",
                 "PutRolePolicy", "UpdateAssumeRolePolicy", "CreateRole", "AttachGroupPolicy", "PutGroupPolicy"}
 
-_from_iso = datetime.fromisoformat
-_last_time: tuple[object, datetime] = ("", datetime(1970, 1, 1, tzinfo=UTC))  # (eventTime, parsed) last parsed
 
 
 def parse_time(value: Any) -> datetime:
@@ -66,16 +77,47 @@ def parse_time(value: Any) -> datetime:
     if isinstance(value, datetime):
         return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
     if not isinstance(value, str):
-        raise RecordError(f"eventTime is not a time: {value!r}"[:200])
+        shown = repr(value)[:160]
+        raise RecordError(t(f"eventTime が時刻ではありません: {shown}", f"eventTime is not a time: {shown}"))
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
-        raise RecordError(f"eventTime is not an ISO 8601 time: {value!r}"[:200]) from None
+        shown = repr(value)[:160]
+        raise RecordError(t(f"eventTime が ISO 8601 の時刻ではありません: {shown}",
+                            f"eventTime is not an ISO 8601 time: {shown}")) from None
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
+class LastTime:
+    """The ``eventTime`` text last parsed and its value, kept by whoever parses one file or stream.
+
+    Events come in time order, several per second: the previous record's time is often this one's. Reusing
+    it saves the parse, and hands the event writer the same ``datetime`` object, which it then converts
+    once for all the events of that second.
+    """
+
+    __slots__ = ("text", "value")
+
+    def __init__(self) -> None:
+        self.text: object = None
+        self.value = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _event_time(when: Any, last: LastTime) -> datetime:
+    """The event's time, remembered in ``last``; CloudTrail's ``...Z`` is parsed here, other forms by
+    ``parse_time``."""
+    try:
+        parsed: datetime | None = datetime.fromisoformat(when)
+    except (TypeError, ValueError):
+        parsed = None
+    if parsed is None or parsed.tzinfo is not UTC:
+        return parse_time(when)  # other forms, or the reason a time is refused
+    last.text, last.value = when, parsed
+    return parsed
+
+
 def _principal(identity: dict[str, Any]) -> tuple[str | None, str | None, str | None, bool | None]:
-    """(principal, kind, session issuer, mfaAuthenticated) of a ``userIdentity``."""
+    """(principal, kind, session issuer, mfaAuthenticated) of any ``userIdentity``: the general case."""
     kind_name = identity.get("type")
     arn = identity.get("arn")
     issuer: str | None = None
@@ -259,14 +301,14 @@ def _kept(name: str, params: dict[str, Any]) -> tuple[dict[str, Any] | None, str
 
 
 _DETAILED = _SHARING | _COPY | _TRAIL | _ASSUME | _IAM_SUBJECT | set(_KEPT)
-_new_record = tuple.__new__
+_new_record = tuple.__new__  # AccessEventRecord from a tuple in field order (see parse_record)
 
 
 def _orjson_keys(*names: str) -> tuple[str, ...]:
     """``names`` as the very string objects orjson puts in the dicts it decodes.
 
     orjson keeps its keys from one document to the next, and a dict lookup with the object that is in the
-    dict matches without comparing the strings: the fields below are read in about half the time. With
+    dict matches without comparing the strings, which makes reading the fields below markedly faster. With
     any other dict (another decoder, a key orjson no longer keeps) the lookup compares strings: same result.
     """
     return tuple(orjson.loads(orjson.dumps(dict.fromkeys(names, 0))))
@@ -277,86 +319,41 @@ _FIELDS = _orjson_keys("eventID", "eventName", "eventTime", "userIdentity", "req
                        "recipientAccountId", "eventSource", "sourceIPAddress", "userAgent", "awsRegion")
 _fields = itemgetter(*_FIELDS)
 _user_fields = itemgetter(*_orjson_keys("type", "arn", "accessKeyId", "accountId"))
+_NO_IDENTITY: tuple[None, None, None, None, None, None] = (None, None, None, None, None, None)
 
 
-def parse_record(record: dict[str, Any], index: RegistryIndex | None = None,
-                 default_environment: str | None = None) -> AccessEventRecord:
-    """Normalize one CloudTrail record; ``RecordError`` says why a record cannot be stored.
+def _identity(identity: Any) -> tuple[str | None, str | None, str | None, str | None, bool | None, str | None]:
+    """(principal, kind, access key, session issuer, mfaAuthenticated, account) of a ``userIdentity``.
 
-    With ``index``, the event is tagged as ``RegistryIndex.tag`` does (environment, data class, customer
-    data), computed here so that the million-event path builds each record once instead of twice.
+    An IAM user and an assumed-role session, as CloudTrail writes them, are read here directly; any other
+    identity goes through ``_principal``.
     """
+    if type(identity) is not dict:
+        raise RecordError(t("userIdentity がオブジェクトではありません", "userIdentity is not an object"))
     try:
-        event_id, name, when, identity, params, account, source, source_ip, user_agent, region = _fields(record)
-    except (KeyError, TypeError):  # a record without one of them: an export with @timestamp, a service event
-        event_id, name, when, identity, params, account, source, source_ip, user_agent, region = map(
-            record.get, _FIELDS)
-    if not event_id or type(event_id) is not str:
-        raise RecordError("missing eventID")
-    if not name or type(name) is not str:
-        raise RecordError("missing eventName")
-    if not when:
-        when = record.get("@timestamp")
-        if not when:
-            raise RecordError("missing eventTime (and @timestamp)")
-    # Events come roughly in time order, a few per second: the previous record's time is often this one's.
-    # Otherwise CloudTrail's "...Z" is parsed here (a call or a dict cache would cost more than the parse).
-    global _last_time
-    last_when, event_time = _last_time
-    if when != last_when:
-        try:
-            parsed: datetime | None = _from_iso(when)
-        except (TypeError, ValueError):
-            parsed = None
-        if parsed is not None and parsed.tzinfo is UTC:
-            event_time = parsed
-            _last_time = (when, parsed)  # one tuple: safe if threads share it
-        else:
-            event_time = parse_time(when)  # other forms, or the reason a time is refused
-
-    principal = kind = issuer = key_id = identity_account = None
-    mfa: bool | None = None
-    if identity is not None:
-        if type(identity) is not dict:
-            raise RecordError("userIdentity is not an object")
-        try:
-            kind_name, principal, key_id, identity_account = _user_fields(identity)
-            key_id = key_id or None
-        except KeyError:  # not an IAM user or an assumed-role session as CloudTrail writes them
-            kind_name = None
+        kind_name, principal, key_id, account = _user_fields(identity)
+    except KeyError:
+        kind_name = None
+    else:
         if kind_name == "IAMUser" and principal and "sessionContext" not in identity:
-            kind = "iam_user"
-        elif kind_name == "AssumedRole" and principal:
+            return principal, "iam_user", key_id or None, None, None, account
+        if kind_name == "AssumedRole" and principal:
             try:
                 context = identity["sessionContext"]
                 issuer = context["sessionIssuer"]["arn"]
                 flag = context["attributes"]["mfaAuthenticated"]
             except (KeyError, TypeError):
-                principal, kind, issuer, mfa = _principal(identity)
+                pass
             else:
-                kind = "assumed_role"
-                if flag is not None:
-                    mfa = str(flag).lower() == "true"
-        else:
-            principal, kind, issuer, mfa = _principal(identity)
-            key_id = identity.get("accessKeyId") or None
-            identity_account = identity.get("accountId")
+                mfa = None if flag is None else str(flag).lower() == "true"
+                return principal, "assumed_role", key_id or None, issuer, mfa, account
+    principal, kind, issuer, mfa = _principal(identity)
+    return principal, kind, identity.get("accessKeyId") or None, issuer, mfa, identity.get("accountId")
 
-    if "additionalEventData" in record:  # absent from most records: ``in`` costs less than ``get`` then
-        extra = record["additionalEventData"]
-        if extra and type(extra) is dict:
-            mfa_used = extra.get("MFAUsed")
-            if mfa_used is not None:
-                mfa = str(mfa_used).lower() in ("yes", "true")
 
-    error_code = record.get("errorCode")
-    outcome = "failure" if error_code else "success"
-    if name == "ConsoleLogin":
-        response = record.get("responseElements")
-        if type(response) is dict and response.get("ConsoleLogin") == "Failure":
-            outcome = "failure"
-            error_code = error_code or record.get("errorMessage") or "Failure"
-
+def _resource(record: dict[str, Any], name: str, params: Any) -> tuple[
+        str | None, str | None, str | None, str | None, dict[str, Any] | None]:
+    """(bucket, object key, resource, target account, details) of an event."""
     bucket = object_key = resource = target = None
     details: dict[str, Any] | None = None
     if params and type(params) is dict:
@@ -377,25 +374,87 @@ def parse_record(record: dict[str, Any], index: RegistryIndex | None = None,
         resources = record["resources"]
         if resources and type(resources) is list and type(resources[0]) is dict:
             resource = resources[0].get("ARN")
-    account = account or identity_account
-    if target is not None and target == account:
-        target = None  # sharing with or assuming into the same account is not cross-account
+    return bucket, object_key, resource, target, details
 
-    environment = default_environment
-    data_class = None
-    customer = False
-    if index is not None:
-        # Same rule as RegistryIndex.tag: the bucket's environment, else the account's, else the default.
-        if bucket is not None:
-            environment = (index.bucket_environment.get(bucket)
-                           or (index.account_environment.get(account) if account else None)
-                           or default_environment)
-            data_class = index.bucket_class.get(bucket)
-            customer = data_class == "customer"
-        elif account is not None:
-            environment = index.account_environment.get(account) or default_environment
+
+def parse_record(record: dict[str, Any], index: RegistryIndex | None = None,
+                 default_environment: str | None = None, last_time: LastTime | None = None) -> AccessEventRecord:
+    """Normalize one CloudTrail record; ``RecordError`` says why a record cannot be stored.
+
+    This is the ingest's hot path (docs/performance.md, "CloudTrail parser"):
+    - the ten fields every API call carries are read in one ``itemgetter`` call; a record that lacks one
+      of them (an export with ``@timestamp``, a service event) is read field by field instead;
+    - with ``index``, the event is placed by ``RegistryIndex.place``, the rule ``RegistryIndex.tag``
+      follows, while it is built, so that each record is built once;
+    - give the records of one file the same ``last_time``, so that a repeated time is parsed once;
+    - every local variable that goes into the record has the name of its field, and the record is built
+      from them in field order (a test checks the names against ``AccessEventRecord._fields``): keyword
+      arguments read the same but cost too much.
+    """
+    try:
+        (source_event_id, action, when, identity, params, account_id, service, source_ip, user_agent,
+         region) = _fields(record)
+    except (KeyError, TypeError):
+        (source_event_id, action, when, identity, params, account_id, service, source_ip, user_agent,
+         region) = map(record.get, _FIELDS)
+    if not source_event_id or type(source_event_id) is not str:
+        raise RecordError(t("eventID がありません", "missing eventID"))
+    if not action or type(action) is not str:
+        raise RecordError(t("eventName がありません", "missing eventName"))
+    if not when:
+        when = record.get("@timestamp")
+        if not when:
+            raise RecordError(t("eventTime（および @timestamp）がありません", "missing eventTime (and @timestamp)"))
+    if last_time is None:
+        last_time = LastTime()
+    event_time = last_time.value if when == last_time.text else _event_time(when, last_time)
+
+    principal, principal_kind, access_key_id, session_issuer, mfa_used, identity_account = (
+        _NO_IDENTITY if identity is None else _identity(identity))
+    if "additionalEventData" in record:  # absent from most records: ``in`` costs less than ``get`` then
+        extra = record["additionalEventData"]
+        if extra and type(extra) is dict:
+            flag = extra.get("MFAUsed")
+            if flag is not None:
+                mfa_used = str(flag).lower() in ("yes", "true")
+
+    error_code = record.get("errorCode")
+    outcome = "failure" if error_code else "success"
+    if action == "ConsoleLogin":
+        response = record.get("responseElements")
+        if type(response) is dict and response.get("ConsoleLogin") == "Failure":
+            outcome = "failure"
+            error_code = error_code or record.get("errorMessage") or "Failure"
+
+    bucket, object_key, resource, target_account, details = _resource(record, action, params)
+    account_id = account_id or identity_account
+    if target_account is not None and target_account == account_id:
+        target_account = None  # sharing with or assuming into the same account is not cross-account
+    environment_id, data_class = (default_environment, None) if index is None else index.place(
+        bucket, account_id, default_environment)
+    customer_data = data_class == "customer"
     return _new_record(AccessEventRecord, (
-        event_id, event_time, name, principal, kind, key_id, issuer, source, resource, bucket, object_key,
-        target, source_ip, user_agent, outcome, error_code, mfa, account, region, environment, data_class,
-        customer, details,
+        source_event_id, event_time, action, principal, principal_kind, access_key_id, session_issuer,
+        service, resource, bucket, object_key, target_account, source_ip, user_agent, outcome, error_code,
+        mfa_used, account_id, region, environment_id, data_class, customer_data, details,
     ))
+
+
+def transform_records(items: Iterable[dict[str, Any] | RecordProblem], index: RegistryIndex | None,
+                      default_environment: str | None) -> Iterator[AccessEventRecord | Rejected]:
+    """The events of one file or stream of CloudTrail records, tagged; a ``Rejected`` for each record that
+    cannot be stored. A ``FileReadError`` of the reader comes through after the records before it."""
+    last_time = LastTime()
+    for position, item in enumerate(items):
+        if type(item) is not dict:
+            problem: Any = item  # a RecordProblem of the reader
+            yield Rejected(t(f"レコード {problem.position} を取り込めません: {problem.reason}",
+                             f"record {problem.position}: {problem.reason}"))
+            continue
+        try:
+            event = parse_record(item, index, default_environment, last_time)
+        except RecordError as exc:
+            where = item.get("eventID") or f"#{position}"
+            yield Rejected(t(f"レコード {where} を取り込めません: {exc.reason.ja}", f"record {where}: {exc.reason.en}"))
+            continue
+        yield event

@@ -16,10 +16,13 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from connectors.aws.cloudtrail_files import FileReadError, decompress, iter_bytes
-from connectors.aws.cloudtrail_ingest import EventSink, FileOutcome, ingested_keys
-from connectors.aws.errors import describe_error
+from connectors.aws.cloudtrail_parse import transform_records
+from connectors.aws.errors import call_failed
 from connectors.aws.session import AwsAccess
-from vendorwatch.ingest.runs import RunRecorder
+from vendorwatch.i18n import t
+from vendorwatch.ingest.context import CollectContext
+from vendorwatch.ingest.objects import INGESTED, ObjectOutcome, ObjectSink, ingested_keys
+from vendorwatch.ingest.runs import Count, RunRecorder
 
 CHECKPOINT_KEY = "s3"
 
@@ -49,6 +52,26 @@ class RegionProgress:
         return last
 
 
+@dataclass
+class S3Progress:
+    """Every region's progress, and which region each key belongs to."""
+
+    regions: dict[str, RegionProgress] = field(default_factory=dict)
+    region_of: dict[str, str] = field(default_factory=dict)
+
+    def committed(self, outcomes: list[ObjectOutcome]) -> None:
+        """Mark the keys whose events were committed (called in the writer's thread; only marks keys)."""
+        for outcome in outcomes:
+            region = self.region_of.get(outcome.key)
+            if region is not None:
+                here = self.regions[region]
+                (here.done if outcome.status == INGESTED else here.failed).add(outcome.key)
+
+    def checkpoints(self) -> dict[str, str]:
+        """Per region, the key up to which everything is done."""
+        return {region: point for region, here in self.regions.items() if (point := here.checkpoint())}
+
+
 def list_log_keys(access: AwsAccess, bucket: str, prefix: str, start_after: str | None,
                   region: str | None = None) -> Iterator[dict[str, Any]]:
     """Objects under a prefix after ``start_after``, in key order (S3 lists lexicographically)."""
@@ -60,28 +83,24 @@ def list_log_keys(access: AwsAccess, bucket: str, prefix: str, start_after: str 
         yield from page.get("Contents", [])
 
 
-def collect_s3(access: AwsAccess, sink: EventSink, recorder: RunRecorder, *, bucket: str, prefix: str,
+def get_log_file(access: AwsAccess, bucket: str, key: str) -> bytes:
+    """The bytes of one log file, as stored (usually gzipped)."""
+    body: bytes = access.call(lambda: access.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read())
+    return body
+
+
+def collect_s3(context: CollectContext, access: AwsAccess, sink: ObjectSink, *, bucket: str, prefix: str,
                account: str, regions: list[str]) -> None:
     """Ingest every new log file of every region; keeps the checkpoint per region in the run."""
+    recorder = sink.recorder
     state: dict[str, Any] = dict((recorder.checkpoint or {}).get(CHECKPOINT_KEY) or {})
-    progress: dict[str, RegionProgress] = {}
-    owner: dict[str, str] = {}
-
-    def committed(outcomes: list[FileOutcome]) -> None:
-        # Runs in the writer's thread: only marks keys; the checkpoint is saved from this thread below.
-        for outcome in outcomes:
-            region = owner.get(outcome.key)
-            if region is None:
-                continue
-            (progress[region].done if outcome.status == "ingested" else progress[region].failed).add(outcome.key)
-
-    sink.on_commit = committed
-    with sink.engine.connect() as connection:
-        known = ingested_keys(connection, sink.source_id)
+    progress = S3Progress()
+    sink.on_commit = progress.committed
+    known = ingested_keys(context)
     saved: dict[str, str] = dict(state)
     for region in regions:
         where = log_prefix(prefix, account, region)
-        progress[region] = here = RegionProgress(start_after=state.get(region))
+        progress.regions[region] = here = RegionProgress(start_after=state.get(region))
         try:
             for item in list_log_keys(access, bucket, where, here.start_after):
                 key = item["Key"]
@@ -89,55 +108,52 @@ def collect_s3(access: AwsAccess, sink: EventSink, recorder: RunRecorder, *, buc
                     continue
                 etag = str(item.get("ETag", "")).strip('"') or None
                 here.order.append(key)
-                owner[key] = region
+                progress.region_of[key] = region
                 if key in known and known[key] == etag:
                     here.done.add(key)  # ingested by an earlier run: skipped before any parsing
-                    recorder.count("skipped_objects")
+                    recorder.count(Count.SKIPPED_OBJECTS)
                     continue
-                _ingest_object(access, sink, bucket, key, item.get("Size"), etag)
+                load_log_file(context, access, sink, bucket, key, item.get("Size"), etag)
                 saved = _save_if_moved(recorder, state, progress, saved)
         except (ClientError, BotoCoreError) as exc:
-            recorder.error(f"s3://{bucket}/{where}", describe_error(exc))
+            recorder.error(f"s3://{bucket}/{where}", call_failed(exc, t("ログファイルを一覧できません",
+                                                                         "cannot list the log files")))
     sink.close()
     _save(recorder, state, progress)
 
 
-def _ingest_object(access: AwsAccess, sink: EventSink, bucket: str, key: str, size: int | None,
-                   etag: str | None) -> None:
-    outcome = FileOutcome(key=key, size=size, etag=etag)
+def load_log_file(context: CollectContext, access: AwsAccess, sink: ObjectSink, bucket: str, key: str,
+                  size: int | None, etag: str | None) -> None:
+    """Get one log file, transform its records and hand them to the sink with the file's row."""
+    outcome = ObjectOutcome(key=key, size=size, etag=etag)
     try:
-        body: bytes = access.call(lambda: access.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read())
+        body = get_log_file(access, bucket, key)
     except (ClientError, BotoCoreError) as exc:
-        outcome.reason = f"cannot read s3://{bucket}/{key}: {describe_error(exc)}"
+        outcome.reason = call_failed(exc, t(f"s3://{bucket}/{key} を読めません", f"cannot read s3://{bucket}/{key}"))
         sink.skip_failed(outcome)
         return
     try:
         content = decompress(body)
     except FileReadError as exc:
-        outcome.status, outcome.reason = "failed", str(exc)
+        outcome.reason = exc.reason
         sink.skip_failed(outcome)
         return
     # The hash CloudTrail digests hold is of the uncompressed log content: keep that one for verification.
     outcome.sha256 = hashlib.sha256(content).hexdigest()
-    sink.ingest(outcome, iter_bytes(content))
+    sink.store(outcome, transform_records(iter_bytes(content), context.index, context.source.environment))
 
 
-def _save_if_moved(recorder: RunRecorder, state: dict[str, Any], progress: dict[str, RegionProgress],
+def _save_if_moved(recorder: RunRecorder, state: dict[str, Any], progress: S3Progress,
                    saved: dict[str, str]) -> dict[str, str]:
     """Save the checkpoint when a region's has moved since it was last saved (so a crash loses little)."""
-    current = {region: point for region, here in progress.items() if (point := here.checkpoint())}
-    if any(saved.get(region) != point for region, point in current.items()):
+    if any(saved.get(region) != point for region, point in progress.checkpoints().items()):
         _save(recorder, state, progress)
         return dict(state)
     return saved
 
 
-def _save(recorder: RunRecorder, state: dict[str, Any], progress: dict[str, RegionProgress]) -> None:
-    for region, here in progress.items():
-        point = here.checkpoint()
-        if point:
-            state[region] = point
+def _save(recorder: RunRecorder, state: dict[str, Any], progress: S3Progress) -> None:
+    state.update(progress.checkpoints())
     checkpoint = dict(recorder.checkpoint or {})
     checkpoint[CHECKPOINT_KEY] = dict(state)
     recorder.save_checkpoint(checkpoint)
-

@@ -11,18 +11,17 @@ from collections.abc import Mapping
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from connectors.aws.cloudtrail_ingest import EventSink
 from connectors.aws.cloudtrail_lookup import collect_lookup
 from connectors.aws.cloudtrail_s3 import collect_s3
-from connectors.aws.iam import get_iam, transform_iam
+from connectors.aws.iam import IamSnapshot, get_iam, transform_iam
 from connectors.aws.session import AwsAccess, open_access
 from connectors.aws.trail_health import get_trails, transform_trails
-from vendorwatch.db.engine import session_scope
 from vendorwatch.db.tables import CollectionRun
 from vendorwatch.errors import SourceError, VendorWatchError
 from vendorwatch.i18n import t
 from vendorwatch.ingest.context import CollectContext
-from vendorwatch.ingest.inventory import InventoryScope, load_grants, load_principals, load_settings
+from vendorwatch.ingest.inventory import InventoryBatch, store_inventory
+from vendorwatch.ingest.objects import ObjectSink
 from vendorwatch.ingest.runs import RunRecorder
 from vendorwatch.registry.models import AwsSource
 
@@ -45,9 +44,10 @@ def collect(context: CollectContext, *, environ: Mapping[str, str] | None = None
         account = collect_inventory(context, access, recorder, source)
         collect_events(context, access, recorder, source, account, digest_public_keys)
     except VendorWatchError as error:
-        return recorder.finish("failed", error_text=error.message.both())
+        return recorder.finish("failed", error_text=error.message)
     except (ClientError, BotoCoreError) as exc:
-        return recorder.finish("failed", error_text=f"{type(exc).__name__}: {exc}"[:2000])
+        detail = f"{type(exc).__name__}: {exc}"[:2000]
+        return recorder.finish("failed", error_text=t(f"AWS の呼び出しが失敗しました: {detail}", detail))
     return recorder.finish()
 
 
@@ -60,14 +60,19 @@ def _fallback_account(context: CollectContext, source: AwsSource) -> str | None:
     return None
 
 
+def _unreachable(snapshot: IamSnapshot) -> bool:
+    """Nothing answered: the account cannot be reached with these credentials."""
+    return ("sts:GetCallerIdentity" in snapshot.failed and len(snapshot.failed) >= 3
+            and not snapshot.authorization)
+
+
 def collect_inventory(context: CollectContext, access: AwsAccess, recorder: RunRecorder,
                       source: AwsSource) -> str | None:
     """IAM and trail settings into principals, grants and observed settings; returns the account id."""
     snapshot = get_iam(access)
     for part, reason in snapshot.failed.items():
-        recorder.error(part, reason)
-    if "sts:GetCallerIdentity" in snapshot.failed and len(snapshot.failed) >= 3 and not snapshot.authorization:
-        # Nothing answered: the account cannot be reached with these credentials.
+        recorder.error(part, t(f"読み取れませんでした: {reason}", reason))
+    if _unreachable(snapshot):
         raise SourceError(
             t(f"AWS アカウントに接続できません（ソース {source.id}）",
               f"the AWS account cannot be reached (source {source.id})"),
@@ -76,44 +81,35 @@ def collect_inventory(context: CollectContext, access: AwsAccess, recorder: RunR
     inventory = transform_iam(snapshot)
     trails, trail_errors = get_trails(access, source.regions)
     for part, reason in trail_errors.items():
-        recorder.error(part, reason)
-    settings = inventory.settings + transform_trails(trails)
+        recorder.error(part, t(f"読み取れませんでした: {reason}", reason))
     setting_kinds = set(inventory.complete_setting_kinds) | ({"aws.trail"} if not trail_errors else set())
-    with session_scope(context.engine) as session:
-        scope = InventoryScope(
-            source_id=source.id, vendor_id=context.vendor.id, environment_id=source.environment,
-            run_id=recorder.run_id, now=context.clock.now(),
-            complete_principal_kinds=inventory.complete_principal_kinds,
-            complete_grant_kinds=inventory.complete_grant_kinds,
-            complete_setting_kinds=frozenset(setting_kinds),
-        )
-        principals = load_principals(session, scope, inventory.principals)
-        grants = load_grants(session, scope, inventory.grants)
-        observed = load_settings(session, scope, settings)
-    recorder.count("principals", len(inventory.principals))
-    recorder.count("grants", len(inventory.grants))
-    recorder.count("settings", len(settings))
-    recorder.count("principals_gone", principals.gone + grants.gone + observed.gone)
+    store_inventory(context, recorder, InventoryBatch(
+        principals=inventory.principals, grants=inventory.grants,
+        settings=inventory.settings + transform_trails(trails),
+        complete_principal_kinds=inventory.complete_principal_kinds,
+        complete_grant_kinds=inventory.complete_grant_kinds,
+        complete_setting_kinds=frozenset(setting_kinds),
+    ))
     return snapshot.account_id or _fallback_account(context, source)
 
 
 def collect_events(context: CollectContext, access: AwsAccess, recorder: RunRecorder, source: AwsSource,
                    account: str | None, digest_public_keys: Mapping[str, bytes] | None = None) -> None:
     """CloudTrail events from the trail bucket when one is configured, else from LookupEvents."""
-    sink = EventSink(context.engine, source.id, context.vendor.id, source.environment, context.index, recorder,
-                     context.clock)
+    sink = ObjectSink(context, recorder)
     if source.cloudtrail is not None:
         trail_account = source.cloudtrail.account_id or account
         if trail_account is None:
-            recorder.error("cloudtrail", "account id unknown: cannot find the log files")
+            recorder.error("cloudtrail", t("アカウント ID が不明なため、ログファイルの場所がわかりません",
+                                           "account id unknown: cannot find the log files"))
             return
-        collect_s3(access, sink, recorder, bucket=source.cloudtrail.bucket, prefix=source.cloudtrail.prefix,
+        collect_s3(context, access, sink, bucket=source.cloudtrail.bucket, prefix=source.cloudtrail.prefix,
                    account=trail_account, regions=source.regions)
         if source.cloudtrail.digest:
             from connectors.aws.digest import verify_source
 
-            verify_source(access, context.engine, recorder, bucket=source.cloudtrail.bucket,
+            verify_source(access, context, recorder, bucket=source.cloudtrail.bucket,
                           prefix=source.cloudtrail.prefix, account=trail_account, regions=source.regions,
                           public_keys=digest_public_keys)
     elif source.lookup_events:
-        collect_lookup(access, sink, recorder, context.clock, source.regions)
+        collect_lookup(context, access, sink, source.regions)

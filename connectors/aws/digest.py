@@ -29,13 +29,13 @@ from botocore.exceptions import BotoCoreError, ClientError
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
-from sqlalchemy import Engine, Table, select, update
 
+from connectors.aws.errors import call_failed
 from connectors.aws.session import AwsAccess
-from vendorwatch.db.tables import SourceObject
-from vendorwatch.ingest.runs import RunRecorder
-
-_OBJECTS: Table = SourceObject.__table__  # type: ignore[attr-defined]
+from vendorwatch.i18n import t
+from vendorwatch.ingest.context import CollectContext
+from vendorwatch.ingest.objects import Integrity, StoredObject, record_integrity, stored_objects
+from vendorwatch.ingest.runs import Count, RunRecorder
 
 
 def digest_prefix(prefix: str, account: str, region: str) -> str:
@@ -191,16 +191,41 @@ def get_public_keys(access: AwsAccess, region: str, start: datetime, end: dateti
     return {key["Fingerprint"]: key["Value"] for key in response.get("PublicKeyList", [])}
 
 
-def verify_source(access: AwsAccess, engine: Engine, recorder: RunRecorder, *, bucket: str, prefix: str,
+def judge_integrity(objects: Iterable[StoredObject],
+                    vouched: Mapping[str, tuple[str, DigestCheck]]) -> list[Integrity]:
+    """Each stored log file's verdict against the digests that list it (pure)."""
+    verdicts: list[Integrity] = []
+    for stored in objects:
+        entry = vouched.get(stored.key)
+        if entry is None:
+            verdicts.append(Integrity(stored.key, "no_digest"))
+            continue
+        expected, check = entry
+        if stored.sha256 != expected:
+            verdicts.append(Integrity(stored.key, "failed", t(
+                "SHA-256 がダイジェストと異なります（ログファイルが改変されています）",
+                "SHA-256 differs from the digest (log file altered)")))
+        elif check.valid is None:
+            verdicts.append(Integrity(stored.key, "unsigned"))
+        elif check.valid:
+            verdicts.append(Integrity(stored.key, "verified"))
+        else:
+            verdicts.append(Integrity(stored.key, "failed", t(
+                f"ダイジェストが無効です: {check.reason}", f"digest invalid: {check.reason}")))
+    return verdicts
+
+
+def verify_source(access: AwsAccess, context: CollectContext, recorder: RunRecorder, *, bucket: str, prefix: str,
                   account: str, regions: list[str], public_keys: Mapping[str, bytes] | None = None) -> None:
     """Verify the source's log files against every digest of its regions; record each file's integrity."""
     vouched: dict[str, tuple[str, DigestCheck]] = {}
     checks: list[DigestCheck] = []
     for region in regions:
+        where = digest_prefix(prefix, account, region)
         try:
-            digests = get_digests(access, bucket, digest_prefix(prefix, account, region), None)
+            digests = get_digests(access, bucket, where, None)
         except (ClientError, BotoCoreError, OSError, EOFError) as exc:
-            recorder.error(f"s3://{bucket}/{digest_prefix(prefix, account, region)}", f"digests not read: {exc}")
+            recorder.error(f"s3://{bucket}/{where}", call_failed(exc, t("ダイジェストを読めません", "digests not read")))
             continue
         if not digests:
             continue
@@ -209,43 +234,23 @@ def verify_source(access: AwsAccess, engine: Engine, recorder: RunRecorder, *, b
             try:
                 keys = get_public_keys(access, region, datetime(2013, 1, 1), recorder.clock.now())
             except (ClientError, BotoCoreError) as exc:
-                recorder.error(f"cloudtrail:ListPublicKeys {region}", str(exc)[:500])
+                recorder.error(f"cloudtrail:ListPublicKeys {region}", call_failed(
+                    exc, t("公開鍵を取得できません", "public keys not read")))
                 keys = None
         for check in check_digests(digests, keys):
             checks.append(check)
             if check.valid is False:
-                recorder.error(check.key, f"digest failed verification: {check.reason}")
+                recorder.error(check.key, t(f"ダイジェストの検証に失敗しました: {check.reason}",
+                                            f"digest failed verification: {check.reason}"))
             for log_key, value in check.log_hashes.items():
                 vouched[log_key] = (value, check)
-    counts = {"verified": 0, "failed": 0, "no_digest": 0, "unsigned": 0}
-    with engine.begin() as connection:
-        rows = connection.execute(
-            select(_OBJECTS.c.id, _OBJECTS.c.key, _OBJECTS.c.sha256, _OBJECTS.c.status).where(
-                _OBJECTS.c.source_id == recorder.source_id, _OBJECTS.c.status.in_(["ingested", "failed"]))
-        ).all()
-        for row_id, key, sha256, _status in rows:
-            entry = vouched.get(key)
-            reason: str | None = None
-            if entry is None:
-                verdict = "no_digest"
-            else:
-                expected, check = entry
-                if sha256 != expected:
-                    verdict, reason = "failed", "SHA-256 differs from the digest (log file altered)"
-                elif check.valid is None:
-                    verdict = "unsigned"
-                elif check.valid:
-                    verdict = "verified"
-                else:
-                    verdict, reason = "failed", f"digest invalid: {check.reason}"
-            if verdict == "failed":
-                recorder.error(key, f"integrity: {reason}")
-            counts[verdict] += 1
-            values: dict[str, Any] = {"integrity": verdict}
-            if reason:
-                values["reason"] = reason[:1000]
-            connection.execute(update(_OBJECTS).where(_OBJECTS.c.id == row_id).values(**values))
-    for name, amount in counts.items():
+    verdicts = judge_integrity(stored_objects(context), vouched)
+    for verdict in verdicts:
+        if verdict.verdict == "failed" and verdict.reason is not None:
+            recorder.error(verdict.key, t(f"完全性: {verdict.reason.ja}", f"integrity: {verdict.reason.en}"))
+    record_integrity(context, verdicts)
+    for name in ("verified", "failed", "no_digest", "unsigned"):
+        amount = sum(1 for verdict in verdicts if verdict.verdict == name)
         if amount:
-            recorder.count(f"integrity_{name}", amount)
-    recorder.count("digests", len(checks))
+            recorder.count(Count(f"integrity_{name}"), amount)
+    recorder.count(Count.DIGESTS, len(checks))

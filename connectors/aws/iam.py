@@ -24,6 +24,7 @@ from connectors.aws.errors import describe_error, error_code
 from connectors.aws.session import AwsAccess
 from vendorwatch.records import GrantRecord, PrincipalRecord, SettingRecord
 
+_AUTHORIZATION_LISTS = ("UserDetailList", "GroupDetailList", "RoleDetailList", "Policies")
 ADMIN_POLICY_NAMES = frozenset({"AdministratorAccess", "IAMFullAccess"})
 _ADMIN_ACTIONS = frozenset({"*", "*:*", "iam:*", "sts:*", "organizations:*"})
 
@@ -103,85 +104,92 @@ def _guard(snapshot: IamSnapshot, part: str, action: Callable[[], None]) -> None
         snapshot.failed[part] = describe_error(exc)
 
 
-def get_iam(access: AwsAccess, sleep: Callable[[float], None] = time.sleep) -> IamSnapshot:
-    """Read the IAM inventory; each API that fails is noted in ``failed`` and the rest is read."""
-    snapshot = IamSnapshot()
-    iam = lambda: access.client("iam")  # noqa: E731 - re-asked after a renewal
+def _iam(access: AwsAccess) -> Any:
+    """The IAM client, asked for again inside each call: after a renewal it is a new one."""
+    return access.client("iam")
 
-    def identity() -> None:
-        snapshot.account_id = access.call(lambda: access.client("sts").get_caller_identity()["Account"])
 
-    def authorization() -> None:
-        merged: dict[str, list[dict[str, Any]]] = {"UserDetailList": [], "GroupDetailList": [],
-                                                   "RoleDetailList": [], "Policies": []}
+def _get_identity(access: AwsAccess, snapshot: IamSnapshot) -> None:
+    snapshot.account_id = access.call(lambda: access.client("sts").get_caller_identity()["Account"])
 
-        def read() -> None:
-            for name in merged:
-                merged[name].clear()
-            pages = iam().get_paginator("get_account_authorization_details").paginate(
-                Filter=["User", "Role", "Group", "LocalManagedPolicy"])
-            for page in pages:
-                for name in merged:
-                    merged[name].extend(page.get(name, []))
 
-        access.call(read)
-        snapshot.authorization = merged
+def _get_authorization(access: AwsAccess, snapshot: IamSnapshot) -> None:
+    def read() -> dict[str, list[dict[str, Any]]]:
+        merged: dict[str, list[dict[str, Any]]] = {name: [] for name in _AUTHORIZATION_LISTS}
+        pages = _iam(access).get_paginator("get_account_authorization_details").paginate(
+            Filter=["User", "Role", "Group", "LocalManagedPolicy"])
+        for page in pages:
+            for name, items in merged.items():
+                items.extend(page.get(name, []))
+        return merged
 
-    _guard(snapshot, "sts:GetCallerIdentity", identity)
-    _guard(snapshot, "iam:GetAccountAuthorizationDetails", authorization)
-    users = [u["UserName"] for u in snapshot.authorization.get("UserDetailList", [])]
-    for user in users:
-        def keys(user: str = user) -> None:
-            listed = access.call(lambda: [k for page in iam().get_paginator("list_access_keys").paginate(UserName=user)
-                                          for k in page["AccessKeyMetadata"]])
-            snapshot.access_keys[user] = listed
-            for key in listed:
-                key_id: str = key["AccessKeyId"]
-                used = access.call(partial(_key_last_used, access, key_id))
-                snapshot.key_last_used[key["AccessKeyId"]] = used.get("AccessKeyLastUsed", {})
+    snapshot.authorization = access.call(read)
 
-        def mfa(user: str = user) -> None:
-            snapshot.mfa_devices[user] = access.call(
-                lambda: [d for page in iam().get_paginator("list_mfa_devices").paginate(UserName=user)
-                         for d in page["MFADevices"]])
 
-        _guard(snapshot, f"iam:ListAccessKeys {user}", keys)
-        _guard(snapshot, f"iam:ListMFADevices {user}", mfa)
+def _get_access_keys(access: AwsAccess, snapshot: IamSnapshot, user: str) -> None:
+    listed = access.call(lambda: [k for page in _iam(access).get_paginator("list_access_keys").paginate(UserName=user)
+                                  for k in page["AccessKeyMetadata"]])
+    snapshot.access_keys[user] = listed
+    for key in listed:
+        used = access.call(partial(_key_last_used, access, key["AccessKeyId"]))
+        snapshot.key_last_used[key["AccessKeyId"]] = used.get("AccessKeyLastUsed", {})
 
-    # AWS-managed policies attached somewhere: fetch their documents (local ones came with the details).
+
+def _get_mfa_devices(access: AwsAccess, snapshot: IamSnapshot, user: str) -> None:
+    snapshot.mfa_devices[user] = access.call(
+        lambda: [d for page in _iam(access).get_paginator("list_mfa_devices").paginate(UserName=user)
+                 for d in page["MFADevices"]])
+
+
+def _attached_aws_policies(snapshot: IamSnapshot) -> list[str]:
+    """AWS-managed policies attached somewhere (local ones came with the authorization details)."""
     local = {p["Arn"] for p in snapshot.authorization.get("Policies", [])}
     attached = {
         policy["PolicyArn"]
         for kind in ("UserDetailList", "GroupDetailList", "RoleDetailList")
         for entity in snapshot.authorization.get(kind, [])
         for policy in entity.get("AttachedManagedPolicies", [])
-    } - local
-    for arn in sorted(attached):
-        def managed(arn: str = arn) -> None:
-            policy = access.call(lambda: iam().get_policy(PolicyArn=arn)["Policy"])
-            version = access.call(lambda: iam().get_policy_version(
-                PolicyArn=arn, VersionId=policy["DefaultVersionId"])["PolicyVersion"])
-            snapshot.managed_documents[arn] = decode_document(version.get("Document"))
+    }
+    return sorted(attached - local)
 
-        _guard(snapshot, f"iam:GetPolicyVersion {arn}", managed)
 
-    def password_policy() -> None:
-        try:
-            snapshot.password_policy = access.call(lambda: iam().get_account_password_policy()["PasswordPolicy"])
-        except ClientError as exc:
-            if error_code(exc) != "NoSuchEntity":
-                raise
-            snapshot.password_policy_missing = True
+def _get_managed_document(access: AwsAccess, snapshot: IamSnapshot, arn: str) -> None:
+    policy = access.call(lambda: _iam(access).get_policy(PolicyArn=arn)["Policy"])
+    version = access.call(lambda: _iam(access).get_policy_version(
+        PolicyArn=arn, VersionId=policy["DefaultVersionId"])["PolicyVersion"])
+    snapshot.managed_documents[arn] = decode_document(version.get("Document"))
 
-    def report() -> None:
-        snapshot.credential_report = parse_credential_report(get_credential_report(access, sleep))
 
-    def summary() -> None:
-        snapshot.account_summary = access.call(lambda: iam().get_account_summary()["SummaryMap"])
+def _get_account_summary(access: AwsAccess, snapshot: IamSnapshot) -> None:
+    snapshot.account_summary = access.call(lambda: _iam(access).get_account_summary()["SummaryMap"])
 
-    _guard(snapshot, "iam:GetAccountSummary", summary)
-    _guard(snapshot, "iam:GetAccountPasswordPolicy", password_policy)
-    _guard(snapshot, "iam:GetCredentialReport", report)
+
+def _get_password_policy(access: AwsAccess, snapshot: IamSnapshot) -> None:
+    try:
+        snapshot.password_policy = access.call(lambda: _iam(access).get_account_password_policy()["PasswordPolicy"])
+    except ClientError as exc:
+        if error_code(exc) != "NoSuchEntity":
+            raise
+        snapshot.password_policy_missing = True
+
+
+def _get_report(access: AwsAccess, snapshot: IamSnapshot, sleep: Callable[[float], None]) -> None:
+    snapshot.credential_report = parse_credential_report(get_credential_report(access, sleep))
+
+
+def get_iam(access: AwsAccess, sleep: Callable[[float], None] = time.sleep) -> IamSnapshot:
+    """Read the IAM inventory; each API that fails is noted in ``failed`` and the rest is read."""
+    snapshot = IamSnapshot()
+    _guard(snapshot, "sts:GetCallerIdentity", partial(_get_identity, access, snapshot))
+    _guard(snapshot, "iam:GetAccountAuthorizationDetails", partial(_get_authorization, access, snapshot))
+    for user in [u["UserName"] for u in snapshot.authorization.get("UserDetailList", [])]:
+        _guard(snapshot, f"iam:ListAccessKeys {user}", partial(_get_access_keys, access, snapshot, user))
+        _guard(snapshot, f"iam:ListMFADevices {user}", partial(_get_mfa_devices, access, snapshot, user))
+    for arn in _attached_aws_policies(snapshot):
+        _guard(snapshot, f"iam:GetPolicyVersion {arn}", partial(_get_managed_document, access, snapshot, arn))
+    _guard(snapshot, "iam:GetAccountSummary", partial(_get_account_summary, access, snapshot))
+    _guard(snapshot, "iam:GetAccountPasswordPolicy", partial(_get_password_policy, access, snapshot))
+    _guard(snapshot, "iam:GetCredentialReport", partial(_get_report, access, snapshot, sleep))
     return snapshot
 
 
@@ -304,21 +312,24 @@ def _policy_grants(principal: str, attached: Iterable[dict[str, Any]], inline: I
     return grants
 
 
-def transform_iam(snapshot: IamSnapshot) -> IamInventory:
-    """Principals, grants and settings from what the API returned."""
-    account = snapshot.account_id
-    details = snapshot.authorization
-    report = {row.get("arn", ""): row for row in snapshot.credential_report or []}
+def _documents(snapshot: IamSnapshot) -> dict[str, dict[str, Any]]:
+    """Every policy document by ARN: the AWS-managed ones fetched, the local ones' default versions."""
     documents: dict[str, dict[str, Any]] = dict(snapshot.managed_documents)
-    for policy in details.get("Policies", []):
+    for policy in snapshot.authorization.get("Policies", []):
         default = next((v for v in policy.get("PolicyVersionList", []) if v.get("IsDefaultVersion")), None)
         if default is not None:
             documents[policy["Arn"]] = decode_document(default.get("Document"))
-    groups = {g["GroupName"]: g for g in details.get("GroupDetailList", [])}
+    return documents
+
+
+def transform_users(snapshot: IamSnapshot,
+                    documents: dict[str, dict[str, Any]]) -> tuple[list[PrincipalRecord], list[GrantRecord]]:
+    """IAM users and their access keys as principals; their policies and groups as grants."""
+    report = {row.get("arn", ""): row for row in snapshot.credential_report or []}
+    groups = {g["GroupName"]: g for g in snapshot.authorization.get("GroupDetailList", [])}
     principals: list[PrincipalRecord] = []
     grants: list[GrantRecord] = []
-
-    for user in details.get("UserDetailList", []):
+    for user in snapshot.authorization.get("UserDetailList", []):
         arn, name = user["Arn"], user["UserName"]
         row = report.get(arn, {})
         keys = snapshot.access_keys.get(name, [])
@@ -339,29 +350,44 @@ def transform_iam(snapshot: IamSnapshot) -> IamInventory:
                         "password_last_used": password_last_used.isoformat() if password_last_used else None,
                         "access_keys": [k["AccessKeyId"] for k in keys]},
         ))
-        for key in keys:
-            used = snapshot.key_last_used.get(key["AccessKeyId"], {})
-            principals.append(PrincipalRecord(
-                external_id=key["AccessKeyId"], kind="access_key", name=key["AccessKeyId"],
-                parent_external_id=arn, disabled=key.get("Status") != "Active",
-                created_at=_aware(key.get("CreateDate")), last_used_at=_aware(used.get("LastUsedDate")),
-                attributes={"status": key.get("Status"), "user": name,
-                            "last_used_service": used.get("ServiceName"), "last_used_region": used.get("Region")},
-            ))
+        principals += [_access_key(snapshot, key, arn, name) for key in keys]
         grants += _policy_grants(arn, user.get("AttachedManagedPolicies", []), user.get("UserPolicyList", []),
                                  documents)
         for group_name in user.get("GroupList", []):
-            group = groups.get(group_name, {})
-            group_grants = _policy_grants(arn, group.get("AttachedManagedPolicies", []),
-                                          group.get("GroupPolicyList", []), documents, kind_prefix=f"{group_name}/")
-            grants.append(GrantRecord(principal_external_id=arn, kind="group_membership", name=group_name,
-                                      resource=group.get("Arn"), is_admin=any(g.is_admin for g in group_grants)))
-            grants += group_grants
+            grants += _group_grants(arn, group_name, groups.get(group_name, {}), documents)
+    return principals, grants
 
-    for role in details.get("RoleDetailList", []):
+
+def _access_key(snapshot: IamSnapshot, key: dict[str, Any], user_arn: str, user_name: str) -> PrincipalRecord:
+    used = snapshot.key_last_used.get(key["AccessKeyId"], {})
+    return PrincipalRecord(
+        external_id=key["AccessKeyId"], kind="access_key", name=key["AccessKeyId"],
+        parent_external_id=user_arn, disabled=key.get("Status") != "Active",
+        created_at=_aware(key.get("CreateDate")), last_used_at=_aware(used.get("LastUsedDate")),
+        attributes={"status": key.get("Status"), "user": user_name,
+                    "last_used_service": used.get("ServiceName"), "last_used_region": used.get("Region")},
+    )
+
+
+def _group_grants(user_arn: str, group_name: str, group: dict[str, Any],
+                  documents: dict[str, dict[str, Any]]) -> list[GrantRecord]:
+    """A user's membership of a group (admin if a group policy is), then the group's policies."""
+    group_grants = _policy_grants(user_arn, group.get("AttachedManagedPolicies", []),
+                                  group.get("GroupPolicyList", []), documents, kind_prefix=f"{group_name}/")
+    membership = GrantRecord(principal_external_id=user_arn, kind="group_membership", name=group_name,
+                             resource=group.get("Arn"), is_admin=any(g.is_admin for g in group_grants))
+    return [membership, *group_grants]
+
+
+def transform_roles(snapshot: IamSnapshot,
+                    documents: dict[str, dict[str, Any]]) -> tuple[list[PrincipalRecord], list[GrantRecord]]:
+    """IAM roles as principals; who may assume them (trust) and their policies as grants."""
+    principals: list[PrincipalRecord] = []
+    grants: list[GrantRecord] = []
+    for role in snapshot.authorization.get("RoleDetailList", []):
         arn, name = role["Arn"], role["RoleName"]
         trust = decode_document(role.get("AssumeRolePolicyDocument"))
-        parties = trusted_parties(trust, account)
+        parties = trusted_parties(trust, snapshot.account_id)
         last = role.get("RoleLastUsed") or {}
         principals.append(PrincipalRecord(
             external_id=arn, kind="iam_role", name=name, created_at=_aware(role.get("CreateDate")),
@@ -377,12 +403,16 @@ def transform_iam(snapshot: IamSnapshot) -> IamInventory:
                                       document=trust))
         grants += _policy_grants(arn, role.get("AttachedManagedPolicies", []), role.get("RolePolicyList", []),
                                  documents)
+    return principals, grants
 
+
+def transform_root(snapshot: IamSnapshot) -> PrincipalRecord | None:
+    """The root account, from its credential report row, else from the account summary (or ``None``)."""
+    account = snapshot.account_id
     root_row = next((r for r in snapshot.credential_report or [] if r.get("user") == "<root_account>"), None)
     if root_row is not None:
-        root_arn = root_row.get("arn") or f"arn:aws:iam::{account}:root"
-        principals.append(PrincipalRecord(
-            external_id=root_arn, kind="root", name="<root_account>",
+        return PrincipalRecord(
+            external_id=root_row.get("arn") or f"arn:aws:iam::{account}:root", kind="root", name="<root_account>",
             mfa_enabled=root_row.get("mfa_active") == "true",
             console_access=root_row.get("password_enabled") == "true",
             created_at=_report_time(root_row.get("user_creation_time")),
@@ -393,26 +423,32 @@ def transform_iam(snapshot: IamSnapshot) -> IamInventory:
                         "access_key_2_active": root_row.get("access_key_2_active") == "true",
                         "has_access_keys": "true" in (root_row.get("access_key_1_active"),
                                                       root_row.get("access_key_2_active"))},
-        ))
-
-    elif snapshot.account_summary is not None and account:
+        )
+    if snapshot.account_summary is not None and account:
         # No root row in the report (or no report): the account summary still says MFA and keys of root.
         summary = snapshot.account_summary
-        principals.append(PrincipalRecord(
+        return PrincipalRecord(
             external_id=f"arn:aws:iam::{account}:root", kind="root", name="<root_account>",
             mfa_enabled=summary.get("AccountMFAEnabled") == 1,
             attributes={"has_access_keys": summary.get("AccountAccessKeysPresent") == 1,
                         "from": "GetAccountSummary"},
-        ))
+        )
+    return None
 
-    settings: list[SettingRecord] = []
-    subject = account or "account"
+
+def transform_settings(snapshot: IamSnapshot) -> list[SettingRecord]:
+    """The account's password policy (present or known to be missing) as a setting."""
+    subject = snapshot.account_id or "account"
     if snapshot.password_policy is not None:
-        settings.append(SettingRecord(kind="aws.password_policy", subject=subject,
-                                      data={"present": True, **snapshot.password_policy}))
-    elif snapshot.password_policy_missing:
-        settings.append(SettingRecord(kind="aws.password_policy", subject=subject, data={"present": False}))
+        return [SettingRecord(kind="aws.password_policy", subject=subject,
+                              data={"present": True, **snapshot.password_policy})]
+    if snapshot.password_policy_missing:
+        return [SettingRecord(kind="aws.password_policy", subject=subject, data={"present": False})]
+    return []
 
+
+def _complete_kinds(snapshot: IamSnapshot, root_read: bool) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    """(principal, grant, setting) kinds read completely: only those are swept for what is gone."""
     failed = snapshot.failed
     details_ok = "iam:GetAccountAuthorizationDetails" not in failed
     keys_ok = details_ok and not any(part.startswith("iam:ListAccessKeys") for part in failed)
@@ -421,10 +457,20 @@ def transform_iam(snapshot: IamSnapshot) -> IamInventory:
         principal_kinds |= {"iam_user", "iam_role"}
     if keys_ok:
         principal_kinds.add("access_key")
-    if root_row is not None or (snapshot.account_summary is not None and account):
+    if root_read:
         principal_kinds.add("root")
     grant_kinds = ({"managed_policy", "inline_policy", "group_membership", "group_policy", "trust"}
                    if details_ok else set())
     setting_kinds = {"aws.password_policy"} if "iam:GetAccountPasswordPolicy" not in failed else set()
-    return IamInventory(principals, grants, settings, frozenset(principal_kinds), frozenset(grant_kinds),
-                        frozenset(setting_kinds))
+    return frozenset(principal_kinds), frozenset(grant_kinds), frozenset(setting_kinds)
+
+
+def transform_iam(snapshot: IamSnapshot) -> IamInventory:
+    """Principals, grants and settings from what the API returned: users, roles, root, settings."""
+    documents = _documents(snapshot)
+    users, user_grants = transform_users(snapshot, documents)
+    roles, role_grants = transform_roles(snapshot, documents)
+    root = transform_root(snapshot)
+    principal_kinds, grant_kinds, setting_kinds = _complete_kinds(snapshot, root is not None)
+    return IamInventory(users + roles + ([root] if root else []), user_grants + role_grants,
+                        transform_settings(snapshot), principal_kinds, grant_kinds, setting_kinds)

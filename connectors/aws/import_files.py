@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from connectors.aws.cloudtrail_files import find_files, iter_path
-from connectors.aws.cloudtrail_ingest import EventSink, FileOutcome, ingested_keys
+from connectors.aws.cloudtrail_parse import transform_records
 from vendorwatch.db.tables import CollectionRun
 from vendorwatch.errors import ConfigError
 from vendorwatch.i18n import t
 from vendorwatch.ingest.context import CollectContext
-from vendorwatch.ingest.runs import RunRecorder
+from vendorwatch.ingest.objects import FAILED, ObjectOutcome, ObjectSink, ingested_keys
+from vendorwatch.ingest.runs import Count, RunRecorder
 
 Progress = Callable[[int], None]  # called with the bytes of each file done
 
@@ -52,16 +53,12 @@ def import_path(context: CollectContext, root: Path, *, progress: Progress | Non
               f"no CloudTrail files (.json, .json.gz, .ndjson, .jsonl) under {root}")
         )
     recorder = RunRecorder(context.engine, context.source.id, context.clock, kind="import")
-    sink = EventSink(context.engine, context.source.id, context.vendor.id, context.source.environment,
-                     context.index, recorder, context.clock, batch_size=batch_size)
+    sink = ObjectSink(context, recorder, batch_size=batch_size)
     failed = skipped = 0
-    known: dict[str, str | None] = {}
-    if skip_known:
-        with context.engine.connect() as connection:
-            known = ingested_keys(connection, context.source.id)
+    known = ingested_keys(context) if skip_known else {}
     try:
         for path in files:
-            outcome = FileOutcome(key=str(path.resolve()))
+            outcome = ObjectOutcome(key=str(path.resolve()))
             try:
                 stat = path.stat()
                 outcome.size = stat.st_size
@@ -71,22 +68,23 @@ def import_path(context: CollectContext, root: Path, *, progress: Progress | Non
                     if progress is not None:
                         progress(outcome.size)
                     continue
-                sink.ingest(outcome, iter_path(path))
+                sink.store(outcome, transform_records(iter_path(path), context.index, context.source.environment))
             except OSError as exc:
-                outcome.reason = f"cannot read: {exc}"
+                outcome.reason = t(f"読めません: {exc}", f"cannot read: {exc}")
                 sink.skip_failed(outcome)
-            failed += outcome.status == "failed"
+            failed += outcome.status == FAILED
             if progress is not None:
                 progress(outcome.size or 0)
         counts = sink.close()
     except BaseException as exc:
-        recorder.finish("failed", error_text=f"{type(exc).__name__}: {exc}"[:2000])
+        detail = f"{type(exc).__name__}: {exc}"[:2000]
+        recorder.finish("failed", error_text=t(f"取り込みが中断しました: {detail}", f"the import stopped: {detail}"))
         raise
-    recorder.count("files", len(files))
+    recorder.count(Count.FILES, len(files))
     if skipped:
-        recorder.count("skipped_objects", skipped)
+        recorder.count(Count.SKIPPED_OBJECTS, skipped)
     if failed:
-        recorder.count("failed_files", failed)
+        recorder.count(Count.FAILED_FILES, failed)
     run = recorder.finish("failed" if failed == len(files) else None)
     return ImportResult(sink.read, counts.stored, counts.duplicate, sink.rejected, len(files), failed, run,
                         skipped)

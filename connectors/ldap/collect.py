@@ -11,28 +11,52 @@ A failure is recorded on the run with a bilingual message, and the other parts s
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, func, select
-from sqlmodel import Session
-
 from connectors.ldap import accesslog, logfiles
 from connectors.ldap.connection import Directory, connect, read_password
-from connectors.ldap.inventory import Inventory, PolicyBook, get_inventory, normalize_dn, with_last_use
-from connectors.ldap.policy import get_ad_policy, get_ppolicies, lockout_rule
+from connectors.ldap.inventory import (
+    Inventory,
+    PolicyBook,
+    get_directory_entries,
+    normalize_dn,
+    transform_inventory,
+    with_last_use,
+)
+from connectors.ldap.policy import (
+    get_ad_policy_entry,
+    get_ppolicy_entries,
+    lockout_rule,
+    transform_ad_policies,
+    transform_ppolicies,
+)
 from connectors.ldap.statslog import StatsLogParser, StatsState
-from vendorwatch.db.tables import AccessEvent, CollectionRun
+from vendorwatch.db.tables import CollectionRun
 from vendorwatch.errors import ConfigError, VendorWatchError
 from vendorwatch.i18n import Text, t
 from vendorwatch.ingest.context import CollectContext
 from vendorwatch.ingest.events import EventWriter
-from vendorwatch.ingest.inventory import InventoryScope, load_grants, load_principals, load_settings
-from vendorwatch.ingest.runs import RunRecorder
+from vendorwatch.ingest.inventory import InventoryBatch, store_inventory
+from vendorwatch.ingest.last_use import last_successful_binds
+from vendorwatch.ingest.runs import Count, RunRecorder, error_text
 from vendorwatch.records import AccessEventRecord, SettingRecord
 from vendorwatch.registry.models import LdapSource
+
+
+@dataclass
+class LdapRun:
+    """What the parts of one LDAP collection share: the run, its start, the checkpoint, the parts that failed."""
+
+    context: CollectContext
+    source: LdapSource
+    recorder: RunRecorder
+    now: datetime
+    checkpoint: dict[str, Any]
+    failed_parts: list[str] = field(default_factory=list)
 
 
 def _base_dn(context: CollectContext, source: LdapSource) -> str:
@@ -47,220 +71,199 @@ def _base_dn(context: CollectContext, source: LdapSource) -> str:
     ))
 
 
-def _message(error: VendorWatchError) -> str:
-    return "; ".join([error.message.both(), *error.details])
+def _fail(run: LdapRun, part: str, error: VendorWatchError) -> None:
+    """Record that one part could not be done; the other parts still run."""
+    run.failed_parts.append(part)
+    run.recorder.error(part, error.message, error.details)
 
 
-class LdapCollection:
-    """One collection run of one LDAP source."""
+def _writer(run: LdapRun) -> EventWriter:
+    return EventWriter(run.context.engine, source_id=run.source.id, vendor_id=run.context.vendor.id,
+                       run_id=run.recorder.run_id)
 
-    def __init__(self, context: CollectContext, source: LdapSource) -> None:
-        self.context = context
-        self.source = source
-        self.recorder = RunRecorder(context.engine, source.id, context.clock)
-        self.now = context.clock.now()
-        self.checkpoint: dict[str, Any] = dict(self.recorder.checkpoint or {})
-        self.failed_parts: list[str] = []
 
-    @property
-    def engine(self) -> Engine:
-        """The database."""
-        return self.context.engine
+def _tag(run: LdapRun, event: AccessEventRecord) -> AccessEventRecord:
+    return run.context.index.tag(event, run.source.environment)
 
-    def writer(self) -> EventWriter:
-        """An event writer for this run."""
-        return EventWriter(self.engine, source_id=self.source.id, vendor_id=self.context.vendor.id,
-                           run_id=self.recorder.run_id)
 
-    def tag(self, event: AccessEventRecord) -> AccessEventRecord:
-        """The event with its environment from the registry."""
-        return self.context.index.tag(event, self.source.environment)
+# -- policy: get -> transform (loaded with the inventory) ---------------------------------------------------
 
-    def fail(self, part: str, error: VendorWatchError) -> None:
-        """Record that one part could not be done."""
-        self.failed_parts.append(part)
-        self.recorder.error(part, _message(error))
 
-    # -- parts ----------------------------------------------------------------------------------------------
+def read_policy(directory: Directory, source: LdapSource, base_dn: str) -> tuple[list[SettingRecord], PolicyBook]:
+    """The password policies and the lock rules they imply."""
+    if source.flavor == "active_directory":
+        settings = transform_ad_policies(get_ad_policy_entry(directory, base_dn), base_dn)
+        return settings, PolicyBook(default=lockout_rule(settings[0]))
+    settings = transform_ppolicies(get_ppolicy_entries(directory, base_dn), base_dn)
+    present = [s for s in settings if s.data.get("present")]
+    book = PolicyBook(rules={normalize_dn(s.subject): lockout_rule(s) for s in present})
+    if len(present) == 1:
+        # With a single policy it is the default one (the default's DN lives in cn=config, out of reach).
+        book.default = lockout_rule(present[0])
+    return settings, book
 
-    def read_policy(self, directory: Directory, base_dn: str) -> tuple[list[SettingRecord], PolicyBook]:
-        """The password policies and the lock rules they imply."""
-        if self.source.flavor == "active_directory":
-            settings = get_ad_policy(directory, base_dn)
-            return settings, PolicyBook(default=lockout_rule(settings[0]))
-        settings = get_ppolicies(directory, base_dn)
-        present = [s for s in settings if s.data.get("present")]
-        book = PolicyBook(rules={normalize_dn(s.subject): lockout_rule(s) for s in present})
-        if len(present) == 1:
-            # With a single policy it is the default one (the default's DN lives in cn=config, out of reach).
-            book.default = lockout_rule(present[0])
-        return settings, book
 
-    def read_accesslog(self, directory: Directory) -> None:
-        """New accesslog entries into events; the checkpoint moves to the newest stored ``reqStart``."""
-        base = self.source.accesslog_base
-        if self.source.flavor != "openldap" or not base:
-            return
-        since = (self.checkpoint.get("accesslog") or {}).get("req_start")
-        entries = accesslog.get_accesslog(directory, base, since)
-        writer = self.writer()
-        read = skipped = 0
-        # With a stats log too, binds come from it (with the client IP); keeping the accesslog's copy as well
-        # would count every login twice.
-        keep_binds = not self.source.stats_log
-        for entry in entries:
-            event = accesslog.transform_entry(entry)
-            if event is None:
-                continue
-            if event.action == "bind" and not keep_binds:
-                skipped += 1
-                continue
-            writer.add(self.tag(event))
-            read += 1
-        if skipped:
-            self.recorder.count("accesslog_binds_left_to_stats_log", skipped)
-        counts = writer.flush()
-        self.recorder.count("accesslog_read", read)
-        self.recorder.count("events_stored", counts.stored)
-        self.recorder.count("events_duplicate", counts.duplicate)
-        newest = accesslog.newest_start(entries)
-        if newest:
-            self.checkpoint["accesslog"] = {"req_start": newest}
-            self.recorder.save_checkpoint(dict(self.checkpoint))
+# -- accesslog: get -> transform -> load --------------------------------------------------------------------
 
-    def read_stats_log(self) -> None:
-        """New stats log lines into bind events, rotation handled; state and offset saved together."""
-        if not self.source.stats_log:
-            return
-        path = Path(self.source.stats_log)
-        saved = self.checkpoint.get("stats_log") or {}
-        position = logfiles.FilePosition.from_json(saved.get("position"))
-        parser = StatsLogParser(StatsState.from_json(saved.get("state")), reference=self.now,
-                                timezone=ZoneInfo(self.source.stats_log_timezone))
-        writer = self.writer()
-        try:
-            segments = logfiles.plan(path, position)
-        except OSError as error:
-            self.fail("stats_log", VendorWatchError(t(
-                f"stats ログ {path} を読めません", f"cannot read the stats log {path}"), details=[str(error)]))
-            return
-        reached = position
-        try:
-            for segment in segments:
-                for note in segment.notes:
-                    self.recorder.error(f"stats_log:{segment.path}", note)
-                reached = logfiles.FilePosition(str(segment.path), segment.inode, segment.offset)
-                number = 1
-                for lines, end in logfiles.complete_chunks(segment):
-                    for event in parser.feed_lines(lines, str(segment.path), number):
-                        writer.add(self.tag(event))
-                    number += len(lines)
-                    reached.offset = end
-                if segment.finished:
-                    reached = None  # the rotated file is done; the next segment starts the new one
-        except OSError as error:
-            self.fail("stats_log", VendorWatchError(t(
-                f"stats ログ {path} の読み込みが途中で失敗しました", f"reading the stats log {path} failed midway"),
-                details=[str(error)]))
-        counts = writer.flush()
-        for garbled in parser.garbled:
-            self.recorder.error(f"stats_log:{garbled.where}", f"{garbled.reason}: {garbled.text}")
-        self.recorder.count("stats_lines", parser.counts.lines)
-        self.recorder.count("stats_binds", parser.counts.binds)
-        if parser.counts.garbled:
-            self.recorder.count("stats_garbled", parser.counts.garbled)
-        self.recorder.count("events_stored", counts.stored)
-        self.recorder.count("events_duplicate", counts.duplicate)
-        if reached is not None:
-            reached.path = str(path) if reached.inode == logfiles.file_identity(path) else reached.path
-            self.checkpoint["stats_log"] = {"position": reached.to_json(), "state": parser.state.to_json()}
-            self.recorder.save_checkpoint(dict(self.checkpoint))
 
-    def last_binds(self) -> dict[str, datetime]:
-        """The newest successful bind per account in this source's stored events."""
-        statement = (
-            select(AccessEvent.principal, func.max(AccessEvent.event_time))  # type: ignore[call-overload]
-            .where(AccessEvent.source_id == self.source.id, AccessEvent.action == "bind",
-                   AccessEvent.outcome == "success")
-            .group_by(AccessEvent.principal)
-        )
-        with Session(self.engine) as session:
-            return {normalize_dn(p): when for p, when in session.execute(statement) if p and when}
+def collect_accesslog(run: LdapRun, directory: Directory) -> None:
+    """New accesslog entries into events; the checkpoint moves to the newest stored ``reqStart``."""
+    base = run.source.accesslog_base
+    if run.source.flavor != "openldap" or not base:
+        return
+    since = (run.checkpoint.get("accesslog") or {}).get("req_start")
+    entries = accesslog.get_accesslog(directory, base, since)
+    writer = _writer(run)
+    read = skipped = 0
+    # With a stats log too, binds come from it (with the client IP); keeping the accesslog's copy as well
+    # would count every login twice.
+    keep_binds = not run.source.stats_log
+    for entry in entries:
+        event = accesslog.transform_entry(entry)
+        if event is None:
+            continue
+        if event.action == "bind" and not keep_binds:
+            skipped += 1
+            continue
+        writer.add(_tag(run, event))
+        read += 1
+    if skipped:
+        run.recorder.count(Count.BINDS_LEFT_TO_STATS_LOG, skipped)
+    counts = writer.flush()
+    run.recorder.count(Count.READ, read)
+    run.recorder.count(Count.STORED, counts.stored)
+    run.recorder.count(Count.DUPLICATE, counts.duplicate)
+    newest = accesslog.newest_start(entries)
+    if newest:
+        run.checkpoint["accesslog"] = {"req_start": newest}
+        run.recorder.save_checkpoint(dict(run.checkpoint))
 
-    def load(self, settings: list[SettingRecord] | None, inventory: Inventory | None) -> None:
-        """Settings and inventory in one transaction; unseen rows of the kinds read completely are marked gone."""
-        kind = "ad_account" if self.source.flavor == "active_directory" else "ldap_account"
-        policy_kind = "ad.domain_policy" if self.source.flavor == "active_directory" else "ldap.ppolicy"
-        scope = InventoryScope(
-            source_id=self.source.id, vendor_id=self.context.vendor.id, environment_id=self.source.environment,
-            run_id=self.recorder.run_id, now=self.now,
-            complete_principal_kinds=frozenset({kind}) if inventory else frozenset(),
-            complete_grant_kinds=frozenset({"directory_group"}) if inventory else frozenset(),
-            complete_setting_kinds=frozenset({policy_kind}) if settings is not None else frozenset(),
-        )
-        with Session(self.engine) as session:
-            if settings is not None:
-                result = load_settings(session, scope, settings)
-                self.recorder.count("settings", len(settings))
-                self.recorder.count("settings_gone", result.gone)
-            if inventory is not None:
-                principals = inventory.principals
-                if self.source.flavor == "openldap":
-                    principals = with_last_use(principals, self.last_binds())
-                loaded = load_principals(session, scope, principals)
-                grants = load_grants(session, scope, inventory.grants)
-                self.recorder.count("principals", len(principals))
-                self.recorder.count("principals_added", loaded.added)
-                self.recorder.count("principals_gone", loaded.gone)
-                self.recorder.count("groups", inventory.groups_read)
-                self.recorder.count("grants", len(inventory.grants))
-                self.recorder.count("grants_gone", grants.gone)
-            session.commit()
 
-    # -- the run --------------------------------------------------------------------------------------------
+# -- stats log: get (complete lines) -> transform (parser) -> load ------------------------------------------
 
-    def run(self) -> CollectionRun:
-        """Collect everything the source offers; the run records what worked and what did not."""
-        try:
-            base_dn = _base_dn(self.context, self.source)
-            directory = connect(self.source, read_password(self.source))
-        except VendorWatchError as error:
-            self.recorder.error("connect", _message(error))
-            return self.recorder.finish("failed", error_text=_message(error))
-        settings: list[SettingRecord] | None = None
-        inventory: Inventory | None = None
-        try:
-            try:
-                settings, book = self.read_policy(directory, base_dn)
-            except VendorWatchError as error:
-                self.fail("policy", error)
-                book = PolicyBook()
-            try:
-                inventory = get_inventory(directory, base_dn, self.source.flavor, book,
-                                          self.source.privileged_groups, self.now)
-            except VendorWatchError as error:
-                self.fail("inventory", error)
-            try:
-                self.read_accesslog(directory)
-            except VendorWatchError as error:
-                self.fail("accesslog", error)
-        finally:
-            directory.close()
-        self.read_stats_log()
-        self.load(settings, inventory)
-        if "inventory" in self.failed_parts:
-            return self.recorder.finish("failed", error_text=self._summary())
-        return self.recorder.finish(error_text=self._summary() if self.failed_parts else None)
 
-    def _summary(self) -> str:
-        first = self.recorder.errors[0]["reason"] if self.recorder.errors else ""
-        parts: Text = t("失敗した処理: ", "failed parts: ")
-        return f"{parts.both()}{', '.join(self.failed_parts)}. {first}"
+def collect_stats_log(run: LdapRun) -> None:
+    """New stats log lines into bind events, rotation handled; state and offset saved together."""
+    source, recorder = run.source, run.recorder
+    if not source.stats_log:
+        return
+    path = Path(source.stats_log)
+    saved = run.checkpoint.get("stats_log") or {}
+    position = logfiles.FilePosition.from_json(saved.get("position"))
+    parser = StatsLogParser(StatsState.from_json(saved.get("state")), reference=run.now,
+                            timezone=ZoneInfo(source.stats_log_timezone))
+    writer = _writer(run)
+    try:
+        segments = logfiles.plan(path, position)
+    except OSError as error:
+        _fail(run, "stats_log", VendorWatchError(t(
+            f"stats ログ {path} を読めません", f"cannot read the stats log {path}"), details=[str(error)]))
+        return
+    reached = position
+    try:
+        for segment in segments:
+            for note in segment.notes:
+                recorder.error(f"stats_log:{segment.path}", note)
+            reached = logfiles.FilePosition(str(segment.path), segment.inode, segment.offset)
+            number = 1
+            for lines, end in logfiles.complete_chunks(segment):
+                for event in parser.feed_lines(lines, str(segment.path), number):
+                    writer.add(_tag(run, event))
+                number += len(lines)
+                reached.offset = end
+            if segment.finished:
+                reached = None  # the rotated file is done; the next segment starts the new one
+    except OSError as error:
+        _fail(run, "stats_log", VendorWatchError(t(
+            f"stats ログ {path} の読み込みが途中で失敗しました", f"reading the stats log {path} failed midway"),
+            details=[str(error)]))
+    counts = writer.flush()
+    for garbled in parser.garbled:
+        recorder.error(f"stats_log:{garbled.where}", garbled.message())
+    recorder.count(Count.LOG_LINES, parser.counts.lines)
+    recorder.count(Count.LOG_BINDS, parser.counts.binds)
+    recorder.count(Count.READ, parser.counts.binds)
+    if parser.counts.garbled:
+        recorder.count(Count.LOG_GARBLED, parser.counts.garbled)
+    recorder.count(Count.STORED, counts.stored)
+    recorder.count(Count.DUPLICATE, counts.duplicate)
+    if reached is not None:
+        reached.path = str(path) if reached.inode == logfiles.file_identity(path) else reached.path
+        run.checkpoint["stats_log"] = {"position": reached.to_json(), "state": parser.state.to_json()}
+        recorder.save_checkpoint(dict(run.checkpoint))
+
+
+# -- inventory: load (after the logs, for the last binds) ---------------------------------------------------
+
+
+def load_inventory(run: LdapRun, settings: list[SettingRecord] | None, inventory: Inventory | None) -> None:
+    """Settings and inventory in one transaction; unseen rows of the kinds read completely are marked gone."""
+    flavor = run.source.flavor
+    kind = "ad_account" if flavor == "active_directory" else "ldap_account"
+    policy_kind = "ad.domain_policy" if flavor == "active_directory" else "ldap.ppolicy"
+    principals = grants = None
+    if inventory is not None:
+        principals, grants = inventory.principals, inventory.grants
+        if flavor == "openldap":
+            last_binds = {normalize_dn(p): when for p, when in last_successful_binds(run.context).items()}
+            principals = with_last_use(principals, last_binds)
+        run.recorder.count(Count.GROUPS, inventory.groups_read)
+    store_inventory(run.context, run.recorder, InventoryBatch(
+        principals=principals, grants=grants, settings=settings,
+        complete_principal_kinds=frozenset({kind}) if inventory else frozenset(),
+        complete_grant_kinds=frozenset({"directory_group"}) if inventory else frozenset(),
+        complete_setting_kinds=frozenset({policy_kind}) if settings is not None else frozenset(),
+    ), now=run.now)
+
+
+# -- the run ------------------------------------------------------------------------------------------------
+
+
+def _summary(run: LdapRun) -> Text:
+    names = ", ".join(run.failed_parts)
+    first = run.recorder.errors[0] if run.recorder.errors else {}
+    return t(f"失敗した処理: {names}。{first.get('reason_ja', '')}",
+             f"failed parts: {names}. {first.get('reason_en', '')}")
 
 
 def collect(context: CollectContext) -> CollectionRun:
-    """Collect one LDAP / Active Directory source (called by ``vendorwatch collect``)."""
+    """Collect one LDAP / Active Directory source (called by ``vendorwatch collect``).
+
+    The run records what worked and what did not; it fails only when the directory cannot be reached or the
+    inventory cannot be read.
+    """
     source = context.source
     if not isinstance(source, LdapSource):
         raise ConfigError(t(f"ソース {source.id} は ldap ではありません", f"source {source.id} is not an ldap source"))
-    return LdapCollection(context, source).run()
+    recorder = RunRecorder(context.engine, source.id, context.clock)
+    run = LdapRun(context, source, recorder, context.clock.now(), dict(recorder.checkpoint or {}))
+    try:
+        base_dn = _base_dn(context, source)
+        directory = connect(source, read_password(source))
+    except VendorWatchError as error:
+        recorder.error("connect", error.message, error.details)
+        return recorder.finish("failed", error_text=error_text(error.message, error.details))
+    settings: list[SettingRecord] | None = None
+    inventory: Inventory | None = None
+    try:
+        try:
+            settings, book = read_policy(directory, source, base_dn)
+        except VendorWatchError as error:
+            _fail(run, "policy", error)
+            book = PolicyBook()
+        try:
+            entries = get_directory_entries(directory, base_dn, source.flavor)
+            inventory = transform_inventory(entries, source.flavor, book, source.privileged_groups, run.now)
+        except VendorWatchError as error:
+            _fail(run, "inventory", error)
+        try:
+            collect_accesslog(run, directory)
+        except VendorWatchError as error:
+            _fail(run, "accesslog", error)
+    finally:
+        directory.close()
+    collect_stats_log(run)
+    load_inventory(run, settings, inventory)
+    if "inventory" in run.failed_parts:
+        return recorder.finish("failed", error_text=_summary(run))
+    return recorder.finish(error_text=_summary(run) if run.failed_parts else None)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import gzip
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,12 +17,19 @@ from zoneinfo import ZoneInfo
 
 from connectors.ldap.statslog import StatsLogParser, StatsState
 from vendorwatch.db.tables import CollectionRun
+from vendorwatch.i18n import t
 from vendorwatch.ingest.context import CollectContext
-from vendorwatch.ingest.events import EventWriter
-from vendorwatch.ingest.runs import RunRecorder
+from vendorwatch.ingest.objects import FAILED, ObjectOutcome, ObjectReadError, ObjectSink
+from vendorwatch.ingest.runs import Count, RunRecorder
+from vendorwatch.records import AccessEventRecord
 from vendorwatch.registry.models import LdapSource
 
 CHECKPOINT_KEY = "slapd_import"
+READ_SIZE = 1 << 20
+
+
+class LogFileReadError(ObjectReadError):
+    """A log file that broke off (damaged gzip, I/O error); the lines before the break are kept."""
 
 
 @dataclass
@@ -53,45 +60,70 @@ def find_files(path: Path) -> list[Path]:
     return sorted(files, key=lambda p: (p.stat().st_mtime, p.name))
 
 
+def get_log_lines(file: Path) -> Iterator[list[bytes]]:
+    """The lines of one log file (gunzipped if it ends in ``.gz``), a block at a time."""
+    opener = gzip.open if file.suffix == ".gz" else open
+    try:
+        with opener(file, "rb") as stream:
+            while lines := stream.readlines(READ_SIZE):
+                yield lines
+    except (OSError, EOFError, zlib.error) as error:
+        raise LogFileReadError(t(f"途中で読み込みに失敗しました（それまでの行は取り込み済み）: {error}",
+                                 f"read failed midway; lines before it are kept: {error}")) from None
+
+
+def transform_log_file(context: CollectContext, parser: StatsLogParser, file: Path,
+                       default_environment: str | None) -> Iterator[AccessEventRecord]:
+    """The bind events of one log file, tagged; the parser's connection table carries to the next file."""
+    number = 1
+    for lines in get_log_lines(file):
+        for event in parser.feed_lines(lines, str(file), number):
+            yield context.index.tag(event, default_environment)
+        number += len(lines)
+
+
+def _outcome(file: Path) -> ObjectOutcome:
+    outcome = ObjectOutcome(key=str(file.resolve()))
+    try:
+        stat = file.stat()
+    except OSError:
+        return outcome
+    outcome.size = stat.st_size
+    outcome.etag = f"{stat.st_size}-{stat.st_mtime_ns}"  # a file's version, as S3's ETag is
+    return outcome
+
+
 def import_path(context: CollectContext, path: Path, timezone: str | None = None,
                 progress: Callable[[int], None] | None = None) -> ImportResult:
-    """Import every stats log file at ``path`` into the context's source."""
+    """Import every stats log file at ``path`` into the context's source; each file gets its
+    ``source_objects`` row, committed with its last events."""
     source = context.source
     zone_name = timezone or (source.stats_log_timezone if isinstance(source, LdapSource) else "UTC")
     recorder = RunRecorder(context.engine, source.id, context.clock, kind="import")
     checkpoint: dict[str, Any] = dict(recorder.checkpoint or {})
     parser = StatsLogParser(StatsState.from_json((checkpoint.get(CHECKPOINT_KEY) or {}).get("state")),
                             reference=context.clock.now(), timezone=ZoneInfo(zone_name))
-    writer = EventWriter(context.engine, source_id=source.id, vendor_id=context.vendor.id, run_id=recorder.run_id)
+    sink = ObjectSink(context, recorder)
     default_environment = getattr(source, "environment", None)
     files = find_files(path) if path.exists() else []
     if not files:
-        recorder.error(str(path), "no file to import / 取り込むファイルがありません")
+        recorder.error(str(path), t("取り込むファイルがありません", "no file to import"))
     failed = 0
     for file in files:
-        opener = gzip.open if file.suffix == ".gz" else open
-        try:
-            with opener(file, "rb") as stream:
-                number = 1
-                while lines := stream.readlines(1 << 20):
-                    for event in parser.feed_lines(lines, str(file), number):
-                        writer.add(context.index.tag(event, default_environment))
-                    number += len(lines)
-        except (OSError, EOFError, zlib.error) as error:
-            failed += 1
-            recorder.error(str(file), f"read failed midway; lines before it are kept / 途中で読み込みに失敗: {error}")
+        outcome = sink.store(_outcome(file), transform_log_file(context, parser, file, default_environment))
+        failed += outcome.status == FAILED
         if progress is not None:
-            progress(file.stat().st_size)
-    counts = writer.flush()
+            progress(outcome.size or 0)
+    counts = sink.close()
     for garbled in parser.garbled:
-        recorder.error(garbled.where, f"{garbled.reason}: {garbled.text}")
-    recorder.count("files", len(files))
-    recorder.count("lines", parser.counts.lines)
-    recorder.count("binds", parser.counts.binds)
-    recorder.count("stored", counts.stored)
-    recorder.count("duplicate", counts.duplicate)
+        recorder.error(garbled.where, garbled.message())
+    recorder.count(Count.FILES, len(files))
+    if failed:
+        recorder.count(Count.FAILED_FILES, failed)
+    recorder.count(Count.LOG_LINES, parser.counts.lines)
+    recorder.count(Count.LOG_BINDS, parser.counts.binds)
     if parser.counts.garbled:
-        recorder.count("garbled", parser.counts.garbled)
+        recorder.count(Count.LOG_GARBLED, parser.counts.garbled)
     checkpoint[CHECKPOINT_KEY] = {"state": parser.state.to_json()}
     recorder.save_checkpoint(checkpoint)
     run = recorder.finish("failed" if failed == len(files) else None)

@@ -272,22 +272,44 @@ class Inventory:
     groups_read: int
 
 
-def get_inventory(directory: Directory, base_dn: str, flavor: str, policies: PolicyBook,
-                  privileged_groups: list[str], now: datetime) -> Inventory:
-    """Read every account and group under the base with paged searches and transform them."""
+@dataclass
+class DirectoryEntries:
+    """The account and group entries of a directory, as the server sent them."""
+
+    accounts: list[Entry]
+    groups: list[Entry]
+
+
+def get_directory_entries(directory: Directory, base_dn: str, flavor: str) -> DirectoryEntries:
+    """Every account and group under the base, read with paged searches."""
     if flavor == "active_directory":
         account_filter, account_attributes, group_filter = AD_ACCOUNTS, AD_ACCOUNT_ATTRIBUTES, AD_GROUPS
     else:
         account_filter, account_attributes, group_filter = OPENLDAP_ACCOUNTS, OPENLDAP_ACCOUNT_ATTRIBUTES, OPENLDAP_GROUPS
+    accounts = list(directory.paged(base_dn, account_filter, account_attributes, "reading accounts"))
+    groups = list(directory.paged(base_dn, group_filter, GROUP_ATTRIBUTES, "reading groups"))
+    return DirectoryEntries(accounts, groups)
+
+
+def transform_inventory(entries: DirectoryEntries, flavor: str, policies: PolicyBook,
+                        privileged_groups: list[str], now: datetime) -> Inventory:
+    """Principals and grants from the entries (pure)."""
     accounts: list[tuple[PrincipalRecord, Entry]] = []
-    for entry in directory.paged(base_dn, account_filter, account_attributes, "reading accounts"):
+    for entry in entries.accounts:
         if flavor == "active_directory":
             accounts.append((transform_ad_account(entry, policies.default, now), entry))
         else:
             accounts.append((transform_openldap_account(entry, policies, now), entry))
-    groups = [transform_group(e) for e in directory.paged(base_dn, group_filter, GROUP_ATTRIBUTES, "reading groups")]
+    groups = [transform_group(e) for e in entries.groups]
     grants = transform_grants(accounts, groups, privileged_groups)
     return Inventory([p for p, _ in accounts], grants, len(accounts), len(groups))
+
+
+def get_inventory(directory: Directory, base_dn: str, flavor: str, policies: PolicyBook,
+                  privileged_groups: list[str], now: datetime) -> Inventory:
+    """Read every account and group under the base and transform them."""
+    return transform_inventory(get_directory_entries(directory, base_dn, flavor), flavor, policies,
+                               privileged_groups, now)
 
 
 def with_last_use(principals: list[PrincipalRecord], last_binds: Mapping[str, datetime]) -> list[PrincipalRecord]:

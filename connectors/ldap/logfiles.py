@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from vendorwatch.i18n import Text, t
+
 READ_BUFFER = 1 << 20
 
 
@@ -45,7 +47,7 @@ class Segment:
     inode: int
     offset: int
     finished: bool
-    notes: list[str] = field(default_factory=list)
+    notes: list[Text] = field(default_factory=list)
 
 
 def _rotated_sibling(path: Path, inode: int) -> Path | None:
@@ -70,17 +72,18 @@ def plan(path: Path, position: FilePosition | None) -> list[Segment]:
         return [Segment(path, status.st_ino, 0, finished=False)]
     if position.inode == status.st_ino:
         if status.st_size < position.offset:
-            note = "truncated in place; read again from the start / ファイルが切り詰められたため先頭から読み直し"
+            note = t("ファイルが切り詰められたため先頭から読み直しました", "truncated in place; read again from the start")
             return [Segment(path, status.st_ino, 0, finished=False, notes=[note])]
         return [Segment(path, status.st_ino, position.offset, finished=False)]
     segments: list[Segment] = []
     old = _rotated_sibling(path, position.inode)
-    notes: list[str] = []
+    notes: list[Text] = []
     if old is not None:
         segments.append(Segment(old, position.inode, position.offset, finished=True))
     else:
-        notes.append("rotated, and the rotated file was not found: lines written after the last run and before the "
-                     "rotation could not be read / ローテーション後の旧ファイルが見つからず、その間の行は読めませんでした")
+        notes.append(t("ローテーション後の旧ファイルが見つからず、前回の実行からローテーションまでに書かれた行は読めませんでした",
+                       "rotated, and the rotated file was not found: lines written after the last run and before "
+                       "the rotation could not be read"))
     segments.append(Segment(path, status.st_ino, 0, finished=False, notes=notes))
     return segments
 

@@ -104,15 +104,28 @@ def lockout_rule(setting: SettingRecord | None) -> LockoutRule:
                        password_never_expires=setting.data.get("max_age_days") is None)
 
 
-def get_ppolicies(directory: Directory, base_dn: str) -> list[SettingRecord]:
-    """Every readable ``pwdPolicy`` entry under the base (a "missing" record when there is none)."""
-    entries = directory.search(base_dn, "(objectClass=pwdPolicy)", PPOLICY_ATTRIBUTES, "reading ppolicy")
+def get_ppolicy_entries(directory: Directory, base_dn: str) -> list[Entry]:
+    """Every readable ``pwdPolicy`` entry under the base."""
+    return directory.search(base_dn, "(objectClass=pwdPolicy)", PPOLICY_ATTRIBUTES, "reading ppolicy")
+
+
+def transform_ppolicies(entries: list[Entry], base_dn: str) -> list[SettingRecord]:
+    """One setting per ``pwdPolicy`` entry (a "missing" record when there is none)."""
     return [transform_ppolicy(e) for e in entries] or [missing_ppolicy(base_dn)]
 
 
-def get_ad_policy(directory: Directory, base_dn: str) -> list[SettingRecord]:
-    """The domain policy, read from the domain object at the base DN."""
-    entry = directory.read(base_dn, AD_POLICY_ATTRIBUTES, "reading the domain password policy")
+def get_ppolicies(directory: Directory, base_dn: str) -> list[SettingRecord]:
+    """Every readable ``pwdPolicy`` entry under the base, as settings."""
+    return transform_ppolicies(get_ppolicy_entries(directory, base_dn), base_dn)
+
+
+def get_ad_policy_entry(directory: Directory, base_dn: str) -> Entry | None:
+    """The domain object at the base DN, with its password policy attributes."""
+    return directory.read(base_dn, AD_POLICY_ATTRIBUTES, "reading the domain password policy")
+
+
+def transform_ad_policies(entry: Entry | None, base_dn: str) -> list[SettingRecord]:
+    """The domain policy as one setting (a "not present" one when the entry holds no policy)."""
     if entry is None or not any(name.lower() in entry.attributes for name in AD_POLICY_ATTRIBUTES):
         return [SettingRecord(kind=AD_POLICY_KIND, subject=base_dn, data={
             "present": False, "max_failure": 0, "lockout": False, "lockout_duration_s": 0, "max_age_days": None,
@@ -121,3 +134,8 @@ def get_ad_policy(directory: Directory, base_dn: str) -> list[SettingRecord]:
                     "ベース DN がドメインでないか、ポリシー属性を参照できません",
         })]
     return [transform_ad_policy(entry)]
+
+
+def get_ad_policy(directory: Directory, base_dn: str) -> list[SettingRecord]:
+    """The domain policy, read from the domain object at the base DN, as settings."""
+    return transform_ad_policies(get_ad_policy_entry(directory, base_dn), base_dn)

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
+from vendorwatch.i18n import Text, t
 from vendorwatch.records import AccessEventRecord
 
 #: More open connections than this means "closed" lines are being lost; the oldest are forgotten so memory
@@ -44,8 +45,13 @@ class Garbled:
     """A line that mentions a connection but could not be read."""
 
     where: str
-    reason: str
+    reason: str  # "English / 日本語"
     text: str
+
+    def message(self) -> Text:
+        """What a run records of the line: the reason in each language, then the line itself."""
+        english, _, japanese = self.reason.partition(" / ")
+        return t(f"{japanese or english}: {self.text}", f"{english}: {self.text}")
 
 
 @dataclass

@@ -16,7 +16,7 @@ from vendorwatch.demo.incidents import DemoSource, sources
 from vendorwatch.ingest.context import CollectContext
 from vendorwatch.ingest.events import EventWriter
 from vendorwatch.ingest.inventory import InventoryScope, load_grants, load_principals, load_settings
-from vendorwatch.ingest.runs import RunRecorder
+from vendorwatch.ingest.runs import Count, RunRecorder
 from vendorwatch.ingest.tagging import RegistryIndex
 from vendorwatch.registry.models import Registry
 
@@ -43,7 +43,7 @@ def _load_source(engine: Engine, registry: Registry, clock: Clock, demo: DemoSou
     writer = EventWriter(engine, source_id=demo.source_id, vendor_id=context.vendor.id, run_id=recorder.run_id)
     writer.add_all(index.tag(e, context.source.environment) for e in demo.events)
     counts = writer.flush()
-    recorder.count("stored", counts.stored)
+    recorder.count(Count.STORED, counts.stored)
     with Session(engine) as session:
         scope = InventoryScope(demo.source_id, context.vendor.id, context.source.environment, recorder.run_id,
                                clock.now())

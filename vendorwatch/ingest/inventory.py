@@ -15,7 +15,10 @@ from typing import Any
 from sqlalchemy import insert, update
 from sqlmodel import Session, col, select
 
+from vendorwatch.db.engine import session_scope
 from vendorwatch.db.tables import Grant, ObservedSetting, Principal
+from vendorwatch.ingest.context import CollectContext
+from vendorwatch.ingest.runs import Count, RunRecorder
 from vendorwatch.records import GrantRecord, PrincipalRecord, SettingRecord
 
 
@@ -128,6 +131,48 @@ def load_settings(session: Session, scope: InventoryScope, records: Iterable[Set
         stamp={"last_seen_run_id": scope.run_id, "observed_at": scope.now}, first_seen={},
         complete_kinds=scope.complete_setting_kinds,
     )
+
+
+@dataclass(frozen=True)
+class InventoryBatch:
+    """What a connector read of a source's inventory, and which kinds it read completely.
+
+    ``None`` for a part that could not be read at all: it is neither loaded nor counted.
+    """
+
+    principals: list[PrincipalRecord] | None = None
+    grants: list[GrantRecord] | None = None
+    settings: list[SettingRecord] | None = None
+    complete_principal_kinds: frozenset[str] = frozenset()
+    complete_grant_kinds: frozenset[str] = frozenset()
+    complete_setting_kinds: frozenset[str] = frozenset()
+
+
+def store_inventory(context: CollectContext, recorder: RunRecorder, batch: InventoryBatch,
+                    now: datetime | None = None) -> None:
+    """Load a connector's inventory in one transaction (stamped with the run, seen at ``now``), mark the unseen
+    rows of the complete kinds gone, and count what was seen, added and gone."""
+    scope = InventoryScope(
+        source_id=context.source.id, vendor_id=context.vendor.id, environment_id=context.source.environment,
+        run_id=recorder.run_id, now=now or context.clock.now(),
+        complete_principal_kinds=batch.complete_principal_kinds,
+        complete_grant_kinds=batch.complete_grant_kinds,
+        complete_setting_kinds=batch.complete_setting_kinds,
+    )
+    with session_scope(context.engine) as session:
+        settings = None if batch.settings is None else load_settings(session, scope, batch.settings)
+        principals = None if batch.principals is None else load_principals(session, scope, batch.principals)
+        grants = None if batch.grants is None else load_grants(session, scope, batch.grants)
+    if batch.settings is not None and settings is not None:
+        recorder.count(Count.SETTINGS, len(batch.settings))
+        recorder.count(Count.SETTINGS_GONE, settings.gone)
+    if batch.principals is not None and principals is not None:
+        recorder.count(Count.PRINCIPALS, len(batch.principals))
+        recorder.count(Count.PRINCIPALS_ADDED, principals.added)
+        recorder.count(Count.PRINCIPALS_GONE, principals.gone)
+    if batch.grants is not None and grants is not None:
+        recorder.count(Count.GRANTS, len(batch.grants))
+        recorder.count(Count.GRANTS_GONE, grants.gone)
 
 
 def active_principals(session: Session, source_id: str) -> list[Principal]:

@@ -8,7 +8,15 @@ from typing import Any
 from sqlmodel import SQLModel
 
 from vendorwatch.db import tables
-from vendorwatch.registry.models import Registry, Vendor
+from vendorwatch.registry.models import (
+    DeclaredAccount,
+    Environment,
+    Registry,
+    RosterMember,
+    Source,
+    TransferApproval,
+    Vendor,
+)
 
 Row = dict[str, Any]
 SOURCE_COMMON_FIELDS = {"id", "kind", "environment", "schedule", "sla_hours"}
@@ -33,91 +41,80 @@ def desired_rows(registry: Registry) -> dict[str, list[Row]]:
     for vendor in _parents_first(registry.vendors):
         out["vendors"].append(_vendor_row(vendor))
         for environment in vendor.environments:
-            out["environments"].append(
-                {
-                    "id": environment.id,
-                    "vendor_id": vendor.id,
-                    "kind": environment.kind,
-                    "base_dn": environment.directory.base_dn if environment.directory else None,
-                    "allowed_networks": environment.allowed_networks,
-                    "allowed_hours": environment.allowed_hours.model_dump(mode="json")
-                    if environment.allowed_hours
-                    else None,
-                }
-            )
-            for account in environment.aws_accounts:
-                out["environment_accounts"].append(
-                    {"account_id": account, "environment_id": environment.id, "vendor_id": vendor.id}
-                )
-            for bucket in environment.buckets:
-                out["buckets"].append(
-                    {
-                        "name": bucket.name,
-                        "environment_id": environment.id,
-                        "vendor_id": vendor.id,
-                        "data_class": bucket.data_class,
-                    }
-                )
-        for source in vendor.sources:
-            settings = source.model_dump(mode="json", exclude=SOURCE_COMMON_FIELDS, exclude_none=True)
-            out["sources"].append(
-                {
-                    "id": source.id,
-                    "vendor_id": vendor.id,
-                    "environment_id": source.environment,
-                    "kind": source.kind,
-                    "settings": settings,
-                    "schedule": source.schedule.model_dump(mode="json", exclude_none=True) if source.schedule else None,
-                    "sla_hours": source.sla_hours,
-                }
-            )
+            out["environments"].append(_environment_row(vendor, environment))
+            out["environment_accounts"] += [
+                {"account_id": account, "environment_id": environment.id, "vendor_id": vendor.id}
+                for account in environment.aws_accounts]
+            out["buckets"] += [
+                {"name": bucket.name, "environment_id": environment.id, "vendor_id": vendor.id,
+                 "data_class": bucket.data_class}
+                for bucket in environment.buckets]
+        out["sources"] += [_source_row(vendor, source) for source in vendor.sources]
         for member in vendor.roster:
-            out["roster_members"].append(
-                {
-                    "vendor_id": vendor.id,
-                    "person": member.person,
-                    "name": member.name,
-                    "since": member.since,
-                    "until": member.until,
-                }
-            )
-            for identity in member.identities:
-                out["roster_identities"].append(
-                    {
-                        "vendor_id": vendor.id,
-                        "person": member.person,
-                        "since": member.since,
-                        "until": member.until,
-                        "external_id": identity,
-                    }
-                )
-        for declared in vendor.accounts:
-            hours = declared.allowed_hours
-            out["declared_accounts"].append(
-                {
-                    "vendor_id": vendor.id,
-                    "principal": declared.principal,
-                    "kind": declared.kind,
-                    "owner": declared.owner,
-                    "allowed_hours": hours if isinstance(hours, str) or hours is None else hours.model_dump(mode="json"),
-                    "allowed_networks": declared.allowed_networks,
-                }
-            )
-    for transfer in registry.transfers:
-        out["transfer_approvals"].append(
-            {
-                "id": transfer.id,
-                "vendor_id": transfer.vendor,
-                "from_environment_id": transfer.from_,
-                "to_environment_id": transfer.to,
-                "resources": list(transfer.resources),
-                "window_start": transfer.window.start,
-                "window_end": transfer.window.end,
-                "purpose": transfer.purpose,
-                "approved_by": transfer.approved_by,
-            }
-        )
+            members, identities = _roster_rows(vendor, member)
+            out["roster_members"].append(members)
+            out["roster_identities"] += identities
+        out["declared_accounts"] += [_declared_account_row(vendor, declared) for declared in vendor.accounts]
+    out["transfer_approvals"] += [_transfer_row(transfer) for transfer in registry.transfers]
     return out
+
+
+def _environment_row(vendor: Vendor, environment: Environment) -> Row:
+    return {
+        "id": environment.id,
+        "vendor_id": vendor.id,
+        "kind": environment.kind,
+        "base_dn": environment.directory.base_dn if environment.directory else None,
+        "allowed_networks": environment.allowed_networks,
+        "allowed_hours": environment.allowed_hours.model_dump(mode="json") if environment.allowed_hours else None,
+    }
+
+
+def _source_row(vendor: Vendor, source: Source) -> Row:
+    return {
+        "id": source.id,
+        "vendor_id": vendor.id,
+        "environment_id": source.environment,
+        "kind": source.kind,
+        "settings": source.model_dump(mode="json", exclude=SOURCE_COMMON_FIELDS, exclude_none=True),
+        "schedule": source.schedule.model_dump(mode="json", exclude_none=True) if source.schedule else None,
+        "sla_hours": source.sla_hours,
+    }
+
+
+def _roster_rows(vendor: Vendor, member: RosterMember) -> tuple[Row, list[Row]]:
+    """A roster member's row and the rows of the identities they hold."""
+    row = {"vendor_id": vendor.id, "person": member.person, "name": member.name, "since": member.since,
+           "until": member.until}
+    identities = [{"vendor_id": vendor.id, "person": member.person, "since": member.since, "until": member.until,
+                   "external_id": identity} for identity in member.identities]
+    return row, identities
+
+
+def _declared_account_row(vendor: Vendor, declared: DeclaredAccount) -> Row:
+    hours = declared.allowed_hours
+    return {
+        "vendor_id": vendor.id,
+        "principal": declared.principal,
+        "kind": declared.kind,
+        "owner": declared.owner,
+        "allowed_hours": hours if isinstance(hours, str) or hours is None else hours.model_dump(mode="json"),
+        "allowed_networks": declared.allowed_networks,
+    }
+
+
+def _transfer_row(transfer: TransferApproval) -> Row:
+    return {
+        "id": transfer.id,
+        "vendor_id": transfer.vendor,
+        "from_environment_id": transfer.from_,
+        "to_environment_id": transfer.to,
+        "resources": list(transfer.resources),
+        "window_start": transfer.window.start,
+        "window_end": transfer.window.end,
+        "purpose": transfer.purpose,
+        "approved_by": transfer.approved_by,
+    }
 
 
 def _vendor_row(vendor: Vendor) -> Row:

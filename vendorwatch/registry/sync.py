@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Literal
 
 from sqlmodel import Session, SQLModel, col, select
@@ -40,11 +41,15 @@ class Change:
 
 @dataclass
 class ImportPlan:
-    """What importing a registry would change."""
+    """What importing a registry would change; ``apply_import`` applies exactly these changes."""
 
     changes: list[Change]
     sha256: str
     organization_changed: bool
+    # What the changes are made of: the rows the registry wants and the rows the database holds, by
+    # (table name, key), as planned in the caller's session.
+    wanted: dict[tuple[str, str], Row] = field(default_factory=dict, repr=False)
+    existing: dict[tuple[str, str], SQLModel] = field(default_factory=dict, repr=False)
 
     @property
     def empty(self) -> bool:
@@ -61,41 +66,44 @@ def _key(row: Row | SQLModel, columns: tuple[str, ...]) -> str:
     return "/".join(str(v) for v in values)
 
 
+def _table_changes(name: str, current: dict[str, SQLModel], desired: dict[str, Row]) -> list[Change]:
+    """One table's changes: rows to add or update (in the registry's order), then rows to retire."""
+    changes: list[Change] = []
+    for key, row in desired.items():
+        existing = current.get(key)
+        if existing is None:
+            changes.append(Change(name, key, "add"))
+            continue
+        diff = {column: (getattr(existing, column), value) for column, value in row.items()
+                if getattr(existing, column) != value}
+        if getattr(existing, "retired_at", None) is not None:
+            diff["retired_at"] = (getattr(existing, "retired_at", None), None)
+        if diff:
+            changes.append(Change(name, key, "update", diff))
+    for key, existing in current.items():
+        if key not in desired and getattr(existing, "retired_at", None) is None:
+            changes.append(Change(name, key, "retire"))
+    return changes
+
+
 def plan_import(session: Session, registry: Registry, text: str) -> ImportPlan:
     """Compare the registry with the database; nothing is written."""
-    wanted = desired_rows(registry)
-    changes: list[Change] = []
+    rows = desired_rows(registry)
+    plan = ImportPlan([], hashlib.sha256(text.encode("utf-8")).hexdigest(), organization_changed=False)
     for table, key_columns in REGISTRY_TABLES:
         name = str(table.__tablename__)
         current = {_key(row, key_columns): row for row in session.exec(select(table))}
-        desired = {_key(row, key_columns): row for row in wanted[name]}
-        for key, row in desired.items():
-            existing = current.get(key)
-            if existing is None:
-                changes.append(Change(name, key, "add"))
-                continue
-            diff = {
-                column: (getattr(existing, column), value)
-                for column, value in row.items()
-                if getattr(existing, column) != value
-            }
-            if getattr(existing, "retired_at", None) is not None:
-                diff["retired_at"] = (getattr(existing, "retired_at", None), None)
-            if diff:
-                changes.append(Change(name, key, "update", diff))
-        for key, existing in current.items():
-            if key not in desired and getattr(existing, "retired_at", None) is None:
-                changes.append(Change(name, key, "retire"))
+        desired = {_key(row, key_columns): row for row in rows[name]}
+        plan.changes += _table_changes(name, current, desired)
+        plan.existing.update({(name, key): row for key, row in current.items()})
+        plan.wanted.update({(name, key): row for key, row in desired.items()})
     last = session.exec(select(tables.RegistrySnapshot).order_by(col(tables.RegistrySnapshot.id).desc())).first()
     organization = registry.organization.model_dump(mode="json")
-    organization_changed = last is None or last.document.get("organization") != organization
-    return ImportPlan(changes, hashlib.sha256(text.encode("utf-8")).hexdigest(), organization_changed)
+    plan.organization_changed = last is None or last.document.get("organization") != organization
+    return plan
 
 
-def apply_import(session: Session, registry: Registry, text: str, *, path: str, actor: str, clock: Clock,
-                 allow_retire: bool = False) -> ImportPlan:
-    """Plan and apply the import in the caller's transaction, with its audit entry."""
-    plan = plan_import(session, registry, text)
+def _refuse_retiring_vendors(plan: ImportPlan, allow_retire: bool) -> None:
     retired = plan.retired_vendors()
     if retired and not allow_retire:
         names = ", ".join(retired)
@@ -107,49 +115,46 @@ def apply_import(session: Session, registry: Registry, text: str, *, path: str, 
                 "(their history is kept)",
             )
         )
+
+
+def _apply_change(session: Session, plan: ImportPlan, change: Change, table: type[SQLModel], now: datetime) -> None:
+    """Make one planned change in the session: add the row, set the columns that differ, or retire it."""
+    if change.action == "add":
+        values = dict(plan.wanted[(change.table, change.key)])
+        if change.table == "vendors":
+            values["updated_at"] = now
+        session.add(table(**values))
+        return
+    row: Any = plan.existing[(change.table, change.key)]
+    if change.action == "update":
+        for column, (_old, new) in change.fields.items():
+            setattr(row, column, new)
+        if change.table == "vendors":
+            row.updated_at = now
+    else:
+        row.retired_at = now
+    session.add(row)
+
+
+def apply_plan(session: Session, plan: ImportPlan, registry: Registry, *, path: str, actor: str,
+               clock: Clock) -> None:
+    """Make the planned changes in the caller's transaction (parents first), snapshot the registry, audit."""
     now = clock.now()
     if plan.empty:
         audit.record(session, actor=actor, action="registry.import", target=path,
                      details={"sha256": plan.sha256, "changes": 0}, clock=clock)
-        return plan
-    wanted = desired_rows(registry)
-    for table, key_columns in REGISTRY_TABLES:
+        return
+    for table, _ in REGISTRY_TABLES:
         name = str(table.__tablename__)
-        current = {_key(row, key_columns): row for row in session.exec(select(table))}
-        desired = {_key(row, key_columns): row for row in wanted[name]}
-        for key, row in desired.items():
-            existing = current.get(key)
-            if existing is None:
-                values = dict(row)
-                if name == "vendors":
-                    values["updated_at"] = now
-                session.add(table(**values))
-            else:
-                for column, value in row.items():
-                    if getattr(existing, column) != value:
-                        setattr(existing, column, value)
-                row_any: Any = existing
-                if row_any.retired_at is not None:
-                    row_any.retired_at = None
-                if name == "vendors" and session.is_modified(existing):
-                    row_any.updated_at = now
-                session.add(existing)
+        changes = [c for c in plan.changes if c.table == name]
+        for change in [c for c in changes if c.action != "retire"]:
+            _apply_change(session, plan, change, table, now)
         session.flush()
-        for key, existing in current.items():
-            if key not in desired and getattr(existing, "retired_at", None) is None:
-                retiring: Any = existing
-                retiring.retired_at = now
-                session.add(existing)
+        for change in [c for c in changes if c.action == "retire"]:
+            _apply_change(session, plan, change, table, now)
         session.flush()
-    session.add(
-        tables.RegistrySnapshot(
-            imported_at=now,
-            actor=actor,
-            path=path,
-            sha256=plan.sha256,
-            document=registry.model_dump(mode="json", by_alias=True),
-        )
-    )
+    session.add(tables.RegistrySnapshot(imported_at=now, actor=actor, path=path, sha256=plan.sha256,
+                                        document=registry.model_dump(mode="json", by_alias=True)))
     audit.record(
         session,
         actor=actor,
@@ -159,6 +164,14 @@ def apply_import(session: Session, registry: Registry, text: str, *, path: str, 
                  "organization_changed": plan.organization_changed},
         clock=clock,
     )
+
+
+def apply_import(session: Session, registry: Registry, text: str, *, path: str, actor: str, clock: Clock,
+                 allow_retire: bool = False) -> ImportPlan:
+    """Plan the import and apply that plan in the caller's transaction, with its audit entry."""
+    plan = plan_import(session, registry, text)
+    _refuse_retiring_vendors(plan, allow_retire)
+    apply_plan(session, plan, registry, path=path, actor=actor, clock=clock)
     return plan
 
 

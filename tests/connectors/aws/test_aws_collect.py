@@ -357,9 +357,9 @@ def test_lookup_events_reads_a_window_and_moves_the_checkpoint(
     # the responses are CloudTrail's documented shape, the paging is botocore's paginator.
     from botocore.stub import Stubber
 
-    from connectors.aws.cloudtrail_ingest import EventSink
     from connectors.aws.cloudtrail_lookup import collect_lookup
     from connectors.aws.session import AwsAccess
+    from vendorwatch.ingest.objects import ObjectSink
     from vendorwatch.ingest.runs import RunRecorder
 
     context = context_for("acme-aws-role")
@@ -372,9 +372,9 @@ def test_lookup_events_reads_a_window_and_moves_the_checkpoint(
     stub.add_response("lookup_events", {"Events": [{"EventId": r["eventID"], "CloudTrailEvent": orjson.dumps(
         r).decode()} for r in records[1:]] + [{"EventId": "broken", "CloudTrailEvent": "{"}]})
     recorder = RunRecorder(engine, "acme-aws-role", clock)
-    sink = EventSink(engine, "acme-aws-role", "acme", "acme-vendor", context.index, recorder, clock)
+    sink = ObjectSink(context, recorder)
     with stub:
-        collect_lookup(access, sink, recorder, clock, ["us-east-1"])
+        collect_lookup(context, access, sink, ["us-east-1"])
     run = recorder.finish()
     assert sorted(e.source_event_id for e in _events(engine, "acme-aws-role")) == ["lk-0", "lk-1", "lk-2"]
     assert run.counts["rejected"] == 1

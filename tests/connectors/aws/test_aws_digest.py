@@ -79,7 +79,7 @@ def test_log_files_are_verified_against_signed_chained_digests_and_tampering_is_
     assert run.status == "success"
     recorder = RunRecorder(engine, "acme-aws", context.clock)
     access = open_access(context.source)  # type: ignore[arg-type]
-    verify_source(access, engine, recorder, bucket=TRAIL_BUCKET, prefix="org/logs", account=FIRM_ACCOUNT,
+    verify_source(access, context, recorder, bucket=TRAIL_BUCKET, prefix="org/logs", account=FIRM_ACCOUNT,
                   regions=["us-east-1"], public_keys={fingerprint: der})
     verdict = recorder.finish()
     with Session(engine) as session:

@@ -60,4 +60,4 @@ def test_rotated_and_damaged_stats_log_is_collected_without_loss(
     assert {(e.outcome, e.source_ip) for e in locked} == {("failure", traffic.bad_ip)}
 
     third = collect(context_for("dirco-shipped"))
-    assert third.counts.get("events_stored", 0) == 0 and third.status == "success"
+    assert third.counts.get("stored", 0) == 0 and third.status == "success"
