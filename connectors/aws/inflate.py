@@ -28,6 +28,10 @@ class InflateError(Exception):
         self.reason = reason
 
 
+class TooLargeError(InflateError):
+    """Over the size ceiling at an honest ratio: too large to hold, not a bomb (it may still be streamed)."""
+
+
 TRUNCATED = t("gzip ストリームが途中で終わっています（切り詰められたファイル）",
               "unreadable compressed data: the gzip stream ends early (truncated)")
 
@@ -93,16 +97,20 @@ class BoundedGunzip(io.RawIOBase):
 
     def _count(self, size: int) -> None:
         self.inflated += size
-        if self.inflated > self._limit:
-            mib = self._limit >> 20
-            raise InflateError(t(f"展開すると {mib} MiB を超えます（上限。展開爆弾の可能性）",
-                                 f"inflates to more than {mib} MiB (the ceiling; a decompression bomb?)"))
         if self.inflated > RATIO_FROM and self.inflated > self._ratio * max(self.compressed, 1):
-            raise InflateError(t(
-                f"圧縮前の {self._ratio} 倍を超えて展開されます（{self.compressed:,} バイトが {self.inflated:,} バイト超。"
-                "展開爆弾の可能性）",
-                f"inflates more than {self._ratio} times its compressed size ({self.compressed:,} to over "
-                f"{self.inflated:,} bytes: a decompression bomb?)"))
+            raise InflateError(_bomb(self._ratio, self.compressed, self.inflated))
+        if self.inflated > self._limit:
+            raise TooLargeError(_too_large(self._limit >> 20))
+
+
+def _bomb(ratio: int, compressed: int, inflated: int) -> Text:
+    return t(f"圧縮前の {ratio} 倍を超えて展開されます（{compressed:,} バイトが {inflated:,} バイト超。展開爆弾の可能性）",
+             f"inflates more than {ratio} times its compressed size ({compressed:,} to over {inflated:,} bytes: "
+             "a decompression bomb?)")
+
+
+def _too_large(mib: int) -> Text:
+    return t(f"展開すると {mib} MiB を超えます（上限）", f"inflates to more than {mib} MiB (the ceiling)")
 
 
 def open_bounded(data: BinaryIO, **limits: int) -> BinaryIO:
@@ -114,16 +122,39 @@ def open_bounded(data: BinaryIO, **limits: int) -> BinaryIO:
     return io.BufferedReader(BoundedGunzip(data, **limits), CHUNK)
 
 
-def inflate(raw: bytes, max_inflated: int) -> tuple[bytes, Text | None]:
-    """(content, problem) of bytes held in memory: all that could be inflated within the ceilings, and why the
-    rest could not (``None`` when it all could). Bytes that are not gzip come back as they are."""
+def inflate(raw: bytes, max_inflated: int, max_ratio: int = MAX_RATIO) -> tuple[bytes, InflateError | None]:
+    """(content, error) of bytes held in memory: all that could be inflated within the ceilings, and what
+    stopped the rest (``None`` when it all could). Bytes that are not gzip come back as they are.
+
+    Each member is inflated in one call bounded by ``max_length`` (as fast as an unbounded one), so a bomb
+    stops at the ceiling with at most ``max_inflated`` bytes held.
+    """
     if raw[:2] != GZIP_MAGIC:
         return raw, None
-    reader = BoundedGunzip(io.BytesIO(raw), max_inflated=max_inflated)
     parts: list[bytes] = []
-    try:
-        while chunk := reader.read(CHUNK * 16):
-            parts.append(chunk)
-    except InflateError as exc:
-        return b"".join(parts), exc.reason
-    return b"".join(parts), None
+    total = 0
+    rest = raw
+    while True:
+        inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        try:
+            out = inflater.decompress(rest, max_inflated - total + 1)
+        except zlib.error as exc:
+            return b"".join(parts), InflateError(unreadable(exc))
+        parts.append(out)
+        total += len(out)
+        consumed = len(raw) - len(inflater.unconsumed_tail) - len(inflater.unused_data)
+        if total > RATIO_FROM and total > max_ratio * max(consumed, 1):
+            return b"".join(parts), InflateError(_bomb(max_ratio, consumed, total))
+        if total > max_inflated:
+            mib = max_inflated >> 20
+            return b"".join(parts), TooLargeError(_too_large(mib))
+        if not inflater.eof:
+            return b"".join(parts), InflateError(TRUNCATED)
+        rest = inflater.unused_data  # a file may hold several gzip members
+        if not rest.strip(b"\0"):
+            return b"".join(parts), None
+
+
+def inflated_size_hint(raw_tail: bytes) -> int:
+    """What a gzip file's trailer says it inflates to (its last member, modulo 4 GiB): a hint, never trusted."""
+    return int.from_bytes(raw_tail[-4:], "little") if len(raw_tail) >= 4 else 0

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from tests.hostile.harness import Maker, Workspace, run
-from tests.hostile.world import VENDOR_PROD
+from tests.hostile.world import OTHER_VENDOR, UNDECLARED, VENDOR_DEV, VENDOR_PROD
 
 EVENTS = "SELECT count(*) FROM access_events"
 AUDIT_ENTRIES = "SELECT count(*) FROM audit_log"
@@ -33,6 +34,7 @@ class Case:
     database: bool = True  # False: the case needs no database (registry checks)
     databases: tuple[str, ...] = ("sqlite",)  # storage cases run on PostgreSQL too
     after: Callable[[Workspace], None] | None = None  # further assertions on the workspace afterwards
+    max_rss_mb: float | None = None  # the command's peak memory (resident set) must stay within this
 
 
 
@@ -355,4 +357,153 @@ ROUTING_CASES = [
          databases=BOTH),
 ]
 
-CASES: list[Case] = [*REGISTRY_CASES, *AUDIT_CASES, *ROUTING_CASES]
+
+# --- one bad record, one bad file ---------------------------------------------------------------------------
+
+def _identity_with(**fields: Any) -> dict[str, Any]:
+    identity = ct_record()["userIdentity"]
+    identity.update(fields)
+    return identity
+
+
+MALFORMED: dict[str, dict[str, Any]] = {  # the field a careless exporter (or an attacker) got wrong
+    "errorCode": {"errorCode": ["AccessDenied"]},
+    "sourceIPAddress": {"sourceIPAddress": {"ip": "203.0.113.10"}},
+    "userAgent": {"userAgent": ["aws-cli/2.15.0"]},
+    "awsRegion": {"awsRegion": {"name": "ap-northeast-1"}},
+    "recipientAccountId": {"recipientAccountId": [VENDOR_PROD]},
+    "eventSource": {"eventSource": ["s3.amazonaws.com"]},
+    "userIdentity.arn": {"userIdentity": _identity_with(arn=["arn:aws:iam::111111111111:user/alice"])},
+    "userIdentity.accountId": {"userIdentity": _identity_with(accountId={"id": VENDOR_PROD})},
+    "userIdentity.accessKeyId": {"userIdentity": _identity_with(accessKeyId=["AKIA"])},
+    "resources.ARN": {"requestParameters": None, "resources": [{"ARN": {"arn": "x"}}]},
+    "errorMessage": {"eventName": "ConsoleLogin", "errorMessage": ["Failed authentication"],
+                     "responseElements": {"ConsoleLogin": "Failure"}},
+}
+OUT_OF_TIME = {  # event times no CloudTrail record can have
+    "9999-12-31": "9999-12-31T23:59:59Z", "2099": "2099-01-01T00:00:00Z", "0001": "0001-01-01T00:00:00Z",
+    "before CloudTrail": "2013-10-31T23:59:59Z",
+}
+GOOD = 3
+
+
+def malformed_file(ws: Workspace) -> list[str]:
+    bad = [ct_record(100 + n, **fields) for n, fields in enumerate(MALFORMED.values())]
+    bad += [ct_record(200 + n, when=when) for n, when in enumerate(OUT_OF_TIME.values())]
+    records = [ct_record(1), *bad[:6], ct_record(2), *bad[6:], ct_record(3)]
+    path = ws.write("trail/mixed.json.gz", delivery(records))
+    return ["import", "cloudtrail", str(path), "--source", "acme-files", "--json"]
+
+
+def malformed_file_again(ws: Workspace) -> list[str]:
+    args = malformed_file(ws)
+    first = run(ws, args)
+    assert first.exit_code == 0, first.output
+    return args
+
+
+def _reasons_on_the_run(ws: Workspace) -> None:
+    errors = str(ws.scalar("SELECT errors FROM collection_runs ORDER BY id DESC LIMIT 1"))
+    for field_name in (*MALFORMED, "eventTime"):
+        assert field_name in errors, field_name
+    assert "00000000-0000-4000-8000-000000000100" in errors  # the record's key
+
+
+def _counts(**expected: int) -> Callable[[Any], None]:
+    def check(document: Any) -> None:
+        assert {k: document[k] for k in expected} == expected, document
+    return check
+
+
+def _zeros_gzip(gigabytes: int = 1) -> bytes:
+    """A gigabyte of zeros, gzipped to about a megabyte, made without holding the gigabyte."""
+    import zlib
+
+    packer = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    chunk = b"\0" * (1 << 20)
+    return b"".join(packer.compress(chunk) for _ in range(gigabytes << 10)) + packer.flush()
+
+
+def bomb(ws: Workspace) -> list[str]:
+    ws.write("trail/a-good.json.gz", delivery([ct_record(1)]))
+    ws.write("trail/b-bomb.json.gz", _zeros_gzip())
+    return ["import", "cloudtrail", str(ws.folder / "trail"), "--source", "acme-files", "--json"]
+
+
+def bomb_streamed(ws: Workspace) -> list[str]:
+    """Larger than the size read whole: the streamed reader has the same ceilings."""
+    ws.write("trail/a-good.json.gz", delivery([ct_record(1)]))
+    ws.write("trail/b-bomb.ndjson.gz", _zeros_gzip() * 17)  # 17 gzip members, over the size read whole
+    return ["import", "cloudtrail", str(ws.folder / "trail"), "--source", "acme-files", "--json"]
+
+
+def _failed(name: str, reason: str) -> Callable[[Any], None]:
+    def check(document: Any) -> None:
+        failed = document["failed"]
+        assert [Path(f["file"]).name for f in failed] == [name], failed
+        assert reason in failed[0]["reason"], failed
+    return check
+
+
+def _file_failure(name: str, content: bytes, *, json: bool = True) -> Maker:
+    def make(ws: Workspace) -> list[str]:
+        ws.write("trail/a-good.json.gz", delivery([ct_record(1)]))
+        ws.write(f"trail/{name}", content)
+        return ["import", "cloudtrail", str(ws.folder / "trail"), "--source", "acme-files",
+                *(["--json"] if json else [])]
+    return make
+
+
+def _truncated_ndjson() -> bytes:
+    import gzip
+
+    import orjson
+
+    lines = b"".join(orjson.dumps(ct_record(10 + n)) + b"\n" for n in range(50))
+    packed = gzip.compress(lines)
+    return packed[: len(packed) - 40]
+
+
+def _corrupt_gzip() -> bytes:
+    packed = bytearray(delivery([ct_record(10 + n) for n in range(50)]))
+    packed[len(packed) // 2: len(packed) // 2 + 16] = b"\xff" * 16
+    return bytes(packed)
+
+
+def accounts_file(ws: Workspace) -> list[str]:
+    records = [ct_record(1), ct_record(2, account=VENDOR_DEV), ct_record(3, account=UNDECLARED),
+               ct_record(4, account=UNDECLARED), ct_record(5, account=OTHER_VENDOR)]
+    path = ws.write("trail/accounts.json.gz", delivery(records))
+    return ["import", "cloudtrail", str(path), "--source", "acme-files", "--json"]
+
+
+def _accounts_json(document: Any) -> None:
+    assert (document["stored"], document["rejected"]) == (2, 3), document
+    assert document["rejected_accounts"] == {UNDECLARED: 2, OTHER_VENDOR: 1}, document
+
+
+RECORD_CASES = [
+    Case("one-malformed-record-costs-no-good-one", malformed_file, 0,
+         json=_counts(read=GOOD + len(MALFORMED) + len(OUT_OF_TIME), stored=GOOD,
+                      rejected=len(MALFORMED) + len(OUT_OF_TIME)),
+         stored={EVENTS: GOOD}, after=_reasons_on_the_run, databases=BOTH),
+    Case("a-retry-does-not-stop-on-a-malformed-record", malformed_file_again, 0,
+         json=_counts(stored=0, duplicate=GOOD, rejected=len(MALFORMED) + len(OUT_OF_TIME)), stored={EVENTS: GOOD}),
+    Case("decompression-bomb", bomb, 1, json=_failed("b-bomb.json.gz", "decompression bomb"),
+         stored={EVENTS: 1}, max_rss_mb=150),
+    Case("decompression-bomb-streamed", bomb_streamed, 1, json=_failed("b-bomb.ndjson.gz", "decompression bomb"),
+         stored={EVENTS: 1}, max_rss_mb=150),
+    Case("invalid-json-file", _file_failure("b.json", b'{"Records": [{"eventID": '), 1,
+         json=_failed("b.json", "invalid JSON"), stored={EVENTS: 1}),
+    Case("invalid-json-file-summary", _file_failure("b.json", b'{"Records": [{"eventID": ', json=False), 1,
+         says=("失敗 / failed: 1", "b.json", "invalid JSON"), stored={EVENTS: 1}),
+    Case("truncated-gzip", _file_failure("b.ndjson.gz", _truncated_ndjson()), 1,
+         json=_failed("b.ndjson.gz", "truncated"), stored={"SELECT count(*) >= 40 FROM access_events": True}),
+    Case("corrupt-gzip", _file_failure("b.json.gz", _corrupt_gzip()), 1,
+         json=_failed("b.json.gz", "unreadable compressed data"), stored={EVENTS: 1}),
+    Case("events-of-undeclared-accounts", accounts_file, 0, json=_accounts_json,
+         stored={EVENTS: 2, f"SELECT environment_id FROM access_events WHERE account_id = '{VENDOR_DEV}'": "acme-dev"},
+         databases=BOTH),
+]
+
+CASES: list[Case] = [*REGISTRY_CASES, *AUDIT_CASES, *ROUTING_CASES, *RECORD_CASES]

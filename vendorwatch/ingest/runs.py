@@ -30,6 +30,7 @@ class Count(StrEnum):
     STORED = "stored"  # events stored by this run
     DUPLICATE = "duplicate"  # events read again and already stored
     REJECTED = "rejected"  # records that could not be stored (a needed field missing or wrong)
+    REJECTED_ACCOUNT = "rejected_account"  # of them, events of an account not declared for the source's vendor
     FILES = "files"  # files or objects this run was given
     FAILED_FILES = "failed_files"  # of them, those that could not be read to their end
     SKIPPED_OBJECTS = "skipped_objects"  # files or objects ingested earlier and unchanged: not read again
