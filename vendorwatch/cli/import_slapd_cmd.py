@@ -31,7 +31,7 @@ def import_slapd_log(
     from connectors.ldap.importer import import_path
 
     current = runtime()
-    context = current.source_context(source, kinds=("ldap",), data="slapd logs / slapd ログ")
+    context = current.source_context(source, kinds=("ldap", "files"), data="slapd logs / slapd ログ")
     if timezone is not None:
         try:
             ZoneInfo(timezone)
