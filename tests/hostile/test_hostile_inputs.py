@@ -49,6 +49,6 @@ def test_hostile_input(case: Case, db: str, workspace: Workspace) -> None:
         assert workspace.scalar(statement) == expected, statement
     if case.max_rss_mb is not None:  # over what the command's process takes to start (imports), measured here
         started = run(workspace, ["--help"]).peak_rss_mb
-        assert 0 < outcome.peak_rss_mb - started <= case.max_rss_mb, (outcome.peak_rss_mb, started)
+        assert started > 0 and outcome.peak_rss_mb - started <= case.max_rss_mb, (outcome.peak_rss_mb, started)
     if case.after is not None:
         case.after(workspace)
