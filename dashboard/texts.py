@@ -58,7 +58,7 @@ TIER: dict[str, Text] = {
 }
 RUN_STATUS: dict[str, Text] = {
     "success": t("成功", "success"), "partial": t("一部失敗", "partial"), "failed": t("失敗", "failed"),
-    "running": t("実行中", "running"),
+    "running": t("実行中", "running"), "interrupted": t("中断", "interrupted"),
 }
 ROSTER_STATE: dict[str, Text] = {
     "active": t("在籍", "active"), "left": t("離任", "left"), "upcoming": t("着任予定", "upcoming"),

@@ -73,11 +73,14 @@ def test_the_customer_index_stays_partial_on_sqlite_after_the_table_rebuild(sqli
     assert "WHERE customer_data = 1" in sql
 
 
-def test_upgrade_keeps_events_and_their_references(database_url: str, clock: FixedClock) -> None:
+def test_upgrade_keeps_events_and_their_references(database_url: str, clock: FixedClock,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     """0005ingest rebuilds access_events on SQLite: rows, and the transfers pointing at them, survive."""
     engine = make_engine(database_url)
     command.upgrade(alembic_config(engine), "0004checks")
     registry, document = load_registry(CONTRACT_REGISTRY)
+    # Today's audit entry has columns 0004 lacks (0009tamper); the import's audit entry is not what this is about.
+    monkeypatch.setattr("vendorwatch.registry.sync.audit.record", lambda *args, **kwargs: None)
     with Session(engine) as session:
         apply_import(session, registry, document, path="vendorwatch.yaml", actor="tester", clock=clock)
         session.commit()

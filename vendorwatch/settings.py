@@ -31,6 +31,10 @@ class Settings(BaseSettings):
         default_factory=lambda: ["pdf", "png", "jpeg", "xlsx", "docx"],
         description="evidence file types accepted (checked on the content): pdf, png, jpeg, xlsx, docx, txt",
     )
+    audit_key_env: str | None = Field(
+        default=None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$",
+        description="name of the environment variable holding the audit log's HMAC key (never the key itself)",
+    )
     dashboard_idle_minutes: int = Field(default=30, ge=1, le=24 * 60,
                                         description="a dashboard session idle this long is signed out")
     scheduler_lease_seconds: float = Field(default=30, gt=0, le=600,

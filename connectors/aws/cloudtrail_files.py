@@ -13,9 +13,7 @@ could be read were yielded, so the caller keeps them and records the reason.
 from __future__ import annotations
 
 import gc
-import gzip
 import io
-import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from itertools import repeat
@@ -24,12 +22,25 @@ from typing import Any, BinaryIO, NamedTuple
 
 import orjson
 
+from connectors.aws.inflate import (
+    GZIP_MAGIC,
+    InflateError,
+    TooLargeError,
+    inflate,
+    inflated_size_hint,
+    open_bounded,
+    unreadable,
+)
 from vendorwatch.i18n import Text, t
 from vendorwatch.ingest.objects import ObjectReadError
 
 SUFFIXES = (".json", ".json.gz", ".ndjson", ".ndjson.gz", ".jsonl", ".jsonl.gz")
-_GZIP_MAGIC = b"\x1f\x8b"
+_GZIP_MAGIC = GZIP_MAGIC
 WHOLE_FILE_LIMIT = 16 * 1024 * 1024  # compressed bytes; larger exports are streamed
+# Inflated bytes held (and decoded) at once: a whole file read in memory, one line, one pretty-printed document.
+# Decoded, a document takes about three times its size: this keeps an import within its memory budget (150 MB)
+# whatever the file. A larger file of one event per line is streamed; a larger single document is refused.
+DOCUMENT_LIMIT = 16 * 1024 * 1024
 
 
 class RecordProblem(NamedTuple):
@@ -41,14 +52,6 @@ class RecordProblem(NamedTuple):
 
 class FileReadError(ObjectReadError):
     """A file that could not be read to its end; ``reason`` in both languages, ``str()`` the English."""
-
-
-def _unreadable(detail: object) -> Text:
-    return t(f"圧縮データを読めません: {detail}", f"unreadable compressed data: {detail}")
-
-
-_TRUNCATED = t("gzip ストリームが途中で終わっています（切り詰められたファイル）",
-               "unreadable compressed data: the gzip stream ends early (truncated)")
 
 
 def is_cloudtrail_file(path: Path) -> bool:
@@ -64,39 +67,25 @@ def find_files(root: Path) -> list[Path]:
     return sorted(p for p in root.rglob("*") if p.is_file() and is_cloudtrail_file(p))
 
 
-def _open(data: BinaryIO) -> BinaryIO:
-    head = data.read(2)
-    data.seek(0)
-    if head == _GZIP_MAGIC:
-        return gzip.GzipFile(fileobj=data, mode="rb")  # type: ignore[return-value]
-    return data
-
-
 def iter_records(data: BinaryIO) -> Iterator[dict[str, Any] | RecordProblem]:
-    """Yield each record of one file (or a problem with it); ``FileReadError`` if the file breaks off."""
+    """Yield each record of one file (or a problem with it); ``FileReadError`` if the file breaks off.
+
+    Gzip is inflated as a stream with the ceilings of ``connectors.aws.inflate`` (size and ratio): a
+    decompression bomb stops at its ceiling, with its reason, having held one chunk.
+    """
     try:
-        yield from _iter_records(_open(data))
-    except (EOFError, OSError, zlib.error) as exc:
-        # gzip raises EOFError on a truncated stream and BadGzipFile (an OSError) on a damaged one.
-        raise FileReadError(_unreadable(exc)) from None
+        yield from _iter_records(open_bounded(data))
+    except InflateError as exc:
+        raise FileReadError(exc.reason) from None
+    except OSError as exc:
+        raise FileReadError(unreadable(exc)) from None
 
 
 def gunzip(raw: bytes) -> tuple[bytes, Text | None]:
-    """(content, problem): all that could be decompressed, and why the rest could not (or ``None``)."""
-    if raw[:2] != _GZIP_MAGIC:
-        return raw, None
-    parts: list[bytes] = []
-    while True:
-        inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
-        try:
-            parts.append(inflater.decompress(raw))
-        except zlib.error as exc:
-            return b"".join(parts), _unreadable(exc)
-        if not inflater.eof:
-            return b"".join(parts), _TRUNCATED
-        raw = inflater.unused_data  # a file may hold several gzip members
-        if not raw.strip(b"\0"):
-            return b"".join(parts), None
+    """(content, problem): all that could be decompressed within ``DOCUMENT_LIMIT`` and the ceilings, and why
+    the rest could not (or ``None``)."""
+    content, error = inflate(raw, DOCUMENT_LIMIT)
+    return content, error.reason if error is not None else None
 
 
 def decompress(raw: bytes) -> bytes:
@@ -116,9 +105,16 @@ def iter_bytes(raw: bytes) -> Iterator[dict[str, Any] | RecordProblem]:
     iterator of that list, with no generator in between. Anything else is an iterator that reports
     problems as it goes: a ``FileReadError`` still comes after the records that could be read.
     """
-    content, problem = gunzip(raw)
-    if problem is not None:
-        return _iter_truncated(content, problem)
+    if raw[:2] == _GZIP_MAGIC and inflated_size_hint(raw) > DOCUMENT_LIMIT:
+        return iter_records(io.BytesIO(raw))  # too large to hold inflated: streamed
+    content, error = inflate(raw, DOCUMENT_LIMIT)
+    if isinstance(error, TooLargeError):  # its trailer said less: streamed after all
+        del content
+        return iter_records(io.BytesIO(raw))
+    if error is not None:
+        return _iter_truncated(content, error.reason)
+    if len(content) > DOCUMENT_LIMIT:  # not gzip, and too large to decode at once
+        return iter_records(io.BytesIO(raw))
     # The common case, one delivery file: decode it in one call, without going line by line.
     if content[:16].lstrip().startswith(b'{"Records"'):
         try:
@@ -188,10 +184,24 @@ def _records_of(document: Any) -> Iterator[dict[str, Any] | RecordProblem]:
                           "not a CloudTrail file: no Records list"))
 
 
+def _line(stream: BinaryIO) -> bytes:
+    """The next line, refused when longer than ``DOCUMENT_LIMIT`` (it would be decoded at once)."""
+    line = stream.readline(DOCUMENT_LIMIT + 1)
+    if len(line) > DOCUMENT_LIMIT:
+        raise FileReadError(_TOO_LARGE)
+    return line
+
+
+_TOO_LARGE = t(f"1 つの JSON 文書・行が {DOCUMENT_LIMIT >> 20} MiB を超えます（一度に読める上限）。"
+               "1 行 1 イベント（NDJSON）で書き出してください",
+               f"a single JSON document or line is larger than {DOCUMENT_LIMIT >> 20} MiB (what is read at once); "
+               "export one event per line (NDJSON) instead")
+
+
 def _iter_records(stream: BinaryIO) -> Iterator[dict[str, Any] | RecordProblem]:
-    first = stream.readline()
+    first = _line(stream)
     while first and not first.strip():
-        first = stream.readline()
+        first = _line(stream)
     if not first:
         return
     try:
@@ -200,7 +210,9 @@ def _iter_records(stream: BinaryIO) -> Iterator[dict[str, Any] | RecordProblem]:
         document = None
     if document is None:
         # Not one object per line: a pretty-printed document, read whole (delivery files are small).
-        rest = first + stream.read()
+        rest = first + stream.read(DOCUMENT_LIMIT + 1 - len(first))
+        if len(rest) > DOCUMENT_LIMIT:
+            raise FileReadError(_TOO_LARGE)
         try:
             document = orjson.loads(rest)
         except orjson.JSONDecodeError as exc:
@@ -218,7 +230,7 @@ def _iter_records(stream: BinaryIO) -> Iterator[dict[str, Any] | RecordProblem]:
         yield document
     else:
         yield RecordProblem(position, "line is not a JSON object")
-    for line in stream:
+    while line := _line(stream):
         position += 1
         if not line.strip():
             continue

@@ -16,7 +16,7 @@ import orjson
 from botocore.exceptions import BotoCoreError, ClientError
 
 from connectors.aws.cloudtrail_files import RecordProblem
-from connectors.aws.cloudtrail_parse import transform_records
+from connectors.aws.cloudtrail_parse import transform_for_source
 from connectors.aws.errors import call_failed
 from connectors.aws.session import AwsAccess
 from vendorwatch.i18n import t
@@ -59,7 +59,7 @@ def collect_lookup(context: CollectContext, access: AwsAccess, sink: ObjectSink,
         outcome = ObjectOutcome(key=f"lookup:{region}:{start.isoformat()}/{end.isoformat()}")
         records = get_lookup_records(access, region, start, end)
         try:
-            sink.store(outcome, transform_records(records, context.index, context.source.environment))
+            sink.store(outcome, transform_for_source(records, context))
         except (ClientError, BotoCoreError) as exc:
             outcome.status = FAILED
             outcome.reason = call_failed(exc, t("LookupEvents が失敗しました", "LookupEvents failed"))

@@ -20,7 +20,7 @@ functions for the rest. docs/performance.md ("CloudTrail parser") gives the meas
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +32,7 @@ from vendorwatch.records import AccessEventRecord
 
 if TYPE_CHECKING:
     from connectors.aws.cloudtrail_files import RecordProblem
+    from vendorwatch.ingest.context import CollectContext
     from vendorwatch.ingest.tagging import RegistryIndex
 
 
@@ -96,22 +97,41 @@ class LastTime:
     once for all the events of that second.
     """
 
-    __slots__ = ("text", "value")
+    __slots__ = ("latest", "text", "value")
 
-    def __init__(self) -> None:
+    def __init__(self, latest: datetime | None = None) -> None:
         self.text: object = None
         self.value = datetime(1970, 1, 1, tzinfo=UTC)
+        # The latest time an event may have: a day ahead of the clock (see ``check_window``).
+        self.latest = latest if latest is not None else datetime.now(UTC) + FUTURE_SLACK
+
+
+# CloudTrail began on 2013-11-13: no record is older. A time more than a day ahead of the clock is no event's
+# either. Stored, such times raise false findings and break date arithmetic (9999-12-31 + 1 day).
+EARLIEST = datetime(2013, 11, 1, tzinfo=UTC)
+FUTURE_SLACK = timedelta(days=1)
+
+
+def check_window(event_time: datetime, latest: datetime) -> datetime:
+    """``event_time`` if it lies between CloudTrail's start and ``latest``; ``RecordError`` otherwise."""
+    if EARLIEST <= event_time <= latest:
+        return event_time
+    shown = event_time.isoformat()
+    raise RecordError(t(f"eventTime {shown} はありえない時刻です（2013-11 以降、現在の 1 日後まで）",
+                        f"eventTime {shown} is outside the possible times (from 2013-11 to a day ahead of now)"))
 
 
 def _event_time(when: Any, last: LastTime) -> datetime:
     """The event's time, remembered in ``last``; CloudTrail's ``...Z`` is parsed here, other forms by
-    ``parse_time``."""
+    ``parse_time``. Only a time within ``check_window`` is returned (and remembered)."""
     try:
         parsed: datetime | None = datetime.fromisoformat(when)
     except (TypeError, ValueError):
         parsed = None
     if parsed is None or parsed.tzinfo is not UTC:
-        return parse_time(when)  # other forms, or the reason a time is refused
+        return check_window(parse_time(when), last.latest)  # other forms, or the reason a time is refused
+    if not EARLIEST <= parsed <= last.latest:  # check_window, inline: this runs for nearly every event
+        check_window(parsed, last.latest)
     last.text, last.value = when, parsed
     return parsed
 
@@ -377,6 +397,18 @@ def _resource(record: dict[str, Any], name: str, params: Any) -> tuple[
     return bucket, object_key, resource, target, details
 
 
+_TEXT_FIELDS = ("userIdentity.arn", "userIdentity.accessKeyId", "userIdentity.sessionContext.sessionIssuer.arn",
+                "eventSource", "resources.ARN", "sourceIPAddress", "userAgent", "errorCode / errorMessage",
+                "recipientAccountId", "userIdentity.accountId", "awsRegion")
+
+
+def _wrong_type(values: tuple[Any, ...]) -> Text:
+    """Why a record whose text field holds another type is refused (only called then)."""
+    name, value = next((n, v) for n, v in zip(_TEXT_FIELDS, values, strict=True) if isinstance(v, list | dict))
+    kind = type(value).__name__
+    return t(f"{name} が文字列ではありません（{kind}）", f"{name} is not a string ({kind})")
+
+
 def parse_record(record: dict[str, Any], index: RegistryIndex | None = None,
                  default_environment: str | None = None, last_time: LastTime | None = None) -> AccessEventRecord:
     """Normalize one CloudTrail record; ``RecordError`` says why a record cannot be stored.
@@ -427,6 +459,15 @@ def parse_record(record: dict[str, Any], index: RegistryIndex | None = None,
             error_code = error_code or record.get("errorMessage") or "Failure"
 
     bucket, object_key, resource, target_account, details = _resource(record, action, params)
+    # Every value below goes into a text column as it is. A list or an object there (JSON numbers are stored as
+    # text) would fail the whole batch at the database, or the tagging below: the record is refused here,
+    # naming the field. Hashing the tuple finds one at C speed (docs/performance.md, "CloudTrail parser").
+    texts = (principal, access_key_id, session_issuer, service, resource, source_ip, user_agent, error_code,
+             account_id, identity_account, region)
+    try:
+        hash(texts)
+    except TypeError:
+        raise RecordError(_wrong_type(texts)) from None
     account_id = account_id or identity_account
     if target_account is not None and target_account == account_id:
         target_account = None  # sharing with or assuming into the same account is not cross-account
@@ -441,10 +482,15 @@ def parse_record(record: dict[str, Any], index: RegistryIndex | None = None,
 
 
 def transform_records(items: Iterable[dict[str, Any] | RecordProblem], index: RegistryIndex | None,
-                      default_environment: str | None) -> Iterator[AccessEventRecord | Rejected]:
+                      default_environment: str | None, *, accounts: frozenset[str] | None = None,
+                      latest: datetime | None = None) -> Iterator[AccessEventRecord | Rejected]:
     """The events of one file or stream of CloudTrail records, tagged; a ``Rejected`` for each record that
-    cannot be stored. A ``FileReadError`` of the reader comes through after the records before it."""
-    last_time = LastTime()
+    cannot be stored. A ``FileReadError`` of the reader comes through after the records before it.
+
+    With ``accounts`` (those declared in the source's vendor's environments), an event of any other account
+    is rejected with its account. ``latest``: the latest event time accepted (default: a day from now).
+    """
+    last_time = LastTime(latest)
     for position, item in enumerate(items):
         if type(item) is not dict:
             problem: Any = item  # a RecordProblem of the reader
@@ -454,7 +500,30 @@ def transform_records(items: Iterable[dict[str, Any] | RecordProblem], index: Re
         try:
             event = parse_record(item, index, default_environment, last_time)
         except RecordError as exc:
-            where = item.get("eventID") or f"#{position}"
-            yield Rejected(t(f"レコード {where} を取り込めません: {exc.reason.ja}", f"record {where}: {exc.reason.en}"))
+            yield Rejected(_rejected(item, position, exc.reason))
+            continue
+        except (TypeError, ValueError, AttributeError, KeyError) as exc:  # a field of a shape CloudTrail never writes
+            reason = t(f"想定外の形の項目があります（{type(exc).__name__}）",
+                       f"a field has a shape CloudTrail never writes ({type(exc).__name__})")
+            yield Rejected(_rejected(item, position, reason))
+            continue
+        account = event.account_id
+        if accounts is not None and account is not None and account not in accounts:
+            yield Rejected(_rejected(item, position, t(
+                f"アカウント {account} は委託先の環境に登録されていません",
+                f"account {account} is not declared in an environment of the source's vendor")), account)
             continue
         yield event
+
+
+def _rejected(item: dict[str, Any], position: int, reason: Text) -> Text:
+    where = item.get("eventID")
+    where = where if type(where) is str and where else f"#{position}"
+    return t(f"レコード {where} を取り込めません: {reason.ja}", f"record {where}: {reason.en}")
+
+
+def transform_for_source(items: Iterable[dict[str, Any] | RecordProblem],
+                         context: CollectContext) -> Iterator[AccessEventRecord | Rejected]:
+    """``transform_records`` for one source: its tagging, its vendor's accounts, its clock."""
+    return transform_records(items, context.index, context.source.environment,
+                             accounts=context.declared_accounts(), latest=context.clock.now() + FUTURE_SLACK)

@@ -16,7 +16,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from connectors.aws.cloudtrail_files import FileReadError, decompress, iter_bytes
-from connectors.aws.cloudtrail_parse import transform_records
+from connectors.aws.cloudtrail_parse import transform_for_source
 from connectors.aws.errors import call_failed
 from connectors.aws.session import AwsAccess
 from vendorwatch.i18n import t
@@ -140,7 +140,7 @@ def load_log_file(context: CollectContext, access: AwsAccess, sink: ObjectSink, 
         return
     # The hash CloudTrail digests hold is of the uncompressed log content: keep that one for verification.
     outcome.sha256 = hashlib.sha256(content).hexdigest()
-    sink.store(outcome, transform_records(iter_bytes(content), context.index, context.source.environment))
+    sink.store(outcome, transform_for_source(iter_bytes(content), context))
 
 
 def _save_if_moved(recorder: RunRecorder, state: dict[str, Any], progress: S3Progress,

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from connectors.aws.cloudtrail_files import find_files, iter_path
-from connectors.aws.cloudtrail_parse import transform_records
+from connectors.aws.cloudtrail_parse import transform_for_source
 from vendorwatch.db.tables import CollectionRun
 from vendorwatch.errors import ConfigError
-from vendorwatch.i18n import t
+from vendorwatch.i18n import Text, t
 from vendorwatch.ingest.context import CollectContext
 from vendorwatch.ingest.objects import FAILED, ObjectOutcome, ObjectSink, ingested_keys
 from vendorwatch.ingest.runs import Count, RunRecorder
@@ -30,10 +31,15 @@ class ImportResult:
     failed_files: int
     run: CollectionRun
     skipped_files: int = 0
+    failures: list[tuple[str, Text]] = field(default_factory=list)  # (file, why) of each file that failed
+    rejected_accounts: dict[str, int] = field(default_factory=dict)  # events rejected per undeclared account
 
-    def summary(self) -> dict[str, int]:
-        """The counts users and scripts read."""
-        return {"read": self.read, "stored": self.stored, "duplicate": self.duplicate, "rejected": self.rejected}
+    def summary(self) -> dict[str, Any]:
+        """The counts users and scripts read, each failed file with its reason, the accounts rejected."""
+        return {"read": self.read, "stored": self.stored, "duplicate": self.duplicate, "rejected": self.rejected,
+                "files": self.files, "failed_files": self.failed_files, "skipped_files": self.skipped_files,
+                "failed": [{"file": file, "reason": why.en, "reason_ja": why.ja} for file, why in self.failures],
+                "rejected_accounts": dict(self.rejected_accounts), "run": self.run.id, "status": self.run.status}
 
 
 def import_path(context: CollectContext, root: Path, *, progress: Progress | None = None,
@@ -69,7 +75,7 @@ def import_path(context: CollectContext, root: Path, *, progress: Progress | Non
                     if progress is not None:
                         progress(outcome.size)
                     continue
-                sink.store(outcome, transform_records(iter_path(path), context.index, context.source.environment))
+                sink.store(outcome, transform_for_source(iter_path(path), context))
             except OSError as exc:
                 outcome.reason = t(f"読めません: {exc}", f"cannot read: {exc}")
                 sink.skip_failed(outcome)
@@ -88,4 +94,5 @@ def import_path(context: CollectContext, root: Path, *, progress: Progress | Non
         recorder.count(Count.FAILED_FILES, failed)
     run = recorder.finish("failed" if failed == len(files) else None)
     return ImportResult(sink.read, counts.stored, counts.duplicate, sink.rejected, len(files), failed, run,
-                        skipped)
+                        skipped, [(o.key, o.reason or t("読めません", "not read")) for o in sink.failed],
+                        dict(sink.rejected_accounts))

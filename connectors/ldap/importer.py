@@ -10,14 +10,14 @@ from __future__ import annotations
 import gzip
 import zlib
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from connectors.ldap.statslog import StatsLogParser, StatsState
 from vendorwatch.db.tables import CollectionRun
-from vendorwatch.i18n import t
+from vendorwatch.i18n import Text, t
 from vendorwatch.ingest.context import CollectContext
 from vendorwatch.ingest.objects import FAILED, ObjectOutcome, ObjectReadError, ObjectSink
 from vendorwatch.ingest.runs import Count, RunRecorder
@@ -44,12 +44,14 @@ class ImportResult:
     stored: int
     duplicate: int
     garbled: int
+    failures: list[tuple[str, Text]] = field(default_factory=list)  # (file, why) of each file that failed
 
     def summary(self) -> dict[str, Any]:
-        """The figures as a JSON-able dict."""
+        """The figures as a JSON-able dict, with each failed file and its reason."""
         return {"run": self.run.id, "status": self.run.status, "files": self.files, "failed_files": self.failed_files,
                 "lines": self.lines, "binds": self.binds, "stored": self.stored, "duplicate": self.duplicate,
-                "garbled": self.garbled}
+                "garbled": self.garbled,
+                "failed": [{"file": file, "reason": why.en, "reason_ja": why.ja} for file, why in self.failures]}
 
 
 def find_files(path: Path) -> list[Path]:
@@ -133,4 +135,5 @@ def import_path(context: CollectContext, path: Path, timezone: str | None = None
     recorder.save_checkpoint(checkpoint)
     run = recorder.finish("failed" if failed == len(files) else None)
     return ImportResult(run, len(files), failed, parser.counts.lines, parser.counts.binds, counts.stored,
-                        counts.duplicate, parser.counts.garbled)
+                        counts.duplicate, parser.counts.garbled,
+                        [(o.key, o.reason or t("読めません", "not read")) for o in sink.failed])

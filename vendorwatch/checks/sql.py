@@ -50,9 +50,17 @@ def hour_bucket(column: ColumnElement[Any], dialect: str) -> ColumnElement[int]:
     return time_bucket(column, dialect, 3600)
 
 
+# Offsets are looked up within these instants; an event outside them (a time no import stores today, but one an
+# older version did, such as 9999-12-31) takes the nearest piece's offset instead of a probe through millennia.
+_OFFSETS_FROM = datetime(1970, 1, 1, tzinfo=UTC)
+_OFFSETS_UNTIL = datetime(2200, 1, 1, tzinfo=UTC)
+
+
 def _offset_segments(zone: str, start: datetime, end: datetime) -> list[tuple[datetime, int]]:
     """(from, offset seconds) pieces of a zone between two UTC instants, found by probing every 6 hours."""
     tz = ZoneInfo(zone)
+    start = min(max(start, _OFFSETS_FROM), _OFFSETS_UNTIL)
+    end = min(max(end, start), _OFFSETS_UNTIL)
     moment = start.replace(minute=0, second=0, microsecond=0)
     segments: list[tuple[datetime, int]] = []
     step = timedelta(hours=6)

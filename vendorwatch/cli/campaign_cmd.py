@@ -19,7 +19,6 @@ from questionnaires.reminders import send_due_reminders
 from questionnaires.respondent import descendants, respondent_for
 from questionnaires.review import ReviewView, accept, reopen, request_changes, review_view
 from questionnaires.states import STATE_LABELS
-from questionnaires.workbook import export_workbook, import_workbook
 from vendorwatch.cli.choices import require_choice, vendor_ids
 from vendorwatch.cli.runtime import runtime
 from vendorwatch.clock import local_time
@@ -274,6 +273,8 @@ def export(request_id: RequestId, out: Annotated[Path, typer.Option("--out", hel
     current = runtime()
     registry = current.registry()
     with session_scope(current.ready_engine()) as session:
+        from questionnaires.workbook import export_workbook  # openpyxl: 18 MB no other command needs
+
         data = export_workbook(session, registry, request_id, clock=current.clock)
     out.write_bytes(data)
     current.console.print(f"{out} を書き出しました / wrote {out} ({len(data)} bytes)", highlight=False, markup=False)
@@ -302,6 +303,8 @@ def import_command(
     except OSError as exc:
         raise ConfigError(t(f"{file} を読めません: {exc}", f"cannot read {file}: {exc}")) from None
     with stream, session_scope(engine) as session:
+        from questionnaires.workbook import import_workbook
+
         outcome = import_workbook(session, respondent, request_id, stream, clock=current.clock,
                                   submit_after=submit_after)
     console = current.console

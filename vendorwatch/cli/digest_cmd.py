@@ -9,9 +9,7 @@ import typer
 
 from vendorwatch.cli.runtime import runtime
 from vendorwatch.clock import local_time
-from vendorwatch.digest.deliver import mail_settings
 from vendorwatch.digest.period import DigestMonth, due_month
-from vendorwatch.digest.service import produce, resend_month, send
 from vendorwatch.errors import ConfigError
 from vendorwatch.i18n import t
 
@@ -46,6 +44,10 @@ def digest(
     engine = current.ready_engine()
     registry = current.registry()
     zone = registry.organization.timezone
+    # Imported here: rendering loads matplotlib and WeasyPrint, seconds that no other command should wait for.
+    from vendorwatch.digest.deliver import mail_settings
+    from vendorwatch.digest.service import produce, resend_month, send
+
     wanted = DigestMonth.parse(month) if month else due_month(current.clock.now(), zone)
     name = current.settings.actor_name(actor)
     console = current.console

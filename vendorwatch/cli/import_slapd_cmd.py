@@ -10,6 +10,7 @@ import typer
 
 from vendorwatch.cli.import_group import import_app
 from vendorwatch.cli.runtime import runtime
+from vendorwatch.cli.text import styled
 from vendorwatch.errors import ConfigError
 from vendorwatch.i18n import t
 
@@ -30,7 +31,7 @@ def import_slapd_log(
     from connectors.ldap.importer import import_path
 
     current = runtime()
-    context = current.source_context(source)
+    context = current.source_context(source, kinds=("ldap", "files"), data="slapd logs / slapd ログ")
     if timezone is not None:
         try:
             ZoneInfo(timezone)
@@ -40,7 +41,7 @@ def import_slapd_log(
         raise ConfigError(t(f"{path} がありません", f"{path} does not exist"))
     result = import_path(context, path, timezone)
     if as_json:
-        typer.echo(json.dumps(result.summary()))
+        typer.echo(json.dumps(result.summary(), ensure_ascii=False))
     else:
         current.console.print(
             f"行 / lines: {result.lines}  バインド / binds: {result.binds}  格納 / stored: {result.stored}  "
@@ -48,8 +49,8 @@ def import_slapd_log(
             f"(ファイル / files: {result.files}, 失敗 / failed: {result.failed_files}, run {result.run.id})"
         )
         for error in result.run.errors[:20]:
-            current.console.print(f"  ! {error['where']}: {error['reason']}", markup=False)
-    if result.run.status == "failed":
+            current.console.print(styled("  ! ", error["where"], ": ", error["reason"]))
+    if result.failed_files:  # any file that could not be read to its end, not only all of them
         raise typer.Exit(1)
 
 

@@ -6,11 +6,16 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from sqlmodel import Session
 
+from vendorwatch import audit
 from vendorwatch.cli.registry_view import print_plan
 from vendorwatch.cli.runtime import runtime
+from vendorwatch.db.append_only import restore_protections
 from vendorwatch.db.engine import database_exists, make_engine, session_scope
 from vendorwatch.db.migrate import current_revision, head_revision, upgrade
+from vendorwatch.errors import DatabaseError
+from vendorwatch.i18n import t
 from vendorwatch.registry.loader import load_registry
 from vendorwatch.registry.sync import apply_import, plan_import
 
@@ -48,11 +53,31 @@ def init(
             highlight=False,
         )
     with session_scope(engine) as session:
+        _restore_protections(session, current.settings.actor_name(actor))
         plan = apply_import(
             session, registry, text, path=str(path), actor=current.settings.actor_name(actor),
             clock=current.clock, allow_retire=allow_retire,
         )
     print_plan(current.console, plan, dry_run=False)
+
+
+def _restore_protections(session: Session, actor: str) -> None:
+    """Put back append-only protections someone removed, and say so on screen and in the audit log."""
+    current = runtime()
+    restored = restore_protections(session.connection())
+    if any(problem.startswith("audit_log: the table is missing") for problem in restored):
+        raise DatabaseError(t(
+            "監査ログのテーブルがありません（削除されました）。バックアップからデータベースを復元してください",
+            "the audit log table is missing (dropped): restore the database from a backup",
+        ))
+    if not restored:
+        return
+    audit.record(session, actor=actor, action="audit.protections_restored", target="database",
+                 details={"restored": restored}, clock=current.clock)
+    current.console.print("監査ログ等の追記専用の保護を復元しました / restored the append-only protections:",
+                          highlight=False)
+    for problem in restored:
+        current.console.print(f"  {problem}", highlight=False, markup=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -64,18 +64,33 @@ class Runtime:
             )
         return registry
 
-    def source_context(self, source_id: str, *, show_progress: bool = False) -> CollectContext:
-        """What a connector needs to read one source of the registry in force; a clear error if there is none."""
+    def source_context(self, source_id: str, *, show_progress: bool = False,
+                       kinds: tuple[str, ...] | None = None, data: str = "") -> CollectContext:
+        """What a connector needs to read one source of the registry in force; a clear error if there is none.
+
+        With ``kinds``, the source must be of one of them (``data`` names what is being imported): CloudTrail
+        files never go into a directory source, nor slapd logs into an AWS one.
+        """
         engine = self.ready_engine()
         registry = self.registry()
         try:
-            return CollectContext.for_source(engine, registry, source_id, self.clock, show_progress)
+            context = CollectContext.for_source(engine, registry, source_id, self.clock, show_progress)
         except KeyError:
             ids = [s.id for v in registry.vendors for s in v.sources]
             raise ConfigError(
                 t(f"ソース {source_id} は台帳にありません", f"source {source_id} is not in the registry"),
                 details=[f"sources: {', '.join(ids) or '-'}"],
             ) from None
+        if kinds is not None and context.source.kind not in kinds:
+            fitting = [s.id for v in registry.vendors for s in v.sources if s.kind in kinds]
+            raise ConfigError(
+                t(f"{data} はソース {source_id}（kind: {context.source.kind}）には取り込めません。"
+                  f"kind が {' / '.join(kinds)} のソースを指定してください",
+                  f"{data} cannot go into source {source_id} (kind: {context.source.kind}); "
+                  f"name a source of kind {' or '.join(kinds)}"),
+                details=[f"sources: {', '.join(fitting) or '-'}"],
+            )
+        return context
 
     def config_path(self, override: Path | None) -> Path:
         """``--config`` over ``VENDORWATCH_CONFIG`` over ``./vendorwatch.yaml``."""

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,7 @@ def make_engine(url: str) -> Engine:
         if parsed.get_backend_name() == "sqlite":
             _require_folder(parsed.database)
             engine = create_engine(url, connect_args={"timeout": 30})
+            event.listen(engine, "do_connect", _create_private)
             event.listen(engine, "connect", _sqlite_pragmas)
             return engine
         return create_engine(url, pool_pre_ping=True)
@@ -66,6 +68,20 @@ def _require_folder(database: str | None) -> None:
     if not folder.is_dir():
         raise DatabaseError(t(f"SQLite データベースのフォルダがありません: {folder}",
                               f"the folder of the SQLite database does not exist: {folder}"))
+
+
+def _create_private(_dialect: Any, _record: Any, cargs: Any, cparams: Any) -> None:
+    """Create a new SQLite file readable by its owner only (0600), before SQLite creates it with the umask's mode.
+
+    The file holds personal data of vendor staff; SQLite gives its -wal and -shm files the database file's mode.
+    """
+    database = cargs[0] if cargs else cparams.get("database")
+    if not isinstance(database, str) or database in ("", ":memory:") or database.startswith("file:"):
+        return
+    path = Path(database)
+    if path.parent.is_dir():
+        with suppress(FileExistsError):
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

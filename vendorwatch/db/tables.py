@@ -199,6 +199,7 @@ class CollectionRun(SQLModel, table=True):
     errors: list[dict[str, Any]] = json_column([])
     error_text: str | None = None
     checkpoint: dict[str, Any] | None = json_column()
+    owner: str | None = Field(default=None, max_length=255)  # host/pid/start of the process running it
 
 
 class SourceObject(SQLModel, table=True):
@@ -430,6 +431,7 @@ class AuditEntry(SQLModel, table=True):
     details: dict[str, Any] = json_column({})
     prev_hash: str = Field(max_length=64)
     hash: str = Field(max_length=64, unique=True)
+    mac: str | None = Field(default=None, max_length=64)  # HMAC-SHA256 of ``hash`` under the audit key, if one is set
 
 
 # --- posture ----------------------------------------------------------------------------------------------

@@ -23,6 +23,10 @@ class CollectContext:
     index: RegistryIndex
     show_progress: bool = False
 
+    def declared_accounts(self) -> frozenset[str]:
+        """The AWS accounts declared in the environments of the source's vendor: events of no other belong here."""
+        return frozenset(account for environment in self.vendor.environments for account in environment.aws_accounts)
+
     @classmethod
     def for_source(cls, engine: Engine, registry: Registry, source_id: str, clock: Clock,
                    show_progress: bool = False) -> CollectContext:

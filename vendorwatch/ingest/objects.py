@@ -9,6 +9,7 @@ committed, and a checkpoint built on these rows never moves past unread data.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -32,9 +33,11 @@ FAILED = "failed"
 
 
 class Rejected(NamedTuple):
-    """A record of an object that cannot be stored, and why (what a connector yields instead of an event)."""
+    """A record of an object that cannot be stored, and why (what a connector yields instead of an event);
+    ``account`` when the reason is the account it belongs to (not one of the source's vendor)."""
 
     reason: Text
+    account: str | None = None
 
 
 class ObjectReadError(Exception):
@@ -82,6 +85,8 @@ class ObjectSink:
     on_commit: OnCommit | None = None
     read: int = 0
     rejected: int = 0
+    rejected_accounts: Counter[str] = field(default_factory=Counter)  # records rejected for their account
+    failed: list[ObjectOutcome] = field(default_factory=list)  # objects that could not be read to their end
     _pending: list[ObjectOutcome] = field(default_factory=list)
     writer: EventWriter = field(init=False)
 
@@ -106,6 +111,8 @@ class ObjectSink:
                 if type(item) is Rejected:
                     rejected += 1
                     self._reject(outcome, rejected, item.reason)
+                    if item.account is not None:
+                        self.rejected_accounts[item.account] += 1
                 else:
                     add(item)  # type: ignore[arg-type]
                     accepted += 1
@@ -113,6 +120,7 @@ class ObjectSink:
             outcome.status = FAILED
             outcome.reason = exc.reason
             self.recorder.error(outcome.key, exc.reason)
+            self.failed.append(outcome)
         outcome.read += read
         outcome.accepted += accepted
         outcome.rejected += rejected
@@ -134,6 +142,7 @@ class ObjectSink:
         """Record an object that could not even be fetched (no events)."""
         outcome.status = FAILED
         self.recorder.error(outcome.key, outcome.reason or t("読み込めませんでした", "not read"))
+        self.failed.append(outcome)
         self._pending.append(outcome)
 
     def close(self) -> WriteCounts:
@@ -144,6 +153,8 @@ class ObjectSink:
         self.recorder.set_count(Count.STORED, counts.stored)
         self.recorder.set_count(Count.DUPLICATE, counts.duplicate)
         self.recorder.set_count(Count.REJECTED, self.rejected)
+        if self.rejected_accounts:
+            self.recorder.set_count(Count.REJECTED_ACCOUNT, sum(self.rejected_accounts.values()))
         return counts
 
     def _take_pending(self) -> list[ObjectOutcome]:

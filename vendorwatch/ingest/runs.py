@@ -17,8 +17,9 @@ from sqlmodel import Session, col, select
 from vendorwatch.clock import Clock
 from vendorwatch.db.tables import CollectionRun
 from vendorwatch.i18n import Text
+from vendorwatch.ingest.run_owner import mark_interrupted, this_process
 
-RunStatus = Literal["running", "success", "partial", "failed"]
+RunStatus = Literal["running", "success", "partial", "failed", "interrupted"]
 MAX_RECORDED_ERRORS = 1000
 
 
@@ -29,6 +30,7 @@ class Count(StrEnum):
     STORED = "stored"  # events stored by this run
     DUPLICATE = "duplicate"  # events read again and already stored
     REJECTED = "rejected"  # records that could not be stored (a needed field missing or wrong)
+    REJECTED_ACCOUNT = "rejected_account"  # of them, events of an account not declared for the source's vendor
     FILES = "files"  # files or objects this run was given
     FAILED_FILES = "failed_files"  # of them, those that could not be read to their end
     SKIPPED_OBJECTS = "skipped_objects"  # files or objects ingested earlier and unchanged: not read again
@@ -78,9 +80,10 @@ class RunRecorder:
         self.error_total = 0
         self.checkpoint: dict[str, Any] | None = None
         with Session(engine) as session:
+            mark_interrupted(session, source_id, clock.now(), noticed_by=this_process())
             previous = last_checkpoint(session, source_id)
             run = CollectionRun(source_id=source_id, kind=kind, started_at=clock.now(), status="running",
-                                checkpoint=previous)
+                                checkpoint=previous, owner=this_process())
             session.add(run)
             session.commit()
             session.refresh(run)

@@ -14,7 +14,7 @@ from vendorwatch.registry.models import Registry, TransferApproval, Vendor
 from vendorwatch.registry.problems import RegistryProblem
 from vendorwatch.registry.secrets import find_clear_secrets
 from vendorwatch.registry.validation_messages import readable_errors
-from vendorwatch.registry.yaml_source import YamlDocument, parse_yaml
+from vendorwatch.registry.yaml_source import MAX_CHARS, YamlDocument, parse_yaml, too_large
 
 
 class RegistryInvalidError(ConfigError):
@@ -125,6 +125,9 @@ def _with_lines(document: YamlDocument, problems: list[RegistryProblem]) -> list
 def load_registry(path: Path) -> tuple[Registry, str]:
     """Read and validate a registry file; returns it with its text, or raises ``RegistryInvalidError``."""
     try:
+        size = path.stat().st_size
+        if size > MAX_CHARS:  # refused before reading: UTF-8 has at least one byte per character
+            raise RegistryInvalidError(str(path), [too_large(size)])
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError(

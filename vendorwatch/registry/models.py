@@ -74,10 +74,11 @@ def _check_timezone(value: str) -> str:
 
 def _check_env_name(value: str) -> str:
     if not _ENV_NAME.match(value):
+        # Never repeat the value: what is written where a name belongs is often the secret itself.
         raise bilingual_error(
-            "環境変数名ではありません: {value}",
-            "not an environment variable name: {value}",
-            value=value,
+            "環境変数の名前（英字・数字・_、先頭は数字以外）を書きます。値は表示しません（秘密情報かもしれないため）",
+            "write the name of an environment variable here (letters, digits and _, not starting with a digit); "
+            "the value is not shown, it may be a secret",
         )
     return value
 

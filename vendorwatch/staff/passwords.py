@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
@@ -13,8 +15,15 @@ MAX_LENGTH = 1024  # argon2 takes any length; a bound keeps a sign-in from being
 
 # argon2-cffi's defaults follow RFC 9106's second recommended profile (argon2id, 64 MiB, 3 passes).
 _hasher = PasswordHasher()
-# Verified against when the name is unknown, so an unknown name costs as long as a wrong password.
-_DUMMY_HASH = _hasher.hash("vendorwatch-no-such-user")
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verified against when the name is unknown, so an unknown name costs as long as a wrong password.
+
+    Made on first use, not at import: every CLI command imports this module, few sign anyone in.
+    """
+    return _hasher.hash("vendorwatch-no-such-user")
 
 
 class WeakPasswordError(VendorWatchError):
@@ -44,7 +53,7 @@ def verify_password(stored: str | None, password: str) -> bool:
     if len(password) > MAX_LENGTH:
         return False
     try:
-        return _hasher.verify(stored or _DUMMY_HASH, password) and stored is not None
+        return _hasher.verify(stored or _dummy_hash(), password) and stored is not None
     except (VerificationError, InvalidHashError):
         return False
 

@@ -38,7 +38,7 @@ vendors:
     environments:
       - id: acme-prod
         kind: production
-        aws_accounts: ["{default}"]
+        aws_accounts: ["{default}", "123456789123"]  # and the OTRF recording's account
         buckets:
           - {{name: {customer}, data_class: customer}}
       - id: acme-vendor

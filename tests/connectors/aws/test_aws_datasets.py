@@ -36,9 +36,12 @@ def test_each_dataset_is_stored_whole_and_a_second_ingest_adds_nothing(
     assert _records_in(path) == expected
     context = context_for("acme-files")
     first = import_path(context, path)
-    assert first.summary() == {"read": expected, "stored": expected, "duplicate": 0, "rejected": 0}
+    counts = ("read", "stored", "duplicate", "rejected", "failed", "rejected_accounts")
+    assert {k: first.summary()[k] for k in counts} == {"read": expected, "stored": expected, "duplicate": 0,
+                                                        "rejected": 0, "failed": [], "rejected_accounts": {}}
     second = import_path(context, path)
-    assert second.summary() == {"read": expected, "stored": 0, "duplicate": expected, "rejected": 0}
+    assert {k: second.summary()[k] for k in counts} == {"read": expected, "stored": 0, "duplicate": expected,
+                                                         "rejected": 0, "failed": [], "rejected_accounts": {}}
     with Session(engine) as session:
         stored = session.exec(select(func.count()).select_from(AccessEvent)).one()
         runs = session.exec(select(CollectionRun).where(CollectionRun.kind == "import")).all()
@@ -104,7 +107,9 @@ def test_cli_import_prints_counts_as_json(run_cli: Callable[..., CliResult], tmp
     assert init.exit_code == 0, init.stderr
     first = run_cli("import", "cloudtrail", str(DATASETS), "--source", "acme-files", "--json", env=env)
     assert first.exit_code == 0, first.stderr
-    assert json.loads(first.stdout) == {"read": 3003, "stored": 3003, "duplicate": 0, "rejected": 0}
+    printed = json.loads(first.stdout)
+    assert {k: printed[k] for k in ("read", "stored", "duplicate", "rejected", "failed")} == {
+        "read": 3003, "stored": 3003, "duplicate": 0, "rejected": 0, "failed": []}
     second = run_cli("import", "cloudtrail", str(DATASETS), "--source", "acme-files", env=env)
     out = second.stdout
     assert "格納 / stored: 0" in out and "重複 / duplicate: 3003" in out

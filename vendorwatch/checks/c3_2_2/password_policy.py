@@ -84,12 +84,16 @@ def _directory_policies(ctx: EvaluationContext) -> Iterator[tuple[str, str, str,
 
 
 def _directory_sources_without_policy(ctx: EvaluationContext) -> Iterator[tuple[str, str]]:
-    """Directory sources that were collected successfully but report no password policy at all."""
+    """Directory sources whose directory was read successfully but reports no password policy at all.
+
+    Only a collection reads the directory's policies: an import of log files into the source says nothing of them.
+    """
     with_policy = {source for _, source, _, _ in _directory_policies(ctx)}
     collected = {
         row.source_id
         for row in ctx.session.execute(
-            select(RUNS.c.source_id).where(RUNS.c.status.in_(["success", "partial"])).distinct()
+            select(RUNS.c.source_id).where(RUNS.c.status.in_(["success", "partial"]), RUNS.c.kind == "collect")
+            .distinct()
         )
     }
     for vendor in ctx.vendors:

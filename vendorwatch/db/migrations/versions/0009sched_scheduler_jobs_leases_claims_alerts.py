@@ -6,7 +6,7 @@
 - ``alerts``: each alert e-mail claimed once per subject (a critical finding, a source past its SLA).
 
 Revision ID: 0009sched
-Revises: 0009portal
+Revises: 0009tamper
 Create Date: 2026-12-01 10:37:27.557566
 """
 
@@ -21,7 +21,7 @@ from sqlalchemy.dialects import postgresql
 import vendorwatch.db.types
 
 revision = '0009sched'
-down_revision = '0009portal'
+down_revision = '0009tamper'
 branch_labels = None
 depends_on = None
 

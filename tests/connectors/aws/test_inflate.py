@@ -1,0 +1,52 @@
+"""Gunzip with ceilings: honest files come through whole (several members, trailing padding), damaged and cut
+files say why, and a decompression bomb stops at its ceiling having held little memory."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import zlib
+
+import pytest
+
+from connectors.aws.inflate import MAX_RATIO, InflateError, TooLargeError, inflate, open_bounded
+
+
+def _zeros(megabytes: int) -> bytes:
+    packer = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    return b"".join(packer.compress(b"\0" * (1 << 20)) for _ in range(megabytes)) + packer.flush()
+
+
+def test_honest_files_inflate_whole() -> None:
+    data = b'{"eventID": "e"}\n' * 50_000
+    assert inflate(gzip.compress(data), 1 << 30) == (data, None)
+    assert inflate(gzip.compress(b"one\n") + gzip.compress(b"two\n") + b"\0" * 8, 1 << 30) == (b"one\ntwo\n", None)
+    assert inflate(b"not gzip", 10) == (b"not gzip", None)
+    assert open_bounded(io.BytesIO(gzip.compress(data))).read() == data
+
+
+def test_cut_and_damaged_files_say_why() -> None:
+    packed = gzip.compress(b'{"eventID": "e"}\n' * 50_000)
+    content, problem = inflate(packed[: len(packed) // 2], 1 << 30)
+    assert problem is not None and "truncated" in problem.reason.en and content
+    damaged = bytearray(packed)
+    damaged[len(damaged) // 2: len(damaged) // 2 + 8] = b"\xff" * 8
+    _, problem = inflate(bytes(damaged), 1 << 30)
+    assert problem is not None and problem.reason.en.startswith("unreadable compressed data")
+
+
+def test_a_bomb_stops_at_its_ratio_streamed_or_whole() -> None:
+    bomb = _zeros(64)
+    content, problem = inflate(bomb, 16 << 20)  # held whole: never more than the ceiling
+    assert problem is not None and f"more than {MAX_RATIO} times" in problem.reason.en and len(content) <= 16 << 20 + 1
+    reader = open_bounded(io.BytesIO(bomb))
+    with pytest.raises(InflateError, match="decompression bomb"):
+        while reader.read(1 << 16):
+            pass
+
+
+def test_the_size_ceiling_holds_for_honest_ratios() -> None:
+    data = b'{"eventID": "e", "n": %d}\n'
+    lines = b"".join(data % n for n in range(200_000))
+    _, problem = inflate(gzip.compress(lines), 1 << 20)
+    assert isinstance(problem, TooLargeError) and "more than 1 MiB" in problem.reason.en
