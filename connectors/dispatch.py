@@ -5,13 +5,11 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 
-from sqlmodel import Session, col, select
-
 from vendorwatch.db.tables import CollectionRun
 from vendorwatch.errors import NotBuiltError, VendorWatchError
 from vendorwatch.i18n import t
 from vendorwatch.ingest.context import CollectContext
-from vendorwatch.ingest.runs import RunRecorder
+from vendorwatch.ingest.runs import close_left_running, latest_run_id
 
 Collector = Callable[[CollectContext], CollectionRun]
 
@@ -34,35 +32,12 @@ def collect_recorded(context: CollectContext) -> CollectionRun:
     """Collect one source; whatever goes wrong, the attempt is a finished run with its error (never lost, never
     left ``running``). ``KeyboardInterrupt``/``SystemExit`` close the run as failed and propagate."""
     source_id = context.source.id
-    with Session(context.engine) as session:
-        before = session.exec(select(CollectionRun.id).where(CollectionRun.source_id == source_id)
-                              .order_by(col(CollectionRun.id).desc()).limit(1)).first() or 0
+    before = latest_run_id(context.engine, source_id)
     try:
         return connector_for(context.source.kind)(context)
     except BaseException as exc:
         text = exc.message.both() if isinstance(exc, VendorWatchError) else f"{type(exc).__name__}: {exc}"
-        run = _close_left_running(context, before, text[:2000])
+        run = close_left_running(context.engine, source_id, before, context.clock, text[:2000])
         if not isinstance(exc, Exception):
             raise
         return run
-
-
-def _close_left_running(context: CollectContext, before: int, error_text: str) -> CollectionRun:
-    with Session(context.engine) as session:
-        left = session.exec(select(CollectionRun).where(
-            CollectionRun.source_id == context.source.id, col(CollectionRun.id) > before,
-        ).order_by(col(CollectionRun.id).desc())).first()
-        if left is not None and left.finished_at is not None:
-            return left  # the connector finished its run (as failed) before raising
-        for run in session.exec(select(CollectionRun).where(
-                CollectionRun.source_id == context.source.id, col(CollectionRun.id) > before,
-                col(CollectionRun.finished_at).is_(None))):
-            run.finished_at = context.clock.now()
-            run.status = "failed"
-            run.error_text = error_text
-            session.add(run)
-        session.commit()
-        if left is not None:
-            session.refresh(left)
-            return left
-    return RunRecorder(context.engine, context.source.id, context.clock).finish("failed", error_text=error_text)

@@ -19,12 +19,15 @@ from vendorwatch.clock import FixedClock, SystemClock
 from vendorwatch.db.tables import AccessEvent, SourceObject
 from vendorwatch.ingest.context import CollectContext
 
+ACME_ACCOUNT = "111111111111"  # the account acme's environment declares: events of any other are rejected
+
 OLD = 1_700_000_000  # a modification time long past: the file has settled
 
 
 def _delivery(path: Path, count: int, *, settled: bool = True) -> list[str]:
     ids = [str(uuid.uuid4()) for _ in range(count)]
-    records = [cloudtrail_record(event_id=i, when=datetime(2026, 11, 25, 1, n, tzinfo=UTC)) for n, i in enumerate(ids)]
+    records = [cloudtrail_record(account=ACME_ACCOUNT, event_id=i, when=datetime(2026, 11, 25, 1, n, tzinfo=UTC))
+               for n, i in enumerate(ids)]
     path.write_bytes(gzip.compress(orjson.dumps({"Records": records})))
     if settled:
         os.utime(path, (OLD, OLD))
@@ -46,7 +49,7 @@ def test_a_files_source_reads_new_files_and_leaves_half_written_ones_for_the_nex
     context = CollectContext.for_source(engine, registry, "acme-drop", SystemClock())
 
     first = _delivery(drop / "a.json.gz", 3)
-    whole = gzip.compress(orjson.dumps({"Records": [cloudtrail_record() for _ in range(5)]}))
+    whole = gzip.compress(orjson.dumps({"Records": [cloudtrail_record(account=ACME_ACCOUNT) for _ in range(5)]}))
     (drop / "b.json.gz").write_bytes(whole[: len(whole) // 2])  # an upload cut short
     os.utime(drop / "b.json.gz", (OLD, OLD))
     _delivery(drop / "c.json.gz", 2, settled=False)  # still being written: modified a moment ago

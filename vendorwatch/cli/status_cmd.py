@@ -30,7 +30,7 @@ def _table(status: MonitoringStatus, zone: str) -> Table:
 
 
 def status(
-    as_json: Annotated[bool, typer.Option("--json", help="print the status as JSON")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON で出力 / print the status as JSON")] = False,
 ) -> None:
     """監視の稼働状況 / Per source: last success, last failure, failures in a row, next run, SLA (exit 1 if any lapsed)."""
     current = runtime()

@@ -155,3 +155,30 @@ def last_checkpoint(session: Session, source_id: str) -> dict[str, Any] | None:
         .limit(1)
     ).first()
     return run.checkpoint if run else None
+
+
+def latest_run_id(engine: Engine, source_id: str) -> int:
+    """The id of the source's newest run (0 when it has none): what a later crash may have left open."""
+    with Session(engine) as session:
+        return session.exec(select(CollectionRun.id).where(CollectionRun.source_id == source_id)
+                            .order_by(col(CollectionRun.id).desc()).limit(1)).first() or 0
+
+
+def close_left_running(engine: Engine, source_id: str, after: int, clock: Clock, error_text: str) -> CollectionRun:
+    """Close as failed the source's runs newer than ``after`` that a crashed connector left open, and return the
+    newest of them (a new failed run when the connector raised before starting one)."""
+    with Session(engine) as session:
+        newer = (CollectionRun.source_id == source_id, col(CollectionRun.id) > after)
+        left = session.exec(select(CollectionRun).where(*newer).order_by(col(CollectionRun.id).desc())).first()
+        if left is not None and left.finished_at is not None:
+            return left  # the connector finished its run (as failed) before raising
+        for run in session.exec(select(CollectionRun).where(*newer, col(CollectionRun.finished_at).is_(None))):
+            run.finished_at = clock.now()
+            run.status = "failed"
+            run.error_text = error_text
+            session.add(run)
+        session.commit()
+        if left is not None:
+            session.refresh(left)
+            return left
+    return RunRecorder(engine, source_id, clock).finish("failed", error_text=error_text)
