@@ -89,9 +89,11 @@ else:
     } for v in report.vendors]), hide_index=True, width="stretch", column_config={
         tr("スコア", "Score"): st.column_config.ProgressColumn(min_value=0, max_value=100, format="%d", width="small"),
     })
-    st.caption(tr("各委託先の月内最後の評価時点の数値です。前月比はスコアの差（+ は悪化）。",
-                  "Each vendor's last evaluation in the month; change is the score's difference from the month "
-                  "before (+ is worse)."))
+    st.caption(tr("スコアと指摘数は各委託先の月内最後の評価時点、監視ソースは上の集計と同じ時点（月末、今月は現在）の"
+                  "SLA 内に収集済みの数です。前月比はスコアの差（+ は悪化）。",
+                  "Scores and findings are each vendor's last evaluation in the month; sources are those collected "
+                  "within their SLA at the moment of the figures above (the month's end, or now for this month). "
+                  "Change is the score's difference from the month before (+ is worse)."))
 
 st.subheader(tr("対応期限を過ぎた指摘", "Findings past their resolution deadline"))
 if not report.overdue:

@@ -76,4 +76,8 @@ def test_the_board_report_holds_every_control_and_vendor_of_the_month(engine: En
     assert {v.vendor_id for v in report.vendors} == {"tradesys", "opswatch", "callcentre"}
     assert all(v.change is None for v in report.vendors)  # nothing evaluated in October
     assert report.board.opened == len({f.id for f in active})
+    # The per-vendor sources and the headline are counted at one moment (four days on, nothing is fresh):
+    # the page showed 0 / 4 collected above a table of 2/3 and 1/1 (issue #16's note).
+    assert sum(v.sources.get("fresh", 0) for v in report.vendors) == report.board.sources_collected
+    assert sum(sum(v.sources.values()) for v in report.vendors) == report.board.sources
     assert months(datetime(2026, 11, 30, tzinfo=UTC).date())[:2] == ["2026-11", "2026-10"]

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
+from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -26,7 +27,15 @@ from vendorwatch.findings.family import event_times
 from vendorwatch.findings.fingerprint import fingerprint
 from vendorwatch.findings.lifecycle import SYSTEM_ACTOR, transition
 
-_NOT_STORED = (datetime.min.replace(tzinfo=UTC), datetime.min.replace(tzinfo=UTC))  # an id with no stored event
+
+@dataclass
+class _Pending:
+    """One fingerprint's draft of this evaluation, its drafts merged, with its stored evidence."""
+
+    check_id: str
+    key: str
+    draft: FindingDraft
+    evidence: dict[str, Any]
 
 
 @dataclass
@@ -47,18 +56,19 @@ def _merge(drafts: list[FindingDraft]) -> FindingDraft:
     return first
 
 
-def _period(session: Session, vendor_id: str | None, event_ids: list[str],
-            cache: dict[str, dict[str, tuple[datetime, datetime]]]) -> tuple[datetime | None, datetime | None]:
+def _event_periods(session: Session, pending: list[_Pending]) -> dict[str, dict[str, tuple[datetime, datetime]]]:
+    """The stored times of every draft's evidence events, per vendor: one lookup per vendor family for the whole
+    evaluation (a lookup per draft scanned the family's events once per finding)."""
+    wanted: dict[str, set[str]] = {}
+    for item in pending:
+        if item.draft.vendor_id is not None:
+            wanted.setdefault(item.draft.vendor_id, set()).update(item.evidence["event_ids"])
+    return {vendor_id: event_times(session, vendor_id, ids) for vendor_id, ids in wanted.items() if ids}
+
+
+def _period(known: dict[str, tuple[datetime, datetime]], event_ids: list[str]) -> tuple[datetime | None, datetime | None]:
     """The first and last time of a draft's evidence events (None, None without stored events)."""
-    if vendor_id is None or not event_ids:
-        return None, None
-    known = cache.setdefault(vendor_id, {})
-    missing = [e for e in event_ids if e not in known]
-    if missing:
-        known.update(event_times(session, vendor_id, missing))
-        for event_id in missing:
-            known.setdefault(event_id, _NOT_STORED)
-    spans = [known[e] for e in event_ids if known[e] is not _NOT_STORED]
+    spans = [known[e] for e in event_ids if e in known]
     if not spans:
         return None, None
     return min(s[0] for s in spans), max(s[1] for s in spans)
@@ -82,9 +92,8 @@ def reconcile(session: Session, outcomes: list[CheckOutcome], clock: Clock,
     if not ran:
         return summary
     existing = {f.fingerprint: f for f in session.exec(select(Finding).where(col(Finding.check_id).in_(list(ran))))}
-    times: dict[str, dict[str, tuple[datetime, datetime]]] = {}  # per vendor: event id -> earliest, latest time
+    pending: list[_Pending] = []
     for check_id, outcome in ran.items():
-        meta = outcome.check.meta
         grouped: dict[str, list[FindingDraft]] = {}
         for draft in outcome.drafts:
             grouped.setdefault(fingerprint(check_id, draft.vendor_id, draft.subject), []).append(draft)
@@ -93,8 +102,17 @@ def reconcile(session: Session, outcomes: list[CheckOutcome], clock: Clock,
             evidence = draft.evidence.as_json()
             if draft.message is not None:
                 evidence["message"] = draft.message.model_dump()
+            pending.append(_Pending(check_id, key, draft, evidence))
+    times = _event_periods(session, pending)
+    by_check: dict[str, list[_Pending]] = {}
+    for item in pending:
+        by_check.setdefault(item.check_id, []).append(item)
+    for check_id, outcome in ran.items():
+        meta = outcome.check.meta
+        for item in by_check.get(check_id, []):
+            key, draft, evidence = item.key, item.draft, item.evidence
             severity = draft.severity or meta.severity
-            first_event, last_event = _period(session, draft.vendor_id, evidence["event_ids"], times)
+            first_event, last_event = _period(times.get(draft.vendor_id or "", {}), evidence["event_ids"])
             finding = existing.pop(key, None)
             if finding is None:
                 finding = Finding(fingerprint=key, check_id=check_id, control_id=meta.control, vendor_id=draft.vendor_id,

@@ -7,6 +7,7 @@ the board receives), computed for the month as of its end, or as of now for the 
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
@@ -34,7 +35,8 @@ SECTIONS = ("controls",)  # the digest sections the page shows (the others are i
 
 @dataclass(frozen=True)
 class VendorPosture:
-    """One vendor at the end of the month (its last evaluation in the month) against the month before."""
+    """One vendor at the end of the month (its last evaluation in the month) against the month before; its
+    sources as they stand at the report's moment (the month's end, or now), the moment of the page's headline."""
 
     vendor_id: str
     name: Text
@@ -85,13 +87,16 @@ def board_report(session: Session, registry: Registry, month: str, clock: Clock)
     """The month's posture per control and per vendor, what changed, what is overdue (as of its end, or now)."""
     ctx = make_context(session, registry, DigestMonth.parse(month), clock)
     before = ctx.last_month
+    sources: dict[str, Counter[str]] = {}
+    for health in ctx.health_now:
+        sources.setdefault(health.vendor_id, Counter())[health.state] += 1
     vendors = []
     for vendor_id, row in ctx.this_month.vendors.items():
         vendor = ctx.vendors.get(vendor_id)
         vendors.append(VendorPosture(
             vendor_id, ctx.vendor_name(vendor_id), vendor.parent if vendor else None, vendor.tier if vendor else None,
             row.score, row.level, before.score(vendor_id), {k: int(v) for k, v in row.open_by_severity.items()},
-            row.accepted, {k: int(v) for k, v in row.sources.items()}))
+            row.accepted, dict(sources.get(vendor_id, Counter()))))
     overdue = tuple(ctx.ref(s) for s in by_importance([s for s in ctx.states if ctx.overdue_days(s)]))
     return BoardReport(
         str(ctx.month), ctx.provisional, build_board(ctx),
