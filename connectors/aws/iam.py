@@ -14,7 +14,7 @@ import time
 import urllib.parse
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import partial
 from typing import Any
 
@@ -22,6 +22,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from connectors.aws.errors import describe_error, error_code
 from connectors.aws.session import AwsAccess
+from vendorwatch.clock import as_utc
 from vendorwatch.records import GrantRecord, PrincipalRecord, SettingRecord
 
 _AUTHORIZATION_LISTS = ("UserDetailList", "GroupDetailList", "RoleDetailList", "Policies")
@@ -221,18 +222,19 @@ def parse_credential_report(content: bytes | str) -> list[dict[str, str]]:
 
 
 def _report_time(value: str | None) -> datetime | None:
+    """A credential-report time (ISO 8601, or N/A and the like for none) in UTC; None when it is not a time."""
     if not value or value in ("N/A", "not_supported", "no_information"):
         return None
     try:
-        parsed = datetime.fromisoformat(value)
+        return as_utc(value)
     except ValueError:
         return None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
 def _aware(value: Any) -> datetime | None:
+    """A time from an IAM API answer (botocore gives datetimes, a replayed answer may hold strings) in UTC."""
     if isinstance(value, datetime):
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        return as_utc(value)
     if isinstance(value, str):
         return _report_time(value)
     return None
