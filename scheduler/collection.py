@@ -1,6 +1,9 @@
 """One scheduled collection of one source: back off while it keeps failing, never run it twice at once, record
 the run whatever happens, then evaluate the checks.
 
+Evaluations coalesce: sources that finish while an evaluation runs are all covered by the one evaluation that
+starts after it (it reads everything they stored), not evaluated one after another.
+
 A failing source waits ``base * 2^(failures-1)`` (capped) after its last failure before it is tried again; the
 scheduled slots in between are skipped (logged, not recorded as runs). The wait is computed from the source's
 runs in the database, so it survives restarts and a standby taking over.
@@ -10,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
@@ -26,9 +30,45 @@ from vendorwatch.registry.models import Registry
 from vendorwatch.scoring.coverage import SourceHealth, source_health
 
 log = logging.getLogger(__name__)
-_evaluation = threading.Lock()  # one evaluation at a time in this process (sources finishing together)
 
 Outcome = Literal["collected", "failed", "backing_off", "busy", "not_in_registry"]
+
+
+class CoalescedEvaluation:
+    """One evaluation at a time in this process, and none that an evaluation started later already covers.
+
+    Each request is numbered when its collection has committed. An evaluation that starts (takes the lock) after
+    request n covers every request up to the newest number at its start; a request already covered returns
+    without evaluating again.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._numbers = threading.Lock()
+        self._requested = 0
+        self._covered = 0
+
+    @property
+    def requested(self) -> int:
+        """How many evaluations were asked for so far."""
+        return self._requested
+
+    def request(self, evaluate_now: Callable[[], object]) -> bool:
+        """Evaluate unless an evaluation that started after this request did; True when this one evaluated."""
+        with self._numbers:
+            self._requested += 1
+            mine = self._requested
+        with self._lock:
+            if self._covered >= mine:
+                return False
+            with self._numbers:
+                covers = self._requested
+            evaluate_now()
+            self._covered = covers
+            return True
+
+
+_evaluations = CoalescedEvaluation()
 
 
 @dataclass(frozen=True)
@@ -91,7 +131,6 @@ def run_source(engine: Engine, registry: Registry, source_id: str, clock: Clock,
         log.warning("%s: run %s failed: %s", source_id, run.id, error)
         return SourceOutcome(source_id, "failed", run.id, run.status, error)
     log.info("%s: run %s %s %s", source_id, run.id, run.status, dict(run.counts))
-    if then_evaluate:
-        with _evaluation:
-            evaluate(engine, registry, clock, actor="scheduler")
+    if then_evaluate and not _evaluations.request(lambda: evaluate(engine, registry, clock, actor="scheduler")):
+        log.info("%s: evaluation covered by one that started after this run", source_id)
     return SourceOutcome(source_id, "collected", run.id, run.status, error)
