@@ -6,7 +6,8 @@ Events are generated in chunks and written with the drivers' bulk paths (execute
 PostgreSQL), so generation stays fast and small. The registry is the demo registry; principals act from
 their office network in office hours, with a few of the incidents the checks look for sprinkled in.
 Prints the time of the transfer derivation, of each check, of the whole evaluation (with reconciliation),
-and the process's peak RSS. Targets: all ≤ 10 s, no check > 2 s, peak RSS ≤ 300 MB.
+and the process's peak RSS. Targets: all ≤ 10 s, no check > 2 s, reconciliation (an evaluation's time beyond its
+checks) ≤ 5 s, peak RSS ≤ 300 MB.
 """
 
 from __future__ import annotations
@@ -170,17 +171,19 @@ def measure(label: str, url: str, count: int) -> None:
         error = f"  ERROR {outcome.error.splitlines()[0]}" if outcome.error else ""
         print(f"  {outcome.check.id:48s} {outcome.seconds:7.3f} s  {len(outcome.drafts):5d} found{flag}{error}")
     print(f"  {'all checks (first run)':48s} {run.seconds:7.3f} s")
+    totals = []
     for label in ("evaluate: checks + reconcile (findings new)", "evaluate again (steady state)"):
         began = time.perf_counter()
         evaluation = evaluate(engine, registry, CLOCK)
-        total = time.perf_counter() - began
-        print(f"  {label:48s} {total:7.3f} s  {dict(evaluation.summary.counts)}")
+        totals.append(time.perf_counter() - began)
+        print(f"  {label:48s} {totals[-1]:7.3f} s  {dict(evaluation.summary.counts)}")
     print(f"  peak RSS {peak_rss_mb():.0f} MB")
     slowest = max(run.outcomes, key=lambda o: o.seconds)
     print("  targets:")
     for name, value, target, unit in (
         ("all checks, with transfer derivation", run.seconds, 10.0, "s"),
         (f"slowest check ({slowest.check.id})", slowest.seconds, 2.0, "s"),
+        ("reconcile (slower evaluation minus the checks)", max(totals) - run.seconds, 5.0, "s"),
         ("peak RSS", peak_rss_mb(), 300.0, "MB"),
     ):
         print(f"    {'MET   ' if value <= target else 'MISSED'} {name:48s} {value:7.2f} {unit} (target <= {target:g} {unit})")
