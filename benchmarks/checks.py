@@ -24,10 +24,10 @@ from typing import Any
 
 import orjson
 import yaml
-from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine, text
 from sqlmodel import Session
 
+from benchmarks._support import DEFAULT_POSTGRES, scratch_postgres
 from vendorwatch.checks.engine import run_checks
 from vendorwatch.clock import FixedClock
 from vendorwatch.db.engine import make_engine
@@ -206,19 +206,8 @@ def on_both_databases(measure: Callable[[str, str, int], None], description: str
                 if os.path.exists(path + suffix):
                     os.remove(path + suffix)
     if args.only in (None, "postgresql"):
-        admin_url = os.environ.get("VENDORWATCH_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-        name = f"vw_bench_{uuid.uuid4().hex[:8]}"
-        admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        try:
-            measure("PostgreSQL", make_url(admin_url).set(database=name).render_as_string(hide_password=False),
-                    args.events)
-        finally:
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
-
+        with scratch_postgres(os.environ.get("VENDORWATCH_TEST_POSTGRES_URL", DEFAULT_POSTGRES)) as url:
+            measure("PostgreSQL", url, args.events)
 
 def main() -> None:
     """Run the benchmark on SQLite (a temporary file) and PostgreSQL (a temporary database)."""

@@ -19,23 +19,21 @@ import asyncio
 import os
 import random
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
-import uuid
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import httpx
 import yaml
-from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine
 from sqlmodel import Session
 
+from benchmarks._support import DEFAULT_POSTGRES, report_saves, save_figures, scratch_postgres
 from benchmarks.questionnaire_saves import CHOICE_QUESTIONS
 from benchmarks.questionnaire_saves import _registry as bench_registry
 from questionnaires.campaigns import send_campaign
@@ -51,7 +49,6 @@ from vendorwatch.db.migrate import upgrade
 from vendorwatch.registry.models import Registry
 from vendorwatch.registry.sync import apply_import
 
-DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 TARGET_P95_MS = 300.0
 CLOCK = SystemClock()
 def _prepare(engine: Engine, registry: Registry) -> list[tuple[int, str]]:
@@ -181,26 +178,15 @@ def _run(engine: Engine, database_url: str, pairs: list[tuple[int, str]], second
         for request_id, wanted in figures["expected"].items():
             stored = load_answers(session, request_id)
             lost += sum(1 for q, c in wanted.items() if q not in stored or stored[q].choices != [c])
-    ordered = sorted(figures["latencies"])
-    return {"saves": len(ordered) - len(figures["errors"]), "errors": len(figures["errors"]),
-            "first_errors": figures["errors"][:3], "lost": lost,
-            "p50": statistics.median(ordered) if ordered else 0.0,
-            "p95": ordered[int(0.95 * (len(ordered) - 1))] if ordered else 0.0,
-            "max": ordered[-1] if ordered else 0.0, "seconds": figures["seconds"], "server_cpu": figures["server_cpu"],
-            "load": os.getloadavg()[0]}
+    return save_figures(figures["latencies"], figures["errors"], lost, figures["seconds"]) | {
+        "server_cpu": figures["server_cpu"], "load": os.getloadavg()[0]}
 
 
 def _report(name: str, figures: dict[str, Any]) -> None:
-    ok = figures["errors"] == 0 and figures["lost"] == 0 and figures["p95"] < TARGET_P95_MS
-    print(f"{name:24} saves {figures['saves']:6d} ({figures['saves'] / figures['seconds']:.0f}/s)  "
-          f"p50 {figures['p50']:.1f} ms  p95 {figures['p95']:.1f} ms  max {figures['max']:.1f} ms  "
-          f"errors {figures['errors']} (target 0)  lost {figures['lost']} (target 0)  "
-          f"p95 target < {TARGET_P95_MS:.0f} ms  {'OK' if ok else 'MISSED'}", flush=True)
+    report_saves(name, figures, TARGET_P95_MS, width=24)
     per_save = figures["server_cpu"] * 1000 / max(figures["saves"], 1)
     print(f"{'':24} the portal's CPU: {figures['server_cpu']:.1f} s = {per_save:.1f} ms per save "
           f"({figures['server_cpu'] / figures['seconds']:.0%} of one core); machine load average {figures['load']:.1f}")
-    for error in figures["first_errors"]:
-        print(f"           {error}")
 
 
 def main() -> None:
@@ -226,22 +212,12 @@ def main() -> None:
             engine.dispose()
     if options.skip_postgres:
         return
-    name = f"vw_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(options.postgres, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        url = make_url(options.postgres).set(database=name).render_as_string(hide_password=False)
+    with scratch_postgres(options.postgres) as url:
         engine = make_engine(url)
         pairs = _prepare(engine, registry)
         _report(f"postgresql ({options.workers} workers)",
                 _run(engine, url, pairs, options.seconds, options.think_ms, options.workers))
         engine.dispose()
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
 
 if __name__ == "__main__":
     main()

@@ -16,20 +16,18 @@ from __future__ import annotations
 
 import argparse
 import random
-import statistics
 import tempfile
 import threading
 import time
-import uuid
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import yaml
-from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine
 from sqlmodel import Session
 
+from benchmarks._support import DEFAULT_POSTGRES, report_saves, save_figures, scratch_postgres
 from questionnaires.answers import RawAnswer
 from questionnaires.campaigns import send_campaign
 from questionnaires.loader import find_questionnaire
@@ -41,7 +39,6 @@ from vendorwatch.db.migrate import upgrade
 from vendorwatch.registry.models import Registry
 from vendorwatch.registry.sync import apply_import
 
-DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 TARGET_P95_MS = 300.0
 CLOCK = FixedClock(datetime(2026, 11, 26, 9, 0, tzinfo=UTC))
 CHOICE_QUESTIONS = {
@@ -129,21 +126,7 @@ def _run(engine: Engine, pairs: list[tuple[Respondent, int]], seconds: float, th
         for request_id, wanted in expected.items():
             stored = load_answers(session, request_id)
             lost += sum(1 for q, c in wanted.items() if q not in stored or stored[q].choices != [c])
-    ordered = sorted(latencies)
-    return {"saves": len(latencies) - len(errors), "errors": len(errors), "first_errors": errors[:3], "lost": lost,
-            "p50": statistics.median(ordered) if ordered else 0.0,
-            "p95": ordered[int(0.95 * (len(ordered) - 1))] if ordered else 0.0,
-            "max": ordered[-1] if ordered else 0.0, "seconds": elapsed}
-
-
-def _report(name: str, figures: dict[str, Any]) -> None:
-    ok = figures["errors"] == 0 and figures["lost"] == 0 and figures["p95"] < TARGET_P95_MS
-    print(f"{name:10} saves {figures['saves']:6d} ({figures['saves'] / figures['seconds']:.0f}/s)  "
-          f"p50 {figures['p50']:.1f} ms  p95 {figures['p95']:.1f} ms  max {figures['max']:.1f} ms  "
-          f"errors {figures['errors']} (target 0)  lost {figures['lost']} (target 0)  "
-          f"p95 target < {TARGET_P95_MS:.0f} ms  {'OK' if ok else 'MISSED'}")
-    for error in figures["first_errors"]:
-        print(f"           {error}")
+    return save_figures(latencies, errors, lost, elapsed)
 
 
 def main() -> None:
@@ -162,23 +145,16 @@ def main() -> None:
     if not options.skip_sqlite:
         with tempfile.TemporaryDirectory() as folder:
             engine = make_engine(f"sqlite:///{Path(folder) / 'bench.db'}")
-            _report("sqlite", _run(engine, _prepare(engine, registry), options.seconds, options.think_ms))
+            report_saves("sqlite", _run(engine, _prepare(engine, registry), options.seconds, options.think_ms),
+                         TARGET_P95_MS)
             engine.dispose()
     if options.skip_postgres:
         return
-    name = f"vw_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(options.postgres, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        engine = make_engine(make_url(options.postgres).set(database=name).render_as_string(hide_password=False))
-        _report("postgresql", _run(engine, _prepare(engine, registry), options.seconds, options.think_ms))
+    with scratch_postgres(options.postgres) as url:
+        engine = make_engine(url)
+        report_saves("postgresql", _run(engine, _prepare(engine, registry), options.seconds, options.think_ms),
+                     TARGET_P95_MS)
         engine.dispose()
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
 
 if __name__ == "__main__":
     main()
