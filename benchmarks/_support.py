@@ -3,30 +3,18 @@
 from __future__ import annotations
 
 import statistics
-import uuid
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from tests.servers.postgres import fresh_database
 
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
-@contextmanager
-def scratch_postgres(admin_url: str = DEFAULT_POSTGRES) -> Iterator[str]:
+def scratch_postgres(admin_url: str = DEFAULT_POSTGRES) -> AbstractContextManager[str]:
     """The URL of a new, empty PostgreSQL database, dropped (connections and all) on the way out."""
-    name = f"vw_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    return contextmanager(fresh_database)(admin_url, "vw_bench")
 
 
 def save_figures(latencies: Sequence[float], errors: Sequence[str], lost: int, seconds: float) -> dict[str, Any]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -17,8 +16,8 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.engine import make_url
 
+from tests.servers.postgres import fresh_database
 from tests.servers.smtp import PASSWORD as SMTP_PASSWORD
 from tests.servers.smtp import SmtpServer, start_smtp_server
 from vendorwatch.clock import FixedClock
@@ -55,16 +54,7 @@ def postgres_server() -> str:
 
 
 def _fresh_postgres_database(admin_url: str) -> Iterator[str]:
-    name = f"vw_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    return fresh_database(admin_url)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
