@@ -1,5 +1,6 @@
 """A run whose process was killed is marked interrupted by the next run of its source (one still going is left
-alone); the SQLite database and its -wal/-shm files are readable by their owner only."""
+alone; another host's collect once nothing holds its source's claim); the SQLite database and its -wal/-shm
+files are readable by their owner only."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import signal
 import stat
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import text
@@ -17,6 +19,7 @@ from tests.hostile.harness import prepare
 from vendorwatch.clock import FixedClock
 from vendorwatch.db.engine import make_engine
 from vendorwatch.db.tables import CollectionRun
+from vendorwatch.ingest.claims import SourceClaims
 from vendorwatch.ingest.runs import RunRecorder
 
 _HOLD_A_RUN = """
@@ -100,3 +103,41 @@ def test_init_creates_the_database_readable_by_its_owner_only(run_cli, tmp_path:
     done = run_cli("init")
     assert done.exit_code == 0, done.stderr
     assert stat.S_IMODE((tmp_path / "vendorwatch.db").stat().st_mode) == 0o600
+
+
+def _remote_run(database_url: str, source_id: str, kind: str, clock: FixedClock) -> None:
+    """A run left ``running`` by a process of another host (a scheduler there killed mid-collection)."""
+    with Session(make_engine(database_url)) as session:
+        session.add(CollectionRun(source_id=source_id, kind=kind, started_at=clock.now(), status="running",
+                                  owner="scheduler-host-b/4242/991"))
+        session.commit()
+
+
+def test_another_hosts_collect_run_is_interrupted_once_nothing_holds_its_claim(
+        database_url: str, tmp_path: Path, clock: FixedClock) -> None:
+    prepare(tmp_path, database_url, clock)
+    engine = make_engine(database_url)
+    _remote_run(database_url, "acme-files", "collect", clock)
+    _remote_run(database_url, "acme-files", "import", clock)  # imports hold no claim: nothing says it ended
+    claims = SourceClaims(engine, clock, "scheduler-host-b", 120)
+    assert claims.take("acme-files")  # host B still renews its claim: its collect may be running
+    RunRecorder(engine, "acme-files", clock, kind="import").finish()
+    assert _runs(database_url)[:2] == [("acme-files", "running"), ("acme-files", "running")]
+    clock.set(clock.now() + timedelta(minutes=5))  # host B stopped renewing: the claim expired
+    RunRecorder(engine, "acme-files", clock, kind="import").finish()
+    assert _runs(database_url)[:2] == [("acme-files", "interrupted"), ("acme-files", "running")]
+    with Session(engine) as session:
+        first = session.get(CollectionRun, 1)
+    assert first is not None and "no longer holds the source's claim" in (first.error_text or "")
+
+
+def test_a_collect_under_the_claim_interrupts_another_hosts_collect(database_url: str, tmp_path: Path,
+                                                                     clock: FixedClock) -> None:
+    prepare(tmp_path, database_url, clock)
+    engine = make_engine(database_url)
+    _remote_run(database_url, "acme-files", "collect", clock)
+    claims = SourceClaims(engine, clock, "collect:here", 120)
+    with claims.held("acme-files") as ours:  # we hold the claim: no other collect can be running
+        assert ours
+        RunRecorder(engine, "acme-files", clock).finish()
+    assert _runs(database_url) == [("acme-files", "interrupted"), ("acme-files", "success")]

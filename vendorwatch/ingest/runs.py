@@ -80,7 +80,8 @@ class RunRecorder:
         self.error_total = 0
         self.checkpoint: dict[str, Any] | None = None
         with Session(engine) as session:
-            mark_interrupted(session, source_id, clock.now(), noticed_by=this_process())
+            # A collect run is made under the source's claim (the CLI's collect and the scheduler take it).
+            mark_interrupted(session, source_id, clock.now(), noticed_by=this_process(), claimed=kind == "collect")
             previous = last_checkpoint(session, source_id)
             run = CollectionRun(source_id=source_id, kind=kind, started_at=clock.now(), status="running",
                                 checkpoint=previous, owner=this_process())
