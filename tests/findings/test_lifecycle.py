@@ -225,3 +225,24 @@ def test_evidence_times_are_looked_up_once_per_vendor_not_once_per_finding(world
         found = session.exec(select(Finding).where(Finding.check_id == CHECK)).all()
     assert len(found) == 41 and all(f.first_event_at is not None for f in found)
     assert len(lookups) == 1, len(lookups)
+
+
+def test_a_resolved_finding_with_more_events_than_its_sample_reopens_on_a_new_one(world: World) -> None:
+    # Thirty events before the resolution: more than a finding's evidence sample of 20 per principal. When the
+    # sample held only the first ones, the newest stored time stayed before the resolution and a recurrence
+    # after it was taken for the past incident: the finding stayed resolved.
+    world.events(*(ev(f"m-old{n:02d}", f"2026-11-25 0{n % 10}:{n:02d}", "DescribeInstances", MALLORY)
+                   for n in range(30)))
+    _evaluate(world)
+    finding = _finding(world)
+    assert finding.last_event_at == at("2026-11-25 09:29")  # the newest of the 31, although 20 are listed
+    with Session(world.engine) as session:
+        triage.resolve(session, finding.id or 0, actor="yamada", reason="contractor left, key removed",
+                       clock=world.clock)
+        session.commit()
+    world.events(ev("m-new", "2026-11-26 09:30", "DescribeInstances", MALLORY))
+    world.clock.set(at("2026-11-26 11:00"))
+    _evaluate(world)
+    reopened = _finding(world)
+    assert reopened.status == "open" and reopened.last_event_at == at("2026-11-26 09:30")
+    assert "m-new" in reopened.evidence["event_ids"] and len(reopened.evidence["event_ids"]) == 20

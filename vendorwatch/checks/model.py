@@ -6,10 +6,10 @@ for exactly the rows it needs, and names the events and principals that prove ea
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Engine
@@ -24,6 +24,7 @@ Severity = Literal["critical", "high", "medium", "low", "info"]
 SEVERITIES: tuple[Severity, ...] = ("critical", "high", "medium", "low", "info")
 ControlId = Literal["3.2.1", "3.2.2", "3.2.3", "3.2.4", "3.2.5", "3.2.6", "3.2.7"]
 ParameterValue = int | float | str | bool | list[str]
+T = TypeVar("T")
 MAX_EVENT_IDS = 50  # evidence names at most this many events; details.event_count tells the full number
 
 
@@ -49,6 +50,20 @@ class CheckMeta(BaseModel):
         default=False, description="judges other checks' findings: runs after they are reconciled")
 
 
+def newest_kept(limit: int) -> int:
+    """How many of the newest events an evidence sample of ``limit`` keeps beside the first ones: the newest
+    event is what tells reconciliation that a condition a person resolved has come back."""
+    return min(5, limit // 4)
+
+
+def first_and_newest(items: Sequence[T], limit: int) -> list[T]:
+    """The first items of a time-ordered list and the newest few, ``limit`` in all."""
+    if len(items) <= limit:
+        return list(items)
+    newest = newest_kept(limit)
+    return [*items[: limit - newest], *items[len(items) - newest:]] if newest else list(items[:limit])
+
+
 @dataclass
 class Evidence:
     """What proves a finding: the source's own event ids, the principals, and details for a reader."""
@@ -63,7 +78,7 @@ class Evidence:
         details = dict(self.details)
         if len(ids) > MAX_EVENT_IDS:
             details.setdefault("event_count", len(ids))
-            ids = ids[:MAX_EVENT_IDS]
+            ids = first_and_newest(ids, MAX_EVENT_IDS)
         return {"event_ids": ids, "principals": sorted(set(self.principals)), "details": details}
 
 

@@ -19,6 +19,7 @@ from sqlalchemy import BigInteger, ColumnElement, and_, case, cast, false, func,
 from sqlalchemy import Integer as SAInteger
 from sqlalchemy.orm import Session
 
+from vendorwatch.checks.model import first_and_newest, newest_kept
 from vendorwatch.clock import as_utc
 from vendorwatch.db.core_tables import EVENTS
 from vendorwatch.registry.models import WEEKDAYS, HoursWindow
@@ -151,26 +152,34 @@ def in_or_false(column: ColumnElement[Any], values: Iterable[Any]) -> ColumnElem
 
 
 def event_ids(session: Session, *where: ColumnElement[bool], limit: int = 50) -> list[str]:
-    """The source's own ids of the first events matching ``where`` (evidence for a finding)."""
-    rows = session.execute(
-        select(EVENTS.c.source_event_id).where(*where).order_by(EVENTS.c.event_time, EVENTS.c.id).limit(limit)
-    )
-    return [r[0] for r in rows]
+    """The source's own ids of the first events matching ``where`` and the newest few (evidence for a finding),
+    in time order."""
+    newest = newest_kept(limit)
+    order = (EVENTS.c.event_time, EVENTS.c.id)
+    first = session.execute(select(EVENTS.c.event_time, EVENTS.c.id, EVENTS.c.source_event_id).where(*where)
+                            .order_by(*order).limit(limit - newest)).all()
+    last = session.execute(select(EVENTS.c.event_time, EVENTS.c.id, EVENTS.c.source_event_id).where(*where)
+                           .order_by(*(c.desc() for c in order)).limit(newest)).all() if newest else []
+    picked = {row.id: row for row in [*first, *last]}
+    return [row.source_event_id for row in sorted(picked.values(), key=lambda r: (r.event_time, r.id))]
 
 
 def event_ids_by(session: Session, keys: Sequence[ColumnElement[Any]], *where: ColumnElement[bool],
                  limit: int = EVIDENCE_PER_GROUP) -> dict[tuple[Any, ...], list[str]]:
-    """The first ``limit`` source event ids per group of ``keys`` among the events matching ``where``.
+    """The first source event ids per group of ``keys`` among the events matching ``where``, and the newest
+    few (``limit`` in all, in time order).
 
-    Two queries instead of one per finding. The first ranks (group, time) with ROW_NUMBER using only the
-    columns of the check's own query, so the covering index that served the check serves it too (a row id
+    Two queries instead of one per finding. The first ranks (group, time) with ROW_NUMBER both ways using only
+    the columns of the check's own query, so the covering index that served the check serves it too (a row id
     or event id in it would make the database visit the table for every candidate row); the second reads
     the event ids of the few (group, time) pairs kept.
     """
+    newest = newest_kept(limit)
     rank = func.row_number().over(partition_by=list(keys), order_by=EVENTS.c.event_time)
+    back = func.row_number().over(partition_by=list(keys), order_by=EVENTS.c.event_time.desc())
     labelled = [key.label(f"k{i}") for i, key in enumerate(keys)]
-    ranked = select(*labelled, EVENTS.c.event_time, rank.label("rank")).where(*where).subquery()
-    kept = session.execute(select(ranked).where(ranked.c.rank <= limit)).all()
+    ranked = select(*labelled, EVENTS.c.event_time, rank.label("rank"), back.label("back")).where(*where).subquery()
+    kept = session.execute(select(ranked).where(or_(ranked.c.rank <= limit - newest, ranked.c.back <= newest))).all()
     wanted = {tuple(row[: len(keys) + 1]) for row in kept}
     firsts = sorted({pair[0] for pair in wanted}, key=str)
     times = sorted({pair[-1] for pair in wanted})
@@ -186,7 +195,8 @@ def event_ids_by(session: Session, keys: Sequence[ColumnElement[Any]], *where: C
             key = tuple(row[: len(keys)])
             if (*key, row.event_time) in wanted:
                 found.setdefault(key, []).append((row.event_time, row.id, row.source_event_id))
-    return {key: [event_id for _, _, event_id in sorted(events)[:limit]] for key, events in found.items()}
+    return {key: [event_id for _, _, event_id in first_and_newest(sorted(events), limit)]
+            for key, events in found.items()}
 
 
 def customer_events() -> ColumnElement[bool]:

@@ -19,7 +19,7 @@ from sqlalchemy import and_, func, not_, or_, select
 
 from vendorwatch.checks.knowledge import parse_ip
 from vendorwatch.checks.model import EvaluationContext, Evidence, FindingDraft, check
-from vendorwatch.checks.sql import hour_bucket
+from vendorwatch.checks.sql import event_ids, hour_bucket
 from vendorwatch.clock import as_utc
 from vendorwatch.db.core_tables import EVENTS
 from vendorwatch.i18n import t
@@ -125,14 +125,11 @@ class _SharingQuery:
         return sessions
 
     def evidence_ids(self, vendor_id: str, cred: str, use: OverlappingUse) -> list[str]:
-        """Up to 50 events of the credential from those addresses during the overlaps."""
-        return [r[0] for r in self.ctx.session.execute(
-            select(EVENTS.c.source_event_id)
-            .where(*self.usable, EVENTS.c.principal.in_(use.principals), EVENTS.c.vendor_id == vendor_id,
-                   self.credential == cred, EVENTS.c.source_ip.in_(use.source_ips),
-                   EVENTS.c.event_time >= use.start, EVENTS.c.event_time <= use.end)
-            .order_by(EVENTS.c.event_time).limit(50)
-        )]
+        """Up to 50 events of the credential from those addresses during the overlaps (the first and newest)."""
+        return event_ids(self.ctx.session, *self.usable, EVENTS.c.principal.in_(use.principals),
+                         EVENTS.c.vendor_id == vendor_id, self.credential == cred,
+                         EVENTS.c.source_ip.in_(use.source_ips), EVENTS.c.event_time >= use.start,
+                         EVENTS.c.event_time <= use.end)
 
 
 @dataclass(frozen=True)
