@@ -115,7 +115,7 @@ class TrailPage:
     size: int
 
 
-_COLUMNS = (EVENTS.c.id, EVENTS.c.event_time, EVENTS.c.source_id, EVENTS.c.source_event_id, EVENTS.c.vendor_id,
+EVENT_COLUMNS = (EVENTS.c.id, EVENTS.c.event_time, EVENTS.c.source_id, EVENTS.c.source_event_id, EVENTS.c.vendor_id,
             EVENTS.c.environment_id, EVENTS.c.account_id, EVENTS.c.principal, EVENTS.c.action, EVENTS.c.resource,
             EVENTS.c.bucket, EVENTS.c.object_key, EVENTS.c.source_ip, EVENTS.c.user_agent, EVENTS.c.outcome,
             EVENTS.c.error_code)
@@ -186,7 +186,8 @@ def _plan(session: Session, where: TrailFilter) -> _Plan:
     return plan
 
 
-def _event(row: Any, principal: Callable[[str | None], str]) -> TrailEvent:
+def trail_event(row: Any, principal: Callable[[str | None], str]) -> TrailEvent:
+    """A row of ``EVENT_COLUMNS`` as people read it, the principal through ``principal`` (a masker's)."""
     resource = row.resource or (f"s3://{row.bucket}/{row.object_key or ''}" if row.bucket else "")
     return TrailEvent(row.id, as_utc(row.event_time), row.source_id, row.source_event_id, row.vendor_id,
                       row.environment_id, row.account_id, principal(row.principal), row.action, resource,
@@ -199,7 +200,7 @@ def _principals(masker: Masker) -> Callable[[str | None], str]:
 
 
 def _select(plan: _Plan) -> Select[Any]:
-    return select(*_COLUMNS).where(*plan.conditions)
+    return select(*EVENT_COLUMNS).where(*plan.conditions)
 
 
 def trail_page(session: Session, where: TrailFilter, masker: Masker, *, after: TrailCursor | None = None,
@@ -226,7 +227,7 @@ def trail_page(session: Session, where: TrailFilter, masker: Masker, *, after: T
         rows = list(session.execute(query.order_by(*order).limit(want)))
         for row in rows:
             if plan.keeps(row.source_ip):
-                items.append(_event(row, principal))
+                items.append(trail_event(row, principal))
         if len(rows) < want or len(items) > size:
             break
         position = TrailCursor(as_utc(rows[-1].event_time), rows[-1].id)  # IPv6 only: more rows to decide
@@ -244,7 +245,7 @@ def stream_trail(session: Session, where: TrailFilter, masker: Masker, *,
     principal = _principals(masker)
     for row in session.execute(query):
         if plan.keeps(row.source_ip):
-            yield _event(row, principal)
+            yield trail_event(row, principal)
 
 
 def count_trail(session: Session, where: TrailFilter) -> int:

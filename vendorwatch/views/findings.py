@@ -19,7 +19,8 @@ from vendorwatch.db.core_tables import FINDINGS
 from vendorwatch.findings.lifecycle import ACTIVE_STATUSES, STATUSES
 from vendorwatch.findings.query import history
 from vendorwatch.i18n import Text, t
-from vendorwatch.views.evidence import EvidenceEvent, evidence_events
+from vendorwatch.trail.query import TrailEvent
+from vendorwatch.views.evidence import evidence_events
 from vendorwatch.views.paging import Page, bounds
 from vendorwatch.views.personal import Masker
 from vendorwatch.views.portfolio import CONTROLS
@@ -111,7 +112,7 @@ class FindingDetail:
     details: dict[str, Any]
     event_ids: tuple[str, ...]
     event_count: int
-    events: tuple[EvidenceEvent, ...]
+    events: tuple[TrailEvent, ...]
     history: tuple[HistoryEntry, ...]
 
 

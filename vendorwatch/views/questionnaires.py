@@ -28,7 +28,8 @@ from vendorwatch.db.tables import EvidenceFile
 from vendorwatch.i18n import Text, t
 from vendorwatch.masking import mask_email, mask_text
 from vendorwatch.registry.models import Registry
-from vendorwatch.views.evidence import EvidenceEvent, evidence_events
+from vendorwatch.trail.query import TrailEvent
+from vendorwatch.views.evidence import evidence_events
 from vendorwatch.views.personal import Masker
 
 ACTIVE = ("open", "acknowledged", "risk_accepted")
@@ -163,7 +164,7 @@ class ContradictionView:
     facts: tuple[Text, ...]
     finding_ids: tuple[int, ...]  # the findings of other checks that contradict the claim
     principals: tuple[str, ...]
-    events: tuple[EvidenceEvent, ...]
+    events: tuple[TrailEvent, ...]
     event_count: int
 
 
