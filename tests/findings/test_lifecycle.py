@@ -213,7 +213,8 @@ def test_evidence_times_are_looked_up_once_per_vendor_not_once_per_finding(world
     lookups: list[str] = []
 
     def count(conn: object, cursor: object, statement: str, *args: object) -> None:
-        if "FROM access_events" in statement and "source_event_id IN" in statement:
+        if "FROM access_events" in statement and ("source_event_id IN" in statement
+                                                  or "source_event_id = ANY" in statement):
             lookups.append(statement)
 
     event.listen(world.engine, "before_cursor_execute", count)

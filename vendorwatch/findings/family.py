@@ -15,8 +15,7 @@ from sqlmodel import Session
 
 from vendorwatch.clock import as_utc
 from vendorwatch.db.core_tables import EVENTS, SOURCES, VENDORS
-
-_CHUNK = 5000  # ids per lookup: each lookup scans the family's events once (SQLite allows 32,766 parameters)
+from vendorwatch.db.value_lists import in_values
 
 
 def vendor_family(session: Session, vendor_id: str) -> list[str]:
@@ -47,18 +46,17 @@ def family_sources(session: Session, vendor_id: str | None) -> list[str]:
 
 def event_times(session: Session, vendor_id: str | None, event_ids: Iterable[str]) -> dict[str, tuple[datetime, datetime]]:
     """The earliest and latest time of each stored event with one of these source event ids, among the family's
-    sources (an id may recur in two sources of the family)."""
+    sources (an id may recur in two sources of the family): one scan of the family's events for all of them."""
     wanted = sorted(set(event_ids))
     if not wanted:
         return {}
     sources = family_sources(session, vendor_id)
+    dialect = session.get_bind().dialect.name
     found: dict[str, tuple[datetime, datetime]] = {}
-    for start in range(0, len(wanted), _CHUNK):
-        rows = session.execute(select(EVENTS.c.source_event_id, EVENTS.c.event_time)
-                               .where(EVENTS.c.source_id.in_(sources),
-                                      EVENTS.c.source_event_id.in_(wanted[start:start + _CHUNK])))
-        for event_id, when in rows:
-            at = as_utc(when)
-            first, last = found.get(event_id, (at, at))
-            found[event_id] = (min(first, at), max(last, at))
+    rows = session.execute(select(EVENTS.c.source_event_id, EVENTS.c.event_time)
+                           .where(EVENTS.c.source_id.in_(sources), in_values(EVENTS.c.source_event_id, wanted, dialect)))
+    for event_id, when in rows:
+        at = as_utc(when)
+        first, last = found.get(event_id, (at, at))
+        found[event_id] = (min(first, at), max(last, at))
     return found
