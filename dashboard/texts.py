@@ -67,7 +67,7 @@ ENVIRONMENT_KIND: dict[str, Text] = {
     "production": t("本番", "production"), "staging": t("検証", "staging"), "development": t("開発", "development"),
 }
 PORTAL_ENROLMENT: dict[str, Text] = {
-    "enrolled": t("登録済み", "enrolled"), "pending": t("招待中（登録待ち）", "invited, not enrolled yet"),
+    "enrolled": t("登録済み", "enrolled"), "pending": t("招待中", "invited"),
     "expired": t("招待期限切れ", "invitation expired"), "not_invited": t("未招待", "not invited"),
 }
 REQUEST_STATE: dict[str, Text] = STATE_LABELS

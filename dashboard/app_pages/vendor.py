@@ -245,11 +245,17 @@ with questionnaire_tab:
 
 
 def _contact_state(r: PortalContactRow, now: datetime) -> str:
+    """Disabled, locked (until when), or the enrolment (a pending or expired invitation with its expiry)."""
     if r.disabled_at is not None:
         return "⛔ " + tr("無効", "disabled")
     if r.locked_until is not None and r.locked_until > now:
-        return "🔒 " + tr("ロック中", "locked")
-    return label(PORTAL_ENROLMENT, r.enrolment)
+        return "🔒 " + tr(f"ロック中（{when(ctx, r.locked_until)} まで）", f"locked until {when(ctx, r.locked_until)}")
+    state, expires = label(PORTAL_ENROLMENT, r.enrolment), when(ctx, r.invitation_expires_at).rsplit(" ", 1)[0]
+    if r.enrolment == "pending":
+        return state + tr(f"（{expires} まで）", f" (until {expires})")
+    if r.enrolment == "expired" and expires:
+        return state + tr(f"（{expires}）", f" ({expires})")
+    return state
 
 
 def _sign_in_methods(r: PortalContactRow) -> str:
@@ -288,22 +294,22 @@ def _portal_contacts_tab() -> None:
         tr(f"未招待 {seen.count('not_invited')}", f"not invited {seen.count('not_invited')}"),
     ]))
     days = (now - seen.failures_since).days
-    failures = tr(f"失敗（{days} 日）", f"Failures ({days} days)")
+    failures = tr(f"失敗 {days} 日", f"Failures {days} d")
     invited = tr("招待", "Invited")
+    strays = any(not r.in_registry for r in seen.rows)
     st.dataframe(pd.DataFrame([{
         tr("委託先", "Vendor"): ("└ " if r.vendor_id != vendor_id else "") + r.vendor_id,
         tr("担当者", "Contact"): r.name, tr("メール", "E-mail"): r.email, tr("状態", "State"): _contact_state(r, now),
         tr("サインイン方法", "Sign-in methods"): _sign_in_methods(r),
         tr("最終サインイン", "Last sign-in"): when(ctx, r.last_signin_at),
-        tr("ロック解除", "Locked until"): when(ctx, r.locked_until) if r.locked_until and r.locked_until > now else "",
         failures: r.failures if r.account_id is not None else None,
         invited: f"{when(ctx, r.invited_at)} · {r.invited_by}" if r.invited_at else "",
-        tr("招待の期限", "Invitation expires"): when(ctx, r.invitation_expires_at)
-        if r.enrolment in ("pending", "expired") else "",
-        tr("台帳", "Registry"): "" if r.in_registry else tr("⚠ 連絡先から削除", "⚠ no longer a contact"),
+        **({tr("台帳", "Registry"): "" if r.in_registry else tr("⚠ 連絡先にない", "⚠ not a contact")} if strays else {}),
     } for r in seen.rows]), hide_index=True, width="stretch", placeholder="—", column_config={
-        failures: st.column_config.NumberColumn(format="%d", width="small"),
-        invited: st.column_config.TextColumn(width="medium"),
+        tr("状態", "State"): st.column_config.TextColumn(width=240),
+        failures: st.column_config.NumberColumn(format="%d", width=100,
+                                                help=tr("サインインの失敗（誤ったコードなど）", "failed sign-in steps")),
+        invited: st.column_config.TextColumn(width=230),
     })
     stray = [r for r in seen.accounts if not r.in_registry and r.disabled_at is None]
     if stray:

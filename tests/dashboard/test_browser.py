@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import Browser, Page
 from sqlmodel import Session, select
 
-from tests.dashboard.conftest import PASSWORDS, PENTEST, STAFF, World, audit_entries
+from tests.dashboard.conftest import PASSWORDS, PENTEST, STAFF, World, audit_entries, seed_portal_contacts
 from tests.servers.dashboard import Dashboard, assert_no_error, screenshot, serve_dashboard, settle
 from vendorwatch.clock import FixedClock
 from vendorwatch.db.tables import Finding
@@ -39,6 +39,7 @@ def dashboard(world: World, tmp_path: Path) -> Iterator[Dashboard]:
     assert registry is not None  # November's digest, stored (the board page lists it)
     produce(world.engine, registry, DigestMonth.parse("2026-11"), FixedClock(datetime(2026, 11, 30, 16, tzinfo=UTC)),
             actor="scheduler")
+    seed_portal_contacts(world.engine)  # the vendor page's portal contacts tab has rows to show
     evidence = os.environ["VENDORWATCH_EVIDENCE_DIR"]  # the world's, set by its fixture
     with serve_dashboard(world.url, tmp_path, settings={"VENDORWATCH_EVIDENCE_DIR": evidence}) as running:
         yield running
@@ -89,12 +90,19 @@ def test_every_page_after_a_local_sign_in(dashboard: Dashboard, browser: Browser
         assert_no_error(page)
         assert page.locator('[data-testid="stDataFrame"]').count() > 0
         screenshot(page, f"{name}-{language}")
-        if name == "vendor":  # each tab of the vendor page as well
-            for number, tab in enumerate(page.get_by_role("tab").all()[1:], start=2):
+        if name == "vendor":  # each tab of the vendor page as well (the last: portal contacts, for an administrator)
+            tabs = page.get_by_role("tab").all()
+            assert tabs[-1].inner_text().strip() == {"ja": "ポータル利用者", "en": "Portal contacts"}[language]
+            for number, tab in enumerate(tabs[1:], start=2):
                 tab.click()
                 settle(page)
                 assert_no_error(page)
                 screenshot(page, f"vendor-tab{number}-{language}")
+            switch = {"ja": "アカウントの無効化・有効化", "en": "Disable or enable an account"}[language]
+            page.get_by_text(switch, exact=True).click()  # opens the confirmation, changes nothing
+            settle(page)
+            assert page.get_by_role("button", name={"ja": "無効にする", "en": "Disable"}[language]).is_disabled()
+            screenshot(page, f"vendor-portal-contacts-switch-{language}")
     page.close()
 
 
