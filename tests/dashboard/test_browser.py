@@ -150,3 +150,20 @@ def test_a_manager_downloads_evidence_and_a_digest_as_attachments(dashboard: Das
     assert Path(caught.value.path()).read_bytes().startswith(b"%PDF-")
     assert_no_error(page)
     page.close()
+
+
+def test_a_vendor_without_portal_accounts_says_how_to_invite(dashboard: Dashboard, browser: Browser) -> None:
+    page = browser.new_page(viewport={"width": 1600, "height": 1000})
+    page.goto(f"{dashboard.url}/vendor?vendor=callcentre")
+    page.get_by_role("heading", name="VendorWatch 委託先モニタリング").wait_for(timeout=60_000)
+    settle(page)
+    page.get_by_role("textbox", name="アカウント名", exact=True).fill(STAFF["manager"])
+    page.get_by_role("textbox", name="パスワード", exact=True).fill(PASSWORDS["manager"])
+    page.get_by_role("button", name="サインイン", exact=True).click()
+    page.get_by_role("heading", name="株式会社コールセンターサービス").wait_for(timeout=60_000)
+    page.get_by_role("tab", name="ポータル利用者", exact=True).click()
+    settle(page)
+    assert_no_error(page)
+    assert page.get_by_text("vendorwatch portal invite --vendor callcentre").first.is_visible()
+    screenshot(page, "vendor-portal-contacts-empty-ja")
+    page.close()
