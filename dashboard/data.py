@@ -112,8 +112,8 @@ def _transfers(url: str, masked: bool, version: tuple[int, int, int], vendor_id:
 
 
 @by_masking
-def _portal_contacts(url: str, masked: bool, version: tuple[int, int, int],
-                     vendor_ids: tuple[str, ...]) -> portal_contacts.PortalContacts:
+def _portal_contacts(url: str, masked: bool, version: tuple[int, int, int], vendor_ids: tuple[str, ...],
+                     minute: str) -> portal_contacts.PortalContacts:
     with Session(engine_for(url)) as session:
         return portal_contacts.portal_contacts(session, _registry(url, version), vendor_ids, CLOCK,
                                                _masker(url, masked, version))
@@ -259,8 +259,10 @@ def transfers_of(ctx: PageContext, vendor_id: str, number: int, size: int) -> Pa
 
 
 def portal_contacts_of(ctx: PageContext, vendor_ids: tuple[str, ...]) -> portal_contacts.PortalContacts:
-    """Who at these vendors can use the vendor portal: accounts, invitations, sign-in methods, lockouts."""
-    return _portal_contacts(ctx.url, ctx.masked, ctx.version, vendor_ids)
+    """Who at these vendors can use the vendor portal: accounts, invitations, sign-in methods, lockouts (read again
+    every minute too: a lockout or an invitation ends with time, not only with an audited change)."""
+    minute = ctx.clock.now().strftime("%Y-%m-%dT%H:%M")
+    return _portal_contacts(ctx.url, ctx.masked, ctx.version, vendor_ids, minute)
 
 
 def findings_of(ctx: PageContext, query: findings.FindingQuery, number: int, size: int) -> Page[findings.FindingRow]:

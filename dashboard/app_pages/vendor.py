@@ -3,8 +3,6 @@ questionnaires and, for those who may see personal data, the contacts who can us
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import pandas as pd
 import streamlit as st
 
@@ -244,11 +242,11 @@ with questionnaire_tab:
 
 
 
-def _contact_state(r: PortalContactRow, now: datetime) -> str:
+def _contact_state(r: PortalContactRow) -> str:
     """Disabled, locked (until when), or the enrolment (a pending or expired invitation with its expiry)."""
     if r.disabled_at is not None:
         return "⛔ " + tr("無効", "disabled")
-    if r.locked_until is not None and r.locked_until > now:
+    if r.locked_until is not None:  # only while locked (read again every minute)
         return "🔒 " + tr(f"ロック中（{when(ctx, r.locked_until)} まで）", f"locked until {when(ctx, r.locked_until)}")
     state, expires = label(PORTAL_ENROLMENT, r.enrolment), when(ctx, r.invitation_expires_at).rsplit(" ", 1)[0]
     if r.enrolment == "pending":
@@ -286,20 +284,19 @@ def _portal_contacts_tab() -> None:
             st.caption(tr("台帳のこの委託先に連絡先（contacts）がありません。先に vendorwatch.yaml に追加してください。",
                           "The registry has no contacts for this vendor: add them to vendorwatch.yaml first."))
             return
-    now = ctx.clock.now()
     st.markdown(" · ".join([
         tr(f"登録済み {seen.count('enrolled')}", f"enrolled {seen.count('enrolled')}"),
         tr(f"招待中 {seen.count('pending')}", f"invited {seen.count('pending')}"),
         tr(f"招待期限切れ {seen.count('expired')}", f"invitation expired {seen.count('expired')}"),
         tr(f"未招待 {seen.count('not_invited')}", f"not invited {seen.count('not_invited')}"),
     ]))
-    days = (now - seen.failures_since).days
+    days = seen.failure_window.days
     failures = tr(f"失敗 {days} 日", f"Failures {days} d")
     invited = tr("招待", "Invited")
     strays = any(not r.in_registry for r in seen.rows)
     st.dataframe(pd.DataFrame([{
         tr("委託先", "Vendor"): ("└ " if r.vendor_id != vendor_id else "") + r.vendor_id,
-        tr("担当者", "Contact"): r.name, tr("メール", "E-mail"): r.email, tr("状態", "State"): _contact_state(r, now),
+        tr("担当者", "Contact"): r.name, tr("メール", "E-mail"): r.email, tr("状態", "State"): _contact_state(r),
         tr("サインイン方法", "Sign-in methods"): _sign_in_methods(r),
         tr("最終サインイン", "Last sign-in"): when(ctx, r.last_signin_at),
         failures: r.failures if r.account_id is not None else None,
@@ -316,7 +313,7 @@ def _portal_contacts_tab() -> None:
         st.warning(tr(f"台帳の連絡先にないアカウントが {len(stray)} 件有効です。不要なら無効化してください。",
                       f"{len(stray)} enabled account(s) are no longer contacts in the registry: disable them if "
                       "they are not needed."))
-    locked = [r for r in seen.accounts if r.locked_until is not None and r.locked_until > now]
+    locked = [r for r in seen.accounts if r.locked_until is not None]
     if locked:
         st.warning(tr(f"{len(locked)} 件がサインインの連続失敗でロック中です（時間が経つか有効化で解除）。",
                       f"{len(locked)} account(s) are locked after failed sign-ins in a row (the lock ends on its own "

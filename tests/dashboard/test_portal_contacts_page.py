@@ -10,7 +10,9 @@ from sqlmodel import Session
 from dashboard import actions
 from dashboard.context import CONTEXT_KEY
 from questionnaires.contacts import PortalError, find_account
+from questionnaires.portal.codes import sign_in_with_code
 from tests.dashboard.conftest import SHO, STAFF, YUMI, World, audit_entries, button, page_text, seed_portal_contacts
+from vendorwatch.clock import SystemClock
 from vendorwatch.db.tables import PortalAccount
 from vendorwatch.staff.roles import PermissionDeniedError
 
@@ -69,6 +71,18 @@ def test_unmasked_the_tab_shows_the_addresses(contacts: World, signed_in) -> Non
     at.run()
     frame = _contacts_frame(at)
     assert list(frame["メール"]) == [YUMI, SHO] and frame["担当者"][0] == "中村 由美"
+
+
+def test_a_locked_account_shows_until_when_and_is_warned_about(contacts: World, signed_in) -> None:
+    with Session(contacts.engine) as session:  # three more wrong codes: five in a row lock the account
+        for _ in range(3):
+            assert not sign_in_with_code(session, YUMI, "000000", clock=SystemClock(), client="198.51.100.7").ok
+        session.commit()
+    at = _vendor(signed_in("manager"))
+    frame = _contacts_frame(at)
+    assert frame["状態"][0].startswith("🔒 ロック中（2") and frame["状態"][0].endswith("まで）")
+    assert list(frame["失敗 30 日"]) == [5, 0]
+    assert any("1 件がサインインの連続失敗でロック中です" in w.value for w in at.warning)
 
 
 def test_a_vendor_without_portal_accounts_says_how_to_invite(contacts: World, signed_in) -> None:

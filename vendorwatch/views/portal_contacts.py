@@ -63,6 +63,7 @@ class PortalContacts:
 
     rows: tuple[PortalContactRow, ...]
     failures_since: datetime
+    failure_window: timedelta
 
     @property
     def accounts(self) -> tuple[PortalContactRow, ...]:
@@ -131,4 +132,4 @@ def portal_contacts(session: Session, registry: Registry, vendor_ids: Sequence[s
                 passkeys=0, email_code=False, last_signin_at=None, locked_until=None, disabled_at=None, failures=0,
                 in_registry=True, can_sign_in=False)))
     rows.sort(key=lambda pair: pair[0])
-    return PortalContacts(tuple(row for _, row in rows), since)
+    return PortalContacts(tuple(row for _, row in rows), since, failure_window)
