@@ -16,12 +16,13 @@ from dashboard import data
 from dashboard.auth import IDENTITY_KEY, UNMASKED_UNTIL_KEY
 from dashboard.context import CLOCK, PageContext, engine_for, settings
 from questionnaires import review
+from questionnaires.contacts import PortalError, change_disabled
 from questionnaires.errors import QuestionnaireError
 from questionnaires.evidence_store import EvidenceSettings, EvidenceStore
 from vendorwatch import audit
 from vendorwatch.clock import end_of_local_day
 from vendorwatch.db.engine import session_scope
-from vendorwatch.db.tables import EvidenceFile
+from vendorwatch.db.tables import EvidenceFile, PortalAccount
 from vendorwatch.findings import triage
 from vendorwatch.i18n import t
 from vendorwatch.staff import accounts
@@ -106,6 +107,20 @@ def manage_staff(ctx: PageContext, action: StaffAction, name: str, *, role: str 
             accounts.reset_password(session, name, password or "", actor=ctx.user.name, clock=CLOCK)
         else:
             accounts.set_role(session, name, role or "viewer", actor=ctx.user.name, clock=CLOCK)
+    data.clear()
+
+
+def set_portal_account(ctx: PageContext, account_id: int, *, disabled: bool, vendor_ids: tuple[str, ...]) -> None:
+    """Disable a vendor contact's portal account (their sessions end at their next request) or enable it again
+    (which lifts a lockout): what ``vendorwatch portal disable|enable`` does, audited with ``via: dashboard``.
+    ``vendor_ids`` are the vendors of the page: an account of another vendor is refused."""
+    require(ctx.user.role, Permission.PORTAL_ACCOUNTS)
+    with session_scope(ctx.engine) as session:
+        account = session.get(PortalAccount, account_id)
+        if account is None or account.vendor_id not in vendor_ids:
+            raise PortalError(t(f"ポータルアカウント #{account_id} はこの委託先にありません",
+                                f"portal account #{account_id} is not one of this vendor's"))
+        change_disabled(session, account, disabled=disabled, actor_name=ctx.user.name, clock=CLOCK, via="dashboard")
     data.clear()
 
 

@@ -19,7 +19,7 @@ from sqlmodel import Session
 from dashboard.context import CLOCK, PageContext, engine_for, registry_for
 from vendorwatch.registry.models import Registry
 from vendorwatch.trail.query import TrailCursor, TrailFilter, TrailPage, count_trail, trail_page
-from vendorwatch.views import board, findings, portfolio, questionnaires, staff, trends, vendor_detail
+from vendorwatch.views import board, findings, portal_contacts, portfolio, questionnaires, staff, trends, vendor_detail
 from vendorwatch.views.paging import Page
 from vendorwatch.views.personal import Masker
 
@@ -109,6 +109,14 @@ def _transfers(url: str, masked: bool, version: tuple[int, int, int], vendor_id:
                size: int) -> Page[vendor_detail.TransferRow]:
     with Session(engine_for(url)) as session:
         return vendor_detail.transfers_page(session, vendor_id, _masker(url, masked, version), number=number, size=size)
+
+
+@by_masking
+def _portal_contacts(url: str, masked: bool, version: tuple[int, int, int], vendor_ids: tuple[str, ...],
+                     minute: str) -> portal_contacts.PortalContacts:
+    with Session(engine_for(url)) as session:
+        return portal_contacts.portal_contacts(session, _registry(url, version), vendor_ids, CLOCK,
+                                               _masker(url, masked, version))
 
 
 @by_masking
@@ -248,6 +256,13 @@ def roster_of(ctx: PageContext, vendor_id: str) -> tuple[vendor_detail.RosterRow
 def transfers_of(ctx: PageContext, vendor_id: str, number: int, size: int) -> Page[vendor_detail.TransferRow]:
     """A page of the vendor's transfers with their approvals."""
     return _transfers(ctx.url, ctx.masked, ctx.version, vendor_id, number, size)
+
+
+def portal_contacts_of(ctx: PageContext, vendor_ids: tuple[str, ...]) -> portal_contacts.PortalContacts:
+    """Who at these vendors can use the vendor portal: accounts, invitations, sign-in methods, lockouts (read again
+    every minute too: a lockout or an invitation ends with time, not only with an audited change)."""
+    minute = ctx.clock.now().strftime("%Y-%m-%dT%H:%M")
+    return _portal_contacts(ctx.url, ctx.masked, ctx.version, vendor_ids, minute)
 
 
 def findings_of(ctx: PageContext, query: findings.FindingQuery, number: int, size: int) -> Page[findings.FindingRow]:

@@ -66,6 +66,10 @@ ROSTER_STATE: dict[str, Text] = {
 ENVIRONMENT_KIND: dict[str, Text] = {
     "production": t("本番", "production"), "staging": t("検証", "staging"), "development": t("開発", "development"),
 }
+PORTAL_ENROLMENT: dict[str, Text] = {
+    "enrolled": t("登録済み", "enrolled"), "pending": t("招待中", "invited"),
+    "expired": t("招待期限切れ", "invitation expired"), "not_invited": t("未招待", "not invited"),
+}
 REQUEST_STATE: dict[str, Text] = STATE_LABELS
 QUESTIONNAIRE_RESULT: dict[str, Text] = {
     "compliant": t("対応済み", "compliant"), "partial": t("一部対応", "partial"),

@@ -41,7 +41,7 @@ def lint_imports(where: Path) -> subprocess.CompletedProcess[str]:
 def test_the_project_keeps_its_layers() -> None:
     result = lint_imports(ROOT)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "2 kept, 0 broken" in result.stdout
+    assert "3 kept, 0 broken" in result.stdout
 
 
 def test_the_copy_checked_below_keeps_them_too(tree: Path) -> None:
@@ -64,6 +64,18 @@ def test_a_connector_importing_a_check_breaks_the_layers(tree: Path) -> None:
     result = lint_imports(tree)
     assert result.returncode == 1
     assert "connectors.aws.wrong_way -> vendorwatch.checks.sql" in result.stdout
+
+
+@pytest.mark.parametrize("where", [("questionnaires", "wrong_way.py"), ("dashboard", "wrong_way.py"),
+                                   ("vendorwatch", "views", "wrong_way.py")])
+def test_a_module_below_the_cli_importing_the_portal_is_refused(tree: Path, where: tuple[str, ...]) -> None:
+    # The portal is an entry point (web routes, sessions): the domain and the dashboard use what lies below it.
+    tree.joinpath(*where).write_text("from questionnaires.portal import accounts\n")
+    result = lint_imports(tree)
+    assert result.returncode == 1
+    assert "nothing below the CLI imports questionnaires.portal BROKEN" in " ".join(result.stdout.split())
+    module = ".".join(where).removesuffix(".py")
+    assert f"{module} -> questionnaires.portal.accounts" in result.stdout
 
 
 def test_a_product_module_importing_the_tests_is_refused(tree: Path) -> None:

@@ -1,15 +1,17 @@
-"""Vendor: its tree (sub-vendors, environments, sources), findings, principals, roster with leavers, transfers."""
+"""Vendor: its tree (sub-vendors, environments, sources), findings, principals, roster with leavers, transfers,
+questionnaires and, for those who may see personal data, the contacts who can use the vendor portal."""
 
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
-from dashboard import data
+from dashboard import actions, data
 from dashboard.context import current
 from dashboard.texts import (
     COVERAGE,
     ENVIRONMENT_KIND,
+    PORTAL_ENROLMENT,
     QUESTIONNAIRE_RESULT,
     REQUEST_STATE,
     ROSTER_STATE,
@@ -21,7 +23,10 @@ from dashboard.texts import (
     tr,
 )
 from dashboard.widgets import code, flag, md, page_number, pager, when
+from vendorwatch.errors import VendorWatchError
+from vendorwatch.staff.roles import Permission, allows
 from vendorwatch.views.findings import FindingQuery
+from vendorwatch.views.portal_contacts import PortalContactRow
 from vendorwatch.views.questionnaires import family
 
 ctx = current()
@@ -81,10 +86,13 @@ if header.contacts:
     st.caption(tr("連絡先: ", "Contacts: ") + "; ".join(
         md(" ".join(x for x in (c.name, c.email, c.phone) if x)) for c in header.contacts))
 
-tree_tab, findings_tab, principals_tab, roster_tab, transfers_tab, questionnaire_tab = st.tabs([
+may_see_contacts = allows(ctx.user.role, Permission.UNMASK)  # roles that may see personal data (masked by default)
+tabs = st.tabs([
     tr("構成", "Structure"), tr("指摘事項", "Findings"), tr("主体（アカウント）", "Principals"),
     tr("要員名簿", "Roster"), tr("移送", "Transfers"), tr("質問票", "Questionnaires"),
+    *([tr("ポータル利用者", "Portal contacts")] if may_see_contacts else []),
 ])
+tree_tab, findings_tab, principals_tab, roster_tab, transfers_tab, questionnaire_tab = tabs[:6]
 
 with tree_tab:
     kinds = {"vendor": tr("委託先", "vendor"), "environment": tr("環境", "environment"), "source": tr("ソース", "source")}
@@ -231,3 +239,125 @@ with questionnaire_tab:
             tr("状態", "State"): tr("期限切れ", "expired") if d.expired else tr("更新済み", "superseded")
             if d.superseded else tr("有効", "valid"),
         } for d in documents]), hide_index=True, width="stretch")
+
+
+
+def _contact_state(r: PortalContactRow) -> str:
+    """Disabled, locked (until when), or the enrolment (a pending or expired invitation with its expiry)."""
+    if r.disabled_at is not None:
+        return "⛔ " + tr("無効", "disabled")
+    if r.locked_until is not None:  # only while locked (read again every minute)
+        return "🔒 " + tr(f"ロック中（{when(ctx, r.locked_until)} まで）", f"locked until {when(ctx, r.locked_until)}")
+    state, expires = label(PORTAL_ENROLMENT, r.enrolment), when(ctx, r.invitation_expires_at).rsplit(" ", 1)[0]
+    if r.enrolment == "pending":
+        return state + tr(f"（{expires} まで）", f" (until {expires})")
+    if r.enrolment == "expired" and expires:
+        return state + tr(f"（{expires}）", f" ({expires})")
+    return state
+
+
+def _sign_in_methods(r: PortalContactRow) -> str:
+    parts = [tr(f"パスキー {r.passkeys}", f"passkey {r.passkeys}")] if r.passkeys else []
+    if r.email_code:
+        parts.append(tr("メールコード", "e-mail code"))
+    return " · ".join(parts)
+
+
+def _portal_contacts_tab() -> None:
+    members = family(ctx.registry, vendor_id)
+    seen = data.portal_contacts_of(ctx, members)
+    invite = code(f"vendorwatch portal invite --vendor {vendor_id}")
+    st.caption(tr("委託先ポータル（質問票の回答・証跡の提出）にサインインできる担当者です（再委託先を含む）。"
+                  "招待・無効化は `vendorwatch portal invite|disable|enable`、一覧は `vendorwatch portal accounts`。",
+                  "The contacts who can sign in to the vendor portal (answer questionnaires, send evidence), "
+                  "sub-vendors included. Invite and disable with `vendorwatch portal invite|disable|enable`; "
+                  "`vendorwatch portal accounts` lists them."))
+    done = st.session_state.pop("pc_done", None)
+    if done:
+        st.success(done, icon=":material/check_circle:")
+    if not seen.accounts:
+        st.info(tr(f"この委託先（再委託先を含む）にはポータルのアカウントがまだありません。台帳の連絡先（contacts）を "
+                   f"{invite} で招待してください（1 名だけなら `vendorwatch portal invite アドレス`）。",
+                   f"No portal account at this vendor or its sub-vendors yet. Invite the registry's contacts with "
+                   f"{invite} (one person: `vendorwatch portal invite ADDRESS`)."), icon=":material/person_add:")
+        if not seen.rows:
+            st.caption(tr("台帳のこの委託先に連絡先（contacts）がありません。先に vendorwatch.yaml に追加してください。",
+                          "The registry has no contacts for this vendor: add them to vendorwatch.yaml first."))
+            return
+    st.markdown(" · ".join([
+        tr(f"登録済み {seen.count('enrolled')}", f"enrolled {seen.count('enrolled')}"),
+        tr(f"招待中 {seen.count('pending')}", f"invited {seen.count('pending')}"),
+        tr(f"招待期限切れ {seen.count('expired')}", f"invitation expired {seen.count('expired')}"),
+        tr(f"未招待 {seen.count('not_invited')}", f"not invited {seen.count('not_invited')}"),
+    ]))
+    days = seen.failure_window.days
+    failures = tr(f"失敗 {days} 日", f"Failures {days} d")
+    invited = tr("招待", "Invited")
+    strays = any(not r.in_registry for r in seen.rows)
+    st.dataframe(pd.DataFrame([{
+        tr("委託先", "Vendor"): ("└ " if r.vendor_id != vendor_id else "") + r.vendor_id,
+        tr("担当者", "Contact"): r.name, tr("メール", "E-mail"): r.email, tr("状態", "State"): _contact_state(r),
+        tr("サインイン方法", "Sign-in methods"): _sign_in_methods(r),
+        tr("最終サインイン", "Last sign-in"): when(ctx, r.last_signin_at),
+        failures: r.failures if r.account_id is not None else None,
+        invited: f"{when(ctx, r.invited_at)} · {r.invited_by}" if r.invited_at else "",
+        **({tr("台帳", "Registry"): "" if r.in_registry else tr("⚠ 連絡先にない", "⚠ not a contact")} if strays else {}),
+    } for r in seen.rows]), hide_index=True, width="stretch", placeholder="—", column_config={
+        tr("状態", "State"): st.column_config.TextColumn(width=240),
+        failures: st.column_config.NumberColumn(format="%d", width=100,
+                                                help=tr("サインインの失敗（誤ったコードなど）", "failed sign-in steps")),
+        invited: st.column_config.TextColumn(width=230),
+    })
+    stray = [r for r in seen.accounts if not r.in_registry and r.disabled_at is None]
+    if stray:
+        st.warning(tr(f"台帳の連絡先にないアカウントが {len(stray)} 件有効です。不要なら無効化してください。",
+                      f"{len(stray)} enabled account(s) are no longer contacts in the registry: disable them if "
+                      "they are not needed."))
+    locked = [r for r in seen.accounts if r.locked_until is not None]
+    if locked:
+        st.warning(tr(f"{len(locked)} 件がサインインの連続失敗でロック中です（時間が経つか有効化で解除）。",
+                      f"{len(locked)} account(s) are locked after failed sign-ins in a row (the lock ends on its own "
+                      "or when the account is enabled)."))
+    if seen.count("expired"):
+        st.info(tr(f"招待の期限が切れた担当者が {seen.count('expired')} 名います。{invite} で再送できます。",
+                   f"{seen.count('expired')} invitation(s) expired before enrolment; send new ones with {invite}."))
+    st.caption(tr(f"失敗: 過去 {days} 日のサインインの失敗（誤ったコード・パスキーの検証失敗など、監査ログの "
+                  "portal.signin.failure）。メールアドレスと氏名は既定でマスクされます。",
+                  f"Failures: failed sign-in steps in the last {days} days (wrong codes, failed passkey checks: "
+                  "portal.signin.failure in the audit log). Addresses and names are masked by default."))
+    if allows(ctx.user.role, Permission.PORTAL_ACCOUNTS) and seen.accounts:
+        _portal_account_switch(seen.accounts, members)
+
+
+def _portal_account_switch(accounts: tuple[PortalContactRow, ...], members: tuple[str, ...]) -> None:
+    """Disable or enable one account, after ticking a confirmation that says what will happen."""
+    with st.expander(tr("アカウントの無効化・有効化", "Disable or enable an account")):
+        choices = {r.account_id: r for r in accounts if r.account_id is not None}
+        picked = st.selectbox(tr("アカウント", "Account"), list(choices), key="pc_account",
+                              format_func=lambda i: f"{choices[i].email} ({choices[i].vendor_id})")
+        chosen = choices[picked]
+        email = md(chosen.email)  # shown in markdown: escaped
+        enable = chosen.disabled_at is not None
+        if enable:
+            what = tr(f"{email} を有効にします（ロックも解除されます）。", f"Enable {email} again (this also lifts a lockout).")
+            button, result = tr("有効にする", "Enable"), tr(f"{email} を有効にしました。", f"Enabled {email}.")
+        else:
+            what = tr(f"{email} を無効にします。サインイン中のセッションは次の操作で終了します。",
+                      f"Disable {email}: their signed-in sessions end at their next request.")
+            button, result = tr("無効にする", "Disable"), tr(f"{email} を無効にしました。", f"Disabled {email}.")
+        sure = st.checkbox(what, key=f"pc_sure_{picked}_{enable}")
+        if st.button(button, key="pc_switch", type="secondary" if enable else "primary", disabled=not sure):
+            try:
+                actions.set_portal_account(ctx, picked, disabled=not enable, vendor_ids=members)
+            except VendorWatchError as error:
+                st.error(md(text(error.message)))
+            else:
+                st.session_state["pc_done"] = result
+                st.rerun()
+        st.caption(tr("操作は監査ログに記録されます（portal.disable / portal.enable）。",
+                      "Recorded in the audit log (portal.disable / portal.enable)."))
+
+
+if may_see_contacts:
+    with tabs[6]:
+        _portal_contacts_tab()

@@ -16,7 +16,11 @@ from typing import Any, Literal
 
 from sqlmodel import Session, col, select
 
-from questionnaires.errors import QuestionnaireError
+from questionnaires.contacts import FailureReason
+from questionnaires.contacts import PortalError as PortalError  # re-exported: the portal's and the CLI's name for it
+from questionnaires.contacts import find_account as find_account
+from questionnaires.contacts import refusal_for as refusal_for
+from questionnaires.contacts import set_disabled as set_disabled
 from questionnaires.portal import tokens
 from questionnaires.portal.policy import PortalPolicy
 from questionnaires.portal.throttle import record_failure
@@ -28,13 +32,6 @@ from vendorwatch.i18n import t
 from vendorwatch.registry.models import Registry
 
 Method = Literal["passkey", "email_code", "enrolment"]
-FailureReason = Literal["unknown_email", "unknown_credential", "not_enrolled", "disabled", "locked", "wrong_code",
-                        "expired_code", "passkey_invalid", "invalid_link", "throttled", "not_a_contact"]
-
-
-class PortalError(QuestionnaireError):
-    """A portal account request that cannot be carried out (with a bilingual message for the page or the CLI)."""
-
 
 @dataclass(frozen=True)
 class Contact:
@@ -84,11 +81,6 @@ def actor(email: str) -> str:
     return f"contact:{email}"
 
 
-def find_account(session: Session, email: str) -> PortalAccount | None:
-    """The account with this e-mail address (any case)."""
-    return session.exec(select(PortalAccount).where(PortalAccount.email == email.strip().lower())).first()
-
-
 def list_accounts(session: Session, vendor_id: str | None = None) -> list[PortalAccount]:
     """Accounts, by vendor and address."""
     query = select(PortalAccount)
@@ -127,21 +119,6 @@ def invite(session: Session, registry: Registry, vendor_id: str, email: str, *, 
                           "reinvite": account.enrolled_at is not None}, clock=clock)
     session.flush()
     return Invitation(account, secret, expires)
-
-
-def set_disabled(session: Session, email: str, *, disabled: bool, actor_name: str, clock: Clock) -> PortalAccount:
-    """Disable an account (its sessions end at their next request) or enable it again."""
-    account = find_account(session, email)
-    if account is None:
-        raise PortalError(t(f"{email} のポータルアカウントはありません", f"there is no portal account for {email}"))
-    account.disabled_at = clock.now() if disabled else None
-    if not disabled:
-        account.failed_attempts = 0
-        account.locked_until = None
-    session.add(account)
-    audit.record(session, actor=actor_name, action="portal.disable" if disabled else "portal.enable",
-                 target=f"portal:account:{account.id}", details={"vendor": account.vendor_id}, clock=clock)
-    return account
 
 
 # --- enrolment ----------------------------------------------------------------------------------------------
@@ -186,17 +163,6 @@ def complete_enrolment(session: Session, secret: str, *, method: Method, clock: 
 
 
 # --- sign-in outcomes ---------------------------------------------------------------------------------------
-
-
-def refusal_for(account: PortalAccount, now: datetime) -> FailureReason | None:
-    """Why an account cannot sign in right now, if it cannot."""
-    if account.disabled_at is not None:
-        return "disabled"
-    if account.enrolled_at is None:
-        return "not_enrolled"
-    if account.locked_until is not None and account.locked_until > now:
-        return "locked"
-    return None
 
 
 def refused(session: Session, *, account: PortalAccount | None, given: str, method: str, reason: FailureReason,

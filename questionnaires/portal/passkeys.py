@@ -30,6 +30,7 @@ from webauthn.helpers.structs import (
     UserVerificationRequirement,
 )
 
+from questionnaires.contacts import passkey_counts
 from questionnaires.portal import tokens
 from questionnaires.portal.accounts import (
     PortalError,
@@ -192,4 +193,4 @@ def sign_in_with_passkey(session: Session, rp: RelyingParty, credential: str | d
 
 def has_passkey(session: Session, account_id: int) -> bool:
     """Whether the account has a passkey in force."""
-    return bool(_credentials(session, account_id))
+    return passkey_counts(session, [account_id]).get(account_id, 0) > 0

@@ -9,6 +9,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select, update
 
+from questionnaires.contacts import token_is_usable
 from vendorwatch.db.tables import PortalToken
 
 
@@ -39,7 +40,7 @@ def same(a: str, b: str) -> bool:
 
 def is_usable(token: PortalToken | None, now: datetime) -> bool:
     """Unused and not expired."""
-    return token is not None and token.used_at is None and token.expires_at > now
+    return token_is_usable(token, now)
 
 
 def spend_others(session: Session, account_id: int, purpose: str, now: datetime, *, keep: int | None = None) -> None:

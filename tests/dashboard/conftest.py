@@ -20,16 +20,18 @@ from streamlit.testing.v1 import AppTest
 from questionnaires.demo import load_demo_questionnaires
 from questionnaires.evidence import DocumentDetails, add_document
 from questionnaires.evidence_store import EvidenceSettings, EvidenceStore
+from questionnaires.portal.accounts import complete_enrolment, find_account, invite
+from questionnaires.portal.codes import sign_in_with_code
 from tests.conftest import DEMO_REGISTRY
 from tests.servers.dashboard import CHROMIUM, CHROMIUM_ARGS
 from vendorwatch.clock import FixedClock
 from vendorwatch.db.engine import make_engine
 from vendorwatch.db.migrate import upgrade
-from vendorwatch.db.tables import AuditEntry
+from vendorwatch.db.tables import AuditEntry, PortalCredential
 from vendorwatch.demo.load import load_demo
 from vendorwatch.findings.evaluate import evaluate
 from vendorwatch.registry.loader import load_registry
-from vendorwatch.registry.sync import apply_import
+from vendorwatch.registry.sync import apply_import, imported_registry
 from vendorwatch.staff import accounts
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -83,6 +85,35 @@ def seed_world(engine: Engine, clock: FixedClock, evidence_dir: Path | None = No
         for role, name in STAFF.items():
             accounts.add_user(session, name=name, role=role, password=PASSWORDS[role], email=f"{name}@sakura-sec.example",
                               display_name=None, actor="test", clock=clock)
+        session.commit()
+
+
+YUMI = "yumi.nakamura@tradesys.example"  # tradesys: enrolled, a passkey, two failed sign-ins
+SHO = "sho.yoshida@opswatch.example"  # opswatch (under tradesys): invited, not enrolled yet
+
+
+def seed_portal_contacts(engine: Engine) -> None:
+    """Portal accounts of the demo's contacts, made by the portal's own functions (as ``vendorwatch portal invite``
+    and the contact's enrolment would), timed by the real clock the dashboard reads: tradesys's contact enrolled
+    with e-mail codes a day ago plus one passkey (its stored row: registering one needs a browser ceremony,
+    tests/portal/test_browser.py) and two wrong codes; opswatch's contact invited an hour ago; callcentre's none."""
+    now = datetime.now(UTC)
+    with Session(engine) as session:
+        registry = imported_registry(session)
+    assert registry is not None
+    clock = FixedClock(now - timedelta(days=1))
+    with Session(engine) as session:
+        token = invite(session, registry, "tradesys", YUMI, actor_name="mika", clock=clock).token
+        complete_enrolment(session, token, method="email_code", clock=clock, client="198.51.100.7")
+        account = find_account(session, YUMI)
+        assert account is not None and account.id is not None
+        session.add(PortalCredential(account_id=account.id, credential_id="demo-passkey", public_key="pk",
+                                     device_type="multi_device", backed_up=True, created_at=clock.now()))
+        clock.set(now - timedelta(hours=2))
+        for _ in range(2):
+            sign_in_with_code(session, YUMI, "000000", clock=clock, client="198.51.100.7")
+        clock.set(now - timedelta(hours=1))
+        invite(session, registry, "opswatch", SHO, actor_name="mika", clock=clock)
         session.commit()
 
 

@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import Browser, Page
 from sqlmodel import Session, select
 
-from tests.dashboard.conftest import PASSWORDS, PENTEST, STAFF, World, audit_entries
+from tests.dashboard.conftest import PASSWORDS, PENTEST, STAFF, World, audit_entries, seed_portal_contacts
 from tests.servers.dashboard import Dashboard, assert_no_error, screenshot, serve_dashboard, settle
 from vendorwatch.clock import FixedClock
 from vendorwatch.db.tables import Finding
@@ -39,6 +39,7 @@ def dashboard(world: World, tmp_path: Path) -> Iterator[Dashboard]:
     assert registry is not None  # November's digest, stored (the board page lists it)
     produce(world.engine, registry, DigestMonth.parse("2026-11"), FixedClock(datetime(2026, 11, 30, 16, tzinfo=UTC)),
             actor="scheduler")
+    seed_portal_contacts(world.engine)  # the vendor page's portal contacts tab has rows to show
     evidence = os.environ["VENDORWATCH_EVIDENCE_DIR"]  # the world's, set by its fixture
     with serve_dashboard(world.url, tmp_path, settings={"VENDORWATCH_EVIDENCE_DIR": evidence}) as running:
         yield running
@@ -89,12 +90,19 @@ def test_every_page_after_a_local_sign_in(dashboard: Dashboard, browser: Browser
         assert_no_error(page)
         assert page.locator('[data-testid="stDataFrame"]').count() > 0
         screenshot(page, f"{name}-{language}")
-        if name == "vendor":  # each tab of the vendor page as well
-            for number, tab in enumerate(page.get_by_role("tab").all()[1:], start=2):
+        if name == "vendor":  # each tab of the vendor page as well (the last: portal contacts, for an administrator)
+            tabs = page.get_by_role("tab").all()
+            assert tabs[-1].inner_text().strip() == {"ja": "ポータル利用者", "en": "Portal contacts"}[language]
+            for number, tab in enumerate(tabs[1:], start=2):
                 tab.click()
                 settle(page)
                 assert_no_error(page)
                 screenshot(page, f"vendor-tab{number}-{language}")
+            switch = {"ja": "アカウントの無効化・有効化", "en": "Disable or enable an account"}[language]
+            page.get_by_text(switch, exact=True).click()  # opens the confirmation, changes nothing
+            settle(page)
+            assert page.get_by_role("button", name={"ja": "無効にする", "en": "Disable"}[language]).is_disabled()
+            screenshot(page, f"vendor-portal-contacts-switch-{language}")
     page.close()
 
 
@@ -141,4 +149,21 @@ def test_a_manager_downloads_evidence_and_a_digest_as_attachments(dashboard: Das
     assert caught.value.suggested_filename == "vendorwatch-digest-2026-11-ja-r1.pdf"
     assert Path(caught.value.path()).read_bytes().startswith(b"%PDF-")
     assert_no_error(page)
+    page.close()
+
+
+def test_a_vendor_without_portal_accounts_says_how_to_invite(dashboard: Dashboard, browser: Browser) -> None:
+    page = browser.new_page(viewport={"width": 1600, "height": 1000})
+    page.goto(f"{dashboard.url}/vendor?vendor=callcentre")
+    page.get_by_role("heading", name="VendorWatch 委託先モニタリング").wait_for(timeout=60_000)
+    settle(page)
+    page.get_by_role("textbox", name="アカウント名", exact=True).fill(STAFF["manager"])
+    page.get_by_role("textbox", name="パスワード", exact=True).fill(PASSWORDS["manager"])
+    page.get_by_role("button", name="サインイン", exact=True).click()
+    page.get_by_role("heading", name="株式会社コールセンターサービス").wait_for(timeout=60_000)
+    page.get_by_role("tab", name="ポータル利用者", exact=True).click()
+    settle(page)
+    assert_no_error(page)
+    assert page.get_by_text("vendorwatch portal invite --vendor callcentre").first.is_visible()
+    screenshot(page, "vendor-portal-contacts-empty-ja")
     page.close()

@@ -138,6 +138,8 @@ def test_roles_carry_their_permissions() -> None:
     assert not allows("viewer", Permission.UNMASK)
     assert allows("manager", Permission.TRIAGE) and allows("manager", Permission.UNMASK)
     assert not allows("manager", Permission.MANAGE_USERS) and allows("admin", Permission.MANAGE_USERS)
+    assert not allows("viewer", Permission.PORTAL_ACCOUNTS)  # vendor contacts' portal accounts: managers and admins
+    assert allows("manager", Permission.PORTAL_ACCOUNTS) and allows("admin", Permission.PORTAL_ACCOUNTS)
     assert not allows("intruder", Permission.VIEW)
     with pytest.raises(PermissionDeniedError, match="viewer may not"):
         require(Role.VIEWER, Permission.TRIAGE)

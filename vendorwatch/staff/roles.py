@@ -26,13 +26,14 @@ class Permission(StrEnum):
     REVIEW = "review"  # return a questionnaire request with notes, accept it, reopen it
     EVIDENCE = "evidence"  # download the evidence files vendors sent (audited)
     EXPORT = "export"  # export the access trail as CSV for investigators (audited)
+    PORTAL_ACCOUNTS = "portal_accounts"  # disable and enable vendor contacts' portal accounts (audited)
     MANAGE_USERS = "manage_users"  # add, disable, reset staff accounts
 
 
 GRANTED: dict[Role, frozenset[Permission]] = {
     Role.VIEWER: frozenset({Permission.VIEW}),
     Role.MANAGER: frozenset({Permission.VIEW, Permission.TRIAGE, Permission.UNMASK, Permission.REVIEW,
-                             Permission.EVIDENCE, Permission.EXPORT}),
+                             Permission.EVIDENCE, Permission.EXPORT, Permission.PORTAL_ACCOUNTS}),
     Role.ADMIN: frozenset(Permission),
 }
 
