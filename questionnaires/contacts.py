@@ -19,6 +19,8 @@ from vendorwatch import audit
 from vendorwatch.clock import Clock
 from vendorwatch.db.tables import PortalAccount, PortalCredential, PortalToken
 from vendorwatch.i18n import t
+from vendorwatch.registry.models import Registry
+from vendorwatch.registry.sync import imported_registry
 
 FailureReason = Literal["unknown_email", "unknown_credential", "not_enrolled", "disabled", "locked", "wrong_code",
                         "expired_code", "passkey_invalid", "invalid_link", "throttled", "not_a_contact"]
@@ -34,10 +36,27 @@ def token_is_usable(token: PortalToken | None, now: datetime) -> bool:
     return token is not None and token.used_at is None and token.expires_at > now
 
 
-def refusal_for(account: PortalAccount, now: datetime) -> FailureReason | None:
-    """Why an account cannot sign in right now, if it cannot."""
+def still_a_contact(account: PortalAccount, registry: Registry | None) -> bool:
+    """Whether the account's address is still a contact of its vendor in the registry in force (``None``: no
+    registry imported, so no one is)."""
+    if registry is None:
+        return False
+    vendor = next((v for v in registry.vendors if v.id == account.vendor_id), None)
+    return vendor is not None and any(str(c.email).lower() == account.email.lower() for c in vendor.contacts)
+
+
+def registry_in_force(session: Session, registry: Registry | None) -> Registry | None:
+    """The registry a caller holds (the portal keeps the parsed one per import), else the one last imported."""
+    return registry if registry is not None else imported_registry(session)
+
+
+def refusal_for(account: PortalAccount, now: datetime, registry: Registry | None) -> FailureReason | None:
+    """Why an account cannot sign in right now, if it cannot: disabled, no longer a contact of its vendor in the
+    registry (removed contacts lose the portal at once, whatever their sessions or links), not enrolled, locked."""
     if account.disabled_at is not None:
         return "disabled"
+    if not still_a_contact(account, registry):
+        return "not_a_contact"
     if account.enrolled_at is None:
         return "not_enrolled"
     if is_locked(account, now):

@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from sqlmodel import Session, col, select
 
-from questionnaires.contacts import FailureReason
+from questionnaires.contacts import FailureReason, registry_in_force, still_a_contact
 from questionnaires.contacts import PortalError as PortalError  # re-exported: the portal's and the CLI's name for it
 from questionnaires.contacts import find_account as find_account
 from questionnaires.contacts import refusal_for as refusal_for
@@ -129,15 +129,20 @@ def _enrolment_token(session: Session, secret: str) -> PortalToken | None:
                                                   PortalToken.purpose == "enrol")).first()
 
 
-def open_enrolment(session: Session, secret: str, *, clock: Clock, client: str | None) -> PortalAccount | None:
-    """The account an enrolment link is for, while the link is unused and unexpired; a bad link is a failure."""
+def open_enrolment(session: Session, secret: str, *, clock: Clock, client: str | None,
+                   registry: Registry | None = None) -> PortalAccount | None:
+    """The account an enrolment link is for, while the link is unused and unexpired and its address is still a
+    contact of the vendor in the registry; a bad link is a failure."""
     token = _enrolment_token(session, secret) if secret else None
     account = session.get(PortalAccount, token.account_id) if token is not None and token.account_id else None
-    if token is None or account is None or not tokens.is_usable(token, clock.now()) or account.disabled_at is not None:
+    usable = token is not None and account is not None and tokens.is_usable(token, clock.now()) \
+        and account.disabled_at is None
+    removed = account is not None and not still_a_contact(account, registry_in_force(session, registry))
+    if not usable or removed:
         record_failure(session, client, "invalid_link", clock=clock)
         audit.record(session, actor=actor(account.email) if account else "portal:anonymous",
                      action="portal.enrol.refused", target=f"portal:account:{account.id}" if account else "portal",
-                     details={"reason": "invalid_link", "client": client,
+                     details={"reason": "not_a_contact" if removed else "invalid_link", "client": client,
                               "expired": bool(token and token.expires_at <= clock.now()),
                               "used": bool(token and token.used_at)}, clock=clock)
         return None
@@ -171,7 +176,7 @@ def refused(session: Session, *, account: PortalAccount | None, given: str, meth
     """Audit a failed sign-in step, count it against the address, and against the account (lockout) if ``counts``."""
     rules = policy or PortalPolicy()
     details: dict[str, Any] = {"method": method, "reason": reason, "client": client, **(extra or {})}
-    if account is not None and counts and reason not in ("locked", "disabled", "not_enrolled"):
+    if account is not None and counts and reason not in ("locked", "disabled", "not_enrolled", "not_a_contact"):
         account.failed_attempts += 1
         details["failed_attempts"] = account.failed_attempts
         if account.failed_attempts >= rules.max_failures:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from questionnaires.contacts import registry_in_force
 from questionnaires.portal import tokens
 from questionnaires.portal.accounts import (
     SignInResult,
@@ -25,6 +26,7 @@ from questionnaires.portal.policy import PortalPolicy
 from vendorwatch import audit
 from vendorwatch.clock import Clock
 from vendorwatch.db.tables import PortalAccount, PortalToken
+from vendorwatch.registry.models import Registry
 
 
 @dataclass(frozen=True)
@@ -36,7 +38,7 @@ class IssuedCode:
 
 
 def issue_code(session: Session, email: str, *, clock: Clock, client: str | None,
-               policy: PortalPolicy | None = None) -> IssuedCode | None:
+               policy: PortalPolicy | None = None, registry: Registry | None = None) -> IssuedCode | None:
     """A new code for an enrolled, enabled, unlocked account; None (audited) otherwise."""
     rules = policy or PortalPolicy()
     account = find_account(session, email) if email.strip() else None
@@ -45,7 +47,7 @@ def issue_code(session: Session, email: str, *, clock: Clock, client: str | None
         refused(session, account=None, given=email, method="email_code", reason="unknown_email", clock=clock,
                 client=client, policy=rules, extra={"step": "request_code"})
         return None
-    reason = refusal_for(account, now)
+    reason = refusal_for(account, now, registry_in_force(session, registry))
     if reason is not None:
         refused(session, account=account, given=email, method="email_code", reason=reason, clock=clock, client=client,
                 policy=rules, counts=False, extra={"step": "request_code"})
@@ -71,7 +73,7 @@ def issue_code(session: Session, email: str, *, clock: Clock, client: str | None
 
 
 def sign_in_with_code(session: Session, email: str, code: str, *, clock: Clock, client: str | None,
-                      policy: PortalPolicy | None = None) -> SignInResult:
+                      policy: PortalPolicy | None = None, registry: Registry | None = None) -> SignInResult:
     """Check a code; a wrong one counts towards the code's tries and the account's lockout."""
     rules = policy or PortalPolicy()
     account = find_account(session, email) if email.strip() else None
@@ -79,7 +81,7 @@ def sign_in_with_code(session: Session, email: str, code: str, *, clock: Clock, 
     if account is None:
         return refused(session, account=None, given=email, method="email_code", reason="unknown_email", clock=clock,
                        client=client, policy=rules)
-    reason = refusal_for(account, now)
+    reason = refusal_for(account, now, registry_in_force(session, registry))
     if reason is not None:
         return refused(session, account=account, given=email, method="email_code", reason=reason, clock=clock,
                        client=client, policy=rules)

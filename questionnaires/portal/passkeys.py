@@ -30,7 +30,7 @@ from webauthn.helpers.structs import (
     UserVerificationRequirement,
 )
 
-from questionnaires.contacts import passkey_counts
+from questionnaires.contacts import passkey_counts, registry_in_force
 from questionnaires.portal import tokens
 from questionnaires.portal.accounts import (
     PortalError,
@@ -43,6 +43,7 @@ from questionnaires.portal.policy import PortalPolicy
 from vendorwatch.clock import Clock
 from vendorwatch.db.tables import PortalAccount, PortalCredential, PortalToken
 from vendorwatch.i18n import t
+from vendorwatch.registry.models import Registry
 
 
 @dataclass(frozen=True)
@@ -153,7 +154,8 @@ def authentication_options(session: Session, rp: RelyingParty, *, binding: str, 
 
 
 def sign_in_with_passkey(session: Session, rp: RelyingParty, credential: str | dict[str, Any], *, binding: str,
-                         clock: Clock, client: str | None, policy: PortalPolicy | None = None) -> SignInResult:
+                         clock: Clock, client: str | None, policy: PortalPolicy | None = None,
+                         registry: Registry | None = None) -> SignInResult:
     """Verify an assertion; a failure is audited and counted like a wrong code."""
     rules = policy or PortalPolicy()
     try:
@@ -169,7 +171,7 @@ def sign_in_with_passkey(session: Session, rp: RelyingParty, credential: str | d
     if stored is None or account is None:
         return refused(session, account=None, given="?", method="passkey", reason="unknown_credential", clock=clock,
                        client=client, policy=rules, extra={"credential": credential_id[:64]})
-    reason = refusal_for(account, clock.now())
+    reason = refusal_for(account, clock.now(), registry_in_force(session, registry))
     if reason is not None:
         return refused(session, account=account, given=account.email, method="passkey", reason=reason, clock=clock,
                        client=client, policy=rules)

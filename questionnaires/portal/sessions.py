@@ -10,12 +10,14 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, select
 
+from questionnaires.contacts import registry_in_force, still_a_contact
 from questionnaires.portal import tokens
 from questionnaires.portal.accounts import Contact, Method, actor, contact_of
 from questionnaires.portal.policy import PortalPolicy
 from vendorwatch import audit
 from vendorwatch.clock import Clock
 from vendorwatch.db.tables import PortalAccount, PortalSession
+from vendorwatch.registry.models import Registry
 
 
 @dataclass(frozen=True)
@@ -49,8 +51,10 @@ def _end(session: Session, row: PortalSession, account: PortalAccount | None, re
                      details={"vendor": account.vendor_id, "reason": reason, "session": row.id}, clock=clock)
 
 
-def resume(session: Session, secret: str | None, *, clock: Clock, policy: PortalPolicy | None = None) -> ActiveSession | None:
-    """The session a cookie names, if it is still in force (an expired one is ended here, audited)."""
+def resume(session: Session, secret: str | None, *, clock: Clock, policy: PortalPolicy | None = None,
+           registry: Registry | None = None) -> ActiveSession | None:
+    """The session a cookie names, if it is still in force (an expired one is ended here, audited; so is the
+    session of an account disabled, or whose address is no longer a contact of its vendor in the registry)."""
     if not secret:
         return None
     rules = policy or PortalPolicy()
@@ -61,6 +65,9 @@ def resume(session: Session, secret: str | None, *, clock: Clock, policy: Portal
     now = clock.now()
     if account is None or account.disabled_at is not None:
         _end(session, row, account, "disabled", clock)
+        return None
+    if not still_a_contact(account, registry_in_force(session, registry)):
+        _end(session, row, account, "not_a_contact", clock)
         return None
     if now >= row.expires_at:
         _end(session, row, account, "expired", clock)

@@ -204,3 +204,41 @@ def test_sessions_end_when_idle_after_their_lifetime_and_at_sign_out(portal: Por
         assert resume(session, "not-a-session", clock=clock) is None
     reasons = [e.details["reason"] for e in audit_of(portal, "portal.signout")]
     assert reasons == ["signout", "idle", "expired"]
+
+
+def _remove_contacts(portal: Portal, vendor: str) -> None:
+    """Re-import the registry with the vendor's contacts gone (the contact left the vendor)."""
+    document = portal.world.registry.model_dump(mode="json", by_alias=True, exclude_none=True)
+    for entry in document["vendors"]:
+        if entry["id"] == vendor:
+            entry["contacts"] = []
+    portal.world.reimport({"vendors": document["vendors"]})
+
+
+def test_a_contact_removed_from_the_registry_loses_the_portal_at_once(portal: Portal) -> None:
+    # Found by the contacts tab's review: after enrolment the portal never looked at the registry again, so a
+    # contact who had left the vendor kept signing in and answering for it.
+    email = portal.enrol_with_codes("acme")
+    pending = portal.invite("beta")  # a link mailed before the contact left
+    clock = portal.clock
+    with Session(portal.engine) as session:
+        account = find_account(session, email)
+        assert account is not None
+        live = start_session(session, contact_of(account), method="email_code", clock=clock, client=None)
+        issued = issue_code(session, email, clock=clock, client=None)
+        session.commit()
+    assert issued is not None
+    _remove_contacts(portal, "acme")
+    _remove_contacts(portal, "beta")
+    with Session(portal.engine) as session:
+        assert resume(session, live, clock=clock) is None  # the session open when the registry changed ends
+        result = sign_in_with_code(session, email, issued.code, clock=clock, client=None)
+        assert (result.ok, result.reason) == (False, "not_a_contact")
+        assert issue_code(session, email, clock=clock, client=None) is None
+        assert open_enrolment(session, pending, clock=clock, client=None) is None
+        session.commit()
+        account = find_account(session, email)
+        assert account is not None and account.failed_attempts == 0  # not counted towards a lockout
+    assert [e.details["reason"] for e in audit_of(portal, "portal.signout")] == ["not_a_contact"]
+    assert {e.details["reason"] for e in audit_of(portal, "portal.signin.failure")} == {"not_a_contact"}
+    assert audit_of(portal, "portal.enrol.refused")[-1].details["reason"] == "not_a_contact"

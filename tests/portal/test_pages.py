@@ -90,3 +90,16 @@ def test_a_parent_vendor_sees_its_sub_vendors_status_only(sqlite_portal: Portal)
     sub_client = TestClient(app_for(portal))
     sign_in(portal, sub_client, "acme-sub")
     assert "再委託先の回答状況" not in sub_client.get("/").text
+
+
+def test_a_contact_removed_from_the_registry_is_signed_out_at_the_next_page(sqlite_portal: Portal) -> None:
+    portal = sqlite_portal
+    portal.send("acme")
+    client = TestClient(app_for(portal))
+    sign_in(portal, client, "acme")
+    assert client.get("/", follow_redirects=False).status_code == 200  # signed in: the request list
+    document = portal.world.registry.model_dump(mode="json", by_alias=True, exclude_none=True)
+    next(v for v in document["vendors"] if v["id"] == "acme")["contacts"] = []
+    portal.world.reimport({"vendors": document["vendors"]})  # the contact left acme; the portal keeps running
+    page = client.get("/", follow_redirects=False)
+    assert page.status_code in (302, 303) and page.headers["location"].startswith("/signin")

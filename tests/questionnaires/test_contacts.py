@@ -168,9 +168,9 @@ def test_the_portal_and_the_read_model_share_one_rule(contacts_world: World) -> 
     world = contacts_world
     with Session(world.engine) as session:
         accounts = {a.email: a for a in session.exec(select(PortalAccount))}
-        assert refusal_for(accounts[MAKOTO], world.clock.now()) == "locked"
-        assert refusal_for(accounts[KEN], world.clock.now()) == "not_enrolled"
-        assert refusal_for(accounts[MEGUMI], world.clock.now()) == "disabled"
+        assert refusal_for(accounts[MAKOTO], world.clock.now(), world.registry) == "locked"
+        assert refusal_for(accounts[KEN], world.clock.now(), world.registry) == "not_enrolled"
+        assert refusal_for(accounts[MEGUMI], world.clock.now(), world.registry) == "disabled"
         assert enrolment_state(None, None, world.clock.now()) == "not_invited"
         hanako = accounts[HANAKO]
         assert hanako.id is not None and has_passkey(session, hanako.id)

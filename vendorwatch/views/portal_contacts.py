@@ -118,7 +118,7 @@ def portal_contacts(session: Session, registry: Registry, vendor_ids: Sequence[s
             locked_until=account.locked_until if is_locked(account, now) else None,
             disabled_at=account.disabled_at, failures=failures.get(account.id, 0),
             in_registry=account.email in declared.get(account.vendor_id, {}),
-            can_sign_in=refusal_for(account, now) is None,
+            can_sign_in=refusal_for(account, now, registry) is None,
         )
         rows.append(((order[account.vendor_id], 0, account.email), row))
     invited = {(a.vendor_id, a.email) for a in accounts}

@@ -163,7 +163,8 @@ async def signed_in(portal: Portal, request: Request) -> ActiveSession | None:
     secret = request.cookies.get(session_cookie(request))
     if not secret:
         return None
-    return await portal.db(lambda s: resume(s, secret, clock=portal.clock, policy=portal.policy))
+    return await portal.db(lambda s: resume(s, secret, clock=portal.clock, policy=portal.policy,
+                                            registry=portal.registry(s)))
 
 
 def render(portal: Portal, request: Request, template: str, *, status: int = 200,

@@ -57,7 +57,8 @@ async def as_contact(request: Request, work: Callable[[Session, ActiveSession], 
     secret = request.cookies.get(session_cookie(request))
 
     def run(session: Session) -> tuple[ActiveSession, Any] | None:
-        active = resume(session, secret, clock=portal.clock, policy=portal.policy) if secret else None
+        active = resume(session, secret, clock=portal.clock, policy=portal.policy,
+                        registry=portal.registry(session)) if secret else None
         if active is None:
             return None
         try:

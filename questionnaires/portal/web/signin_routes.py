@@ -111,7 +111,8 @@ async def request_code(request: Request) -> Response:
     def work(session: Session) -> str | None:
         if is_throttled(session, client, portal.policy, clock=portal.clock):
             return "throttled"
-        issued = issue_code(session, email, clock=portal.clock, client=client, policy=portal.policy)
+        issued = issue_code(session, email, clock=portal.clock, client=client, policy=portal.policy,
+                            registry=portal.registry(session))
         if issued is not None:
             send_code(portal.registry(session), email=issued.account.email, code=issued.code,
                       minutes=int(portal.policy.code_valid.total_seconds() // 60), clock=portal.clock,
@@ -140,7 +141,8 @@ async def verify_code(request: Request) -> Response:
 
     def work(session: Session) -> tuple[str | None, str | None]:
         return _session_after(portal, session, client, "email_code", "signin_failed", lambda: sign_in_with_code(
-            session, email, code, clock=portal.clock, client=client, policy=portal.policy))
+            session, email, code, clock=portal.clock, client=client, policy=portal.policy,
+            registry=portal.registry(session)))
 
     secret, problem = await portal.db(work, writes=True)
     if secret is None:
@@ -170,7 +172,8 @@ async def passkey_verify(request: Request) -> Response:
 
     def work(session: Session) -> tuple[str | None, str | None]:
         return _session_after(portal, session, client, "passkey", "passkey_failed", lambda: sign_in_with_passkey(
-            session, rp, credential, binding=binding(request), clock=portal.clock, client=client, policy=portal.policy))
+            session, rp, credential, binding=binding(request), clock=portal.clock, client=client, policy=portal.policy,
+            registry=portal.registry(session)))
 
     secret, problem = await portal.db(work, writes=True)
     if secret is None:
@@ -188,7 +191,8 @@ async def enrol_page(request: Request, token: str) -> Response:
         portal.registry(session)  # the firm's name in the header
         if is_throttled(session, client, portal.policy, clock=portal.clock):
             return None, None, True
-        account = open_enrolment(session, token[:100], clock=portal.clock, client=client)
+        account = open_enrolment(session, token[:100], clock=portal.clock, client=client,
+                                 registry=portal.registry(session))
         return (account.email, account.vendor_id, False) if account else (None, None, False)
 
     email, vendor, throttled = await portal.db(work)
@@ -208,7 +212,8 @@ async def enrol_options(request: Request, token: str) -> Response:
     client = client_of(request)
 
     def work(session: Session) -> str | None:
-        account = open_enrolment(session, token[:100], clock=portal.clock, client=client)
+        account = open_enrolment(session, token[:100], clock=portal.clock, client=client,
+                                 registry=portal.registry(session))
         if account is None:
             return None
         return registration_options(session, account, rp, binding=binding(request), clock=portal.clock,
@@ -229,7 +234,8 @@ async def enrol_verify(request: Request, token: str) -> Response:
     client = client_of(request)
 
     def work(session: Session) -> str | None:
-        account = open_enrolment(session, token[:100], clock=portal.clock, client=client)
+        account = open_enrolment(session, token[:100], clock=portal.clock, client=client,
+                                 registry=portal.registry(session))
         if account is None:
             return None
         register_passkey(session, account, rp, credential, binding=binding(request), clock=portal.clock)
@@ -254,7 +260,8 @@ async def enrol_with_codes(request: Request, token: str) -> Response:
     client = client_of(request)
 
     def work(session: Session) -> str | None:
-        account = open_enrolment(session, token[:100], clock=portal.clock, client=client)
+        account = open_enrolment(session, token[:100], clock=portal.clock, client=client,
+                                 registry=portal.registry(session))
         if account is None:
             return None
         contact = complete_enrolment(session, token[:100], method="email_code", clock=portal.clock, client=client)
