@@ -22,11 +22,16 @@ from vendorwatch.registry.loader import validate_text
 from vendorwatch.registry.sync import apply_import
 
 TIMEOUT_SECONDS = 120  # far beyond any honest answer on a loaded machine: reaching it means the command hung
-# ``vendorwatch ARGS`` run by a Python that reports its peak memory (resident set) on the way out.
+# ``vendorwatch ARGS`` run by a Python that reports its peak memory (resident set) on the way out: the high-water
+# mark of its own address space (``VmHWM``). Not ``ru_maxrss``: Linux carries the forking process's peak over
+# ``exec`` into it, so a child of a large test process would report the test's memory as its own.
 _MEASURED = (
-    "import atexit, resource, sys\n"
-    "atexit.register(lambda: sys.stderr.write("
-    "f'\\npeak-rss-kb={resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}\\n'))\n"
+    "import atexit, sys\n"
+    "def _peak():\n"
+    "    with open('/proc/self/status') as status:\n"
+    "        kb = next(line.split()[1] for line in status if line.startswith('VmHWM:'))\n"
+    "    sys.stderr.write(f'\\npeak-rss-kb={kb}\\n')\n"
+    "atexit.register(_peak)\n"
     "sys.argv = ['vendorwatch', *sys.argv[1:]]\n"
     "from vendorwatch.cli.app import main\n"
     "main()\n"
