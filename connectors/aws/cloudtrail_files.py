@@ -275,11 +275,14 @@ def _delivery_records(stream: BinaryIO, head: bytes) -> Iterator[dict[str, Any] 
     a time: ``SLICE`` bytes are read, cut after the last record that ends in them (a record starts with
     ``{"eventVersion"``, which cannot occur inside a JSON string) and decoded as one list. What follows the cut is
     kept for the next slice; the last slice is decoded with the head, as the document's end. A cut that does not
-    decode (a nested ``"eventVersion"`` key, or invalid JSON) is not taken: the slice grows, up to
-    ``DOCUMENT_LIMIT``. Memory stays one slice, whatever the size of the file."""
+    decode (a nested ``"eventVersion"`` key, or invalid JSON) is not taken: the slice grows, until what is kept
+    passes ``DOCUMENT_LIMIT`` (a record too large, or a file broken). Memory stays one slice, whatever the size
+    of the file."""
     position = 0
     carry = b""
     while True:
+        if len(carry) > DOCUMENT_LIMIT:  # no record ended in that much: refused (one decoded is at most a slice more)
+            raise FileReadError(_TOO_LARGE)
         chunk = stream.read(SLICE)
         data = carry + chunk if carry else chunk
         del carry
@@ -302,8 +305,6 @@ def _delivery_records(stream: BinaryIO, head: bytes) -> Iterator[dict[str, Any] 
             except orjson.JSONDecodeError:
                 decoded = None
         if decoded is None:
-            if len(data) > DOCUMENT_LIMIT:
-                raise FileReadError(_TOO_LARGE)
             carry = data
             continue
         yield from _numbered(decoded, position)
