@@ -47,7 +47,7 @@ HELD_LIMIT = 16 * 1024 * 1024
 # budget"). A larger delivery file (``{"Records": [...]}``) is decoded a slice of records at a time, a larger
 # file of one event per line a line at a time; a larger single line, record or other document is refused.
 DOCUMENT_LIMIT = 4 * 1024 * 1024
-SLICE = 1 << 20  # inflated bytes of a delivery file decoded in one call (whole records)
+SLICE = 1 << 18  # inflated bytes of a delivery file decoded in one call (whole records): 300 or so
 _DELIVERY_HEAD = re.compile(rb"\A\s*\{\s*\"Records\"\s*:\s*\[")
 _RECORD_KEY = b'"eventVersion"'  # the first key of every record CloudTrail writes
 _BETWEEN_RECORDS = re.compile(rb"\}\s*,\s*\{\s*\Z")  # what comes before a record's first key

@@ -501,6 +501,14 @@ def largest_delivery_file(ws: Workspace) -> list[str]:
     return ["import", "cloudtrail", str(ws.folder / "trail"), "--source", "acme-files", "--json"]
 
 
+def collected_delivery_file(ws: Workspace) -> list[str]:
+    """The same file delivered into the folder of a ``files`` source, read by ``vendorwatch collect``."""
+    content, count = honest_delivery(16 << 20)
+    ws.write("delivered/honest.json.gz", content)
+    ws.write("honest-records.txt", str(count))  # read by _every_record_stored
+    return ["collect", "acme-files"]
+
+
 def _all_stored(document: Any) -> None:
     assert document["failed"] == [] and document["rejected"] == 0, document
     assert document["read"] == document["stored"] > 200_000, document
@@ -583,6 +591,8 @@ RECORD_CASES = [
          json=_failed("b-under-the-ratio.ndjson.gz", "inflates to more than 1024 MiB"),
          stored={EVENTS: 1}, max_rss_mb=INGEST_BUDGET_MB, databases=BOTH),
     Case("largest-delivery-file-within-the-budget", largest_delivery_file, 0, json=_all_stored,
+         after=_every_record_stored, max_rss_mb=INGEST_BUDGET_MB, databases=BOTH),
+    Case("collected-delivery-file-within-the-budget", collected_delivery_file, 0, says=("acme-files", "success"),
          after=_every_record_stored, max_rss_mb=INGEST_BUDGET_MB, databases=BOTH),
     Case("invalid-json-file", _file_failure("b.json", b'{"Records": [{"eventID": '), 1,
          json=_failed("b.json", "invalid JSON"), stored={EVENTS: 1}),
