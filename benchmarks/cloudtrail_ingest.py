@@ -279,20 +279,8 @@ def _run_phase(name: str, arguments: argparse.Namespace) -> None:
         result = phase_ingest(corpus, arguments.url, skip_known=arguments.skip_known)
     else:
         raise SystemExit(f"unknown phase {name}")
-    result["peak_rss_mb"] = _peak_rss_kb() / 1024
+    result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps(result))
-
-
-def _peak_rss_kb() -> int:
-    """This phase's peak RSS. VmHWM, unlike ru_maxrss, is not inherited from the parent across exec (the parent
-    wrote the corpus)."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1])
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
 def _postgres_database(admin_url: str) -> str:
