@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import gc
 import io
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from itertools import repeat
@@ -36,11 +37,20 @@ from vendorwatch.ingest.objects import ObjectReadError
 
 SUFFIXES = (".json", ".json.gz", ".ndjson", ".ndjson.gz", ".jsonl", ".jsonl.gz")
 _GZIP_MAGIC = GZIP_MAGIC
-WHOLE_FILE_LIMIT = 16 * 1024 * 1024  # compressed bytes; larger exports are streamed
-# Inflated bytes held (and decoded) at once: a whole file read in memory, one line, one pretty-printed document.
-# Decoded, a document takes about three times its size: this keeps an import within its memory budget (150 MB)
-# whatever the file. A larger file of one event per line is streamed; a larger single document is refused.
-DOCUMENT_LIMIT = 16 * 1024 * 1024
+WHOLE_FILE_LIMIT = 4 * 1024 * 1024  # bytes on disk read into memory at once; larger files are read as a stream
+# A file held inflated in memory (an S3 log file, whose hash is of its inflated content); its records are then read
+# as those of any file.
+HELD_LIMIT = 16 * 1024 * 1024
+# Inflated bytes held (and decoded) at once: a whole small file, one line, one record of a delivery file, one
+# document that is not a delivery file. Decoded, JSON takes about 3.5 times its size: with the CLI's start-up this
+# keeps an import within its memory budget (150 MB) whatever the file (docs/performance.md, "Ingest memory
+# budget"). A larger delivery file (``{"Records": [...]}``) is decoded a slice of records at a time, a larger
+# file of one event per line a line at a time; a larger single line, record or other document is refused.
+DOCUMENT_LIMIT = 4 * 1024 * 1024
+SLICE = 1 << 18  # inflated bytes of a delivery file decoded in one call (whole records): 300 or so
+_DELIVERY_HEAD = re.compile(rb"\A\s*\{\s*\"Records\"\s*:\s*\[")
+_RECORD_KEY = b'"eventVersion"'  # the first key of every record CloudTrail writes
+_BETWEEN_RECORDS = re.compile(rb"\}\s*,\s*\{\s*\Z")  # what comes before a record's first key
 
 
 class RecordProblem(NamedTuple):
@@ -82,9 +92,9 @@ def iter_records(data: BinaryIO) -> Iterator[dict[str, Any] | RecordProblem]:
 
 
 def gunzip(raw: bytes) -> tuple[bytes, Text | None]:
-    """(content, problem): all that could be decompressed within ``DOCUMENT_LIMIT`` and the ceilings, and why
+    """(content, problem): all that could be decompressed within ``HELD_LIMIT`` and the ceilings, and why
     the rest could not (or ``None``)."""
-    content, error = inflate(raw, DOCUMENT_LIMIT)
+    content, error = inflate(raw, HELD_LIMIT)
     return content, error.reason if error is not None else None
 
 
@@ -198,7 +208,22 @@ _TOO_LARGE = t(f"1 つの JSON 文書・行が {DOCUMENT_LIMIT >> 20} MiB を超
                "export one event per line (NDJSON) instead")
 
 
+def _head(stream: BinaryIO, size: int = 256) -> bytes:
+    """The first bytes of a stream, left to be read again."""
+    peek = getattr(stream, "peek", None)
+    if peek is not None:
+        return bytes(peek(size)[:size])
+    position = stream.tell()
+    head = stream.read(size)
+    stream.seek(position)
+    return head
+
+
 def _iter_records(stream: BinaryIO) -> Iterator[dict[str, Any] | RecordProblem]:
+    head = _DELIVERY_HEAD.match(_head(stream))
+    if head is not None:
+        yield from _delivery_records(stream, stream.read(head.end()))
+        return
     first = _line(stream)
     while first and not first.strip():
         first = _line(stream)
@@ -243,3 +268,68 @@ def _iter_records(stream: BinaryIO) -> Iterator[dict[str, Any] | RecordProblem]:
             yield record
         else:
             yield RecordProblem(position, f"line {position + 1}: not a JSON object")
+
+
+def _delivery_records(stream: BinaryIO, head: bytes) -> Iterator[dict[str, Any] | RecordProblem]:
+    """The records of a delivery file whose opening ``{"Records": [`` (``head``) has been read, decoded a slice at
+    a time: ``SLICE`` bytes are read, cut after the last record that ends in them (a record starts with
+    ``{"eventVersion"``, which cannot occur inside a JSON string) and decoded as one list. What follows the cut is
+    kept for the next slice; the last slice is decoded with the head, as the document's end. A cut that does not
+    decode (a nested ``"eventVersion"`` key, or invalid JSON) is not taken: the slice grows, until what is kept
+    passes ``DOCUMENT_LIMIT`` (a record too large, or a file broken). Memory stays one slice, whatever the size
+    of the file."""
+    position = 0
+    carry = b""
+    while True:
+        if len(carry) > DOCUMENT_LIMIT:  # no record ended in that much: refused (one decoded is at most a slice more)
+            raise FileReadError(_TOO_LARGE)
+        chunk = stream.read(SLICE)
+        data = carry + chunk if carry else chunk
+        del carry
+        if not chunk:
+            try:
+                document = _load_document(head + data)
+            except orjson.JSONDecodeError as exc:
+                raise FileReadError(t(f"JSON として読めません: {exc}", f"invalid JSON: {exc}")) from None
+            records = document.get("Records") if type(document) is dict else None
+            if type(records) is not list:
+                yield from _records_of(document)
+                return
+            yield from _numbered(records, position)
+            return
+        cut = _last_cut(data)
+        decoded = None
+        if cut > 0:
+            try:
+                decoded = _load_document(b"[" + data[:cut] + b"]")
+            except orjson.JSONDecodeError:
+                decoded = None
+        if decoded is None:
+            carry = data
+            continue
+        yield from _numbered(decoded, position)
+        position += len(decoded)
+        carry = data[cut + 1:]
+
+
+def _last_cut(data: bytes) -> int:
+    """The index of the comma after the last record of ``data`` that is followed by the start of another; -1 if
+    there is none."""
+    end = len(data)
+    while (key := data.rfind(_RECORD_KEY, 0, end)) > 0:
+        between = _BETWEEN_RECORDS.search(data, max(0, key - 256), key)
+        if between is not None:
+            return data.index(b",", between.start())
+        end = key
+    return -1
+
+
+def _numbered(records: list[Any], start: int) -> Iterator[dict[str, Any] | RecordProblem]:
+    if all(map(isinstance, records, repeat(dict))):
+        yield from records
+        return
+    for offset, record in enumerate(records):
+        if isinstance(record, dict):
+            yield record
+        else:
+            yield RecordProblem(start + offset, "record is not a JSON object")

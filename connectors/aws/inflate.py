@@ -16,7 +16,7 @@ from vendorwatch.i18n import Text, t
 GZIP_MAGIC = b"\x1f\x8b"
 MAX_INFLATED = 1 << 30  # per file, streamed (memory stays one chunk and one line)
 MAX_RATIO = 200  # inflated : compressed, judged once a file has inflated past RATIO_FROM
-RATIO_FROM = 4 << 20
+RATIO_FROM = 1 << 20  # below what is read at once (cloudtrail_files.DOCUMENT_LIMIT): a bomb is named a bomb
 CHUNK = 1 << 16
 
 
@@ -52,7 +52,8 @@ class BoundedGunzip(io.RawIOBase):
         self._pending = b""  # compressed input not yet given to the inflater
         self._eof = False
         self.inflated = 0
-        self.compressed = 0
+        self.compressed = 0  # read from the source (a chunk ahead of the inflater)
+        self.consumed = 0  # compressed bytes the inflater has used: the ratio is judged on these
 
     def readable(self) -> bool:
         """Always: this is a reader."""
@@ -64,13 +65,17 @@ class BoundedGunzip(io.RawIOBase):
         while not self._eof:
             if not self._pending:
                 self._pending = self._inflater.unconsumed_tail or self._read()
+            given = len(self._pending)
             try:
                 out = self._inflater.decompress(self._pending, want)
             except zlib.error as exc:
                 raise InflateError(unreadable(exc)) from None
             self._pending = self._inflater.unconsumed_tail
             if self._inflater.eof:
-                rest = self._inflater.unused_data + self._pending
+                # What follows the member's end is all in ``unused_data``; ``unconsumed_tail`` may hold the same
+                # bytes again (when the output limit and the end come together), so it is not added to them.
+                rest = self._inflater.unused_data
+                self.consumed += given - len(rest)
                 if not rest.strip(b"\0"):
                     rest = self._source.read(CHUNK)
                     self.compressed += len(rest)
@@ -79,11 +84,13 @@ class BoundedGunzip(io.RawIOBase):
                     self._pending = rest
                 else:
                     self._eof = True
-            elif not out and not self._pending:
-                more = self._read()
-                if not more:
-                    raise InflateError(TRUNCATED)
-                self._pending = more
+            else:
+                self.consumed += given - len(self._pending)
+                if not out and not self._pending:
+                    more = self._read()
+                    if not more:
+                        raise InflateError(TRUNCATED)
+                    self._pending = more
             if out:
                 self._count(len(out))
                 buffer[: len(out)] = out
@@ -97,8 +104,8 @@ class BoundedGunzip(io.RawIOBase):
 
     def _count(self, size: int) -> None:
         self.inflated += size
-        if self.inflated > RATIO_FROM and self.inflated > self._ratio * max(self.compressed, 1):
-            raise InflateError(_bomb(self._ratio, self.compressed, self.inflated))
+        if self.inflated > RATIO_FROM and self.inflated > self._ratio * max(self.consumed, 1):
+            raise InflateError(_bomb(self._ratio, self.consumed, self.inflated))
         if self.inflated > self._limit:
             raise TooLargeError(_too_large(self._limit >> 20))
 
@@ -142,7 +149,8 @@ def inflate(raw: bytes, max_inflated: int, max_ratio: int = MAX_RATIO) -> tuple[
             return b"".join(parts), InflateError(unreadable(exc))
         parts.append(out)
         total += len(out)
-        consumed = len(raw) - len(inflater.unconsumed_tail) - len(inflater.unused_data)
+        # at a member's end, ``unconsumed_tail`` may repeat ``unused_data`` (see ``BoundedGunzip.readinto``)
+        consumed = len(raw) - len(inflater.unused_data if inflater.eof else inflater.unconsumed_tail)
         if total > RATIO_FROM and total > max_ratio * max(consumed, 1):
             return b"".join(parts), InflateError(_bomb(max_ratio, consumed, total))
         if total > max_inflated:

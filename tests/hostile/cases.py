@@ -17,6 +17,8 @@ from tests.hostile.world import OTHER_VENDOR, UNDECLARED, VENDOR_DEV, VENDOR_PRO
 
 EVENTS = "SELECT count(*) FROM access_events"
 AUDIT_ENTRIES = "SELECT count(*) FROM audit_log"
+# Issue #14: the whole ``vendorwatch import cloudtrail`` process, start-up included, whatever the file.
+INGEST_BUDGET_MB = 150
 NEVER: tuple[str, ...] = ("Traceback", "unexpected error", "予期しないエラー")  # said by no case
 
 
@@ -34,7 +36,7 @@ class Case:
     database: bool = True  # False: the case needs no database (registry checks)
     databases: tuple[str, ...] = ("sqlite",)  # storage cases run on PostgreSQL too
     after: Callable[[Workspace], None] | None = None  # further assertions on the workspace afterwards
-    max_rss_mb: float | None = None  # peak memory (resident set) beyond the process's start-up, at most
+    max_rss_mb: float | None = None  # the command process's peak memory (resident set), at most
 
 
 
@@ -424,6 +426,98 @@ def _zeros_gzip(gigabytes: int = 1) -> bytes:
     return b"".join(packer.compress(chunk) for _ in range(gigabytes << 10)) + packer.flush()
 
 
+def _just_under_the_ratio(gigabytes: int = 1) -> bytes:
+    """A gigabyte and a megabyte of blank lines (spaces, a line break at a random place in every block) that inflates about 185
+    times its size, just under ``MAX_RATIO``: not a bomb by its ratio, stopped by the size ceiling. One
+    megabyte gzipped once, its members repeated."""
+    import random
+    import zlib
+
+    rng = random.Random(14)
+    block = 280
+    megabyte = bytearray(b" " * (1 << 20))
+    for start in range(0, len(megabyte), block):
+        megabyte[min(start + rng.randrange(block), len(megabyte) - 1)] = 10
+    packer = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    member = packer.compress(bytes(megabyte)) + packer.flush()
+    return member * ((gigabytes << 10) + 1)  # a megabyte over the ceiling
+
+
+def bomb_under_the_ratio(ws: Workspace) -> list[str]:
+    from connectors.aws.inflate import MAX_RATIO
+
+    content = _just_under_the_ratio()
+    ratio = (1025 << 20) / len(content)
+    assert 170 < ratio < MAX_RATIO, ratio  # the case is what it says
+    ws.write("trail/a-good.json.gz", delivery([ct_record(1)]))
+    ws.write("trail/b-under-the-ratio.ndjson.gz", content)
+    return ["import", "cloudtrail", str(ws.folder / "trail"), "--source", "acme-files", "--json"]
+
+
+def honest_delivery(compressed_size: int, *, level: int = 6) -> tuple[bytes, int]:
+    """(file, records): a CloudTrail delivery file (``{"Records": [...]}``, gzipped) of records as varied as real
+    ones (each its own event and request id, object key, time; a few addresses and agents), that compresses
+    about 12 times, as CloudTrail's files do, to just under ``compressed_size`` bytes."""
+    import random
+    import uuid
+    import zlib
+
+    import orjson
+
+    rng = random.Random(14)
+    packer = zlib.compressobj(level, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    parts = [packer.compress(b'{"Records":[')]
+    packed = len(parts[0])
+    count = 0
+    margin = 1 << 20  # what the compressor may still hold back
+    while packed + margin < compressed_size:
+        batch = []
+        for _ in range(500):
+            second = count % 86400
+            record = ct_record(count, when=f"2026-11-25T{second // 3600:02d}:{second // 60 % 60:02d}:{second % 60:02d}Z")
+            record["eventID"] = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+            record["requestID"] = f"{rng.getrandbits(64):016X}"
+            record["sourceIPAddress"] = f"198.51.100.{rng.randrange(16)}"
+            record["requestParameters"] = {"bucketName": "acme-data", "key": f"reports/{rng.randrange(64)}/{count}.csv"}
+            record["additionalEventData"] = {"bytesTransferredIn": 0, "bytesTransferredOut": rng.randrange(10**7),
+                                             "x-amz-id-2": f"{rng.getrandbits(48):x}"}
+            batch.append(orjson.dumps(record))
+            count += 1
+        chunk = (b"," if count > 500 else b"") + b",".join(batch)
+        parts.append(packer.compress(chunk))
+        packed += len(parts[-1])
+    parts.append(packer.compress(b"]}") + packer.flush())
+    content = b"".join(parts)
+    assert compressed_size - margin - (1 << 20) < len(content) <= compressed_size, len(content)
+    return content, count
+
+
+def largest_delivery_file(ws: Workspace) -> list[str]:
+    """A delivery file of 16 MiB compressed (about 240,000 events, 200 MB inflated): the largest that was read
+    into memory whole before slices (issue #14), four times today's ``WHOLE_FILE_LIMIT`` (it is read as a stream)."""
+    content, count = honest_delivery(16 << 20)
+    ws.write("trail/honest.json.gz", content)
+    ws.write("honest-records.txt", str(count))  # read by _every_record_stored
+    return ["import", "cloudtrail", str(ws.folder / "trail"), "--source", "acme-files", "--json"]
+
+
+def collected_delivery_file(ws: Workspace) -> list[str]:
+    """The same file delivered into the folder of a ``files`` source, read by ``vendorwatch collect``."""
+    content, count = honest_delivery(16 << 20)
+    ws.write("delivered/honest.json.gz", content)
+    ws.write("honest-records.txt", str(count))  # read by _every_record_stored
+    return ["collect", "acme-files"]
+
+
+def _all_stored(document: Any) -> None:
+    assert document["failed"] == [] and document["rejected"] == 0, document
+    assert document["read"] == document["stored"] > 200_000, document
+
+
+def _every_record_stored(ws: Workspace) -> None:
+    assert ws.scalar(EVENTS) == int((ws.folder / "honest-records.txt").read_text())
+
+
 def bomb(ws: Workspace) -> list[str]:
     ws.write("trail/a-good.json.gz", delivery([ct_record(1)]))
     ws.write("trail/b-bomb.json.gz", _zeros_gzip())
@@ -490,9 +584,16 @@ RECORD_CASES = [
     Case("a-retry-does-not-stop-on-a-malformed-record", malformed_file_again, 0,
          json=_counts(stored=0, duplicate=GOOD, rejected=len(MALFORMED) + len(OUT_OF_TIME)), stored={EVENTS: GOOD}),
     Case("decompression-bomb", bomb, 1, json=_failed("b-bomb.json.gz", "decompression bomb"),
-         stored={EVENTS: 1}, max_rss_mb=60),
+         stored={EVENTS: 1}, max_rss_mb=INGEST_BUDGET_MB, databases=BOTH),
     Case("decompression-bomb-streamed", bomb_streamed, 1, json=_failed("b-bomb.ndjson.gz", "decompression bomb"),
-         stored={EVENTS: 1}, max_rss_mb=60),
+         stored={EVENTS: 1}, max_rss_mb=INGEST_BUDGET_MB, databases=BOTH),
+    Case("bomb-just-under-the-ratio", bomb_under_the_ratio, 1,
+         json=_failed("b-under-the-ratio.ndjson.gz", "inflates to more than 1024 MiB"),
+         stored={EVENTS: 1}, max_rss_mb=INGEST_BUDGET_MB, databases=BOTH),
+    Case("largest-delivery-file-within-the-budget", largest_delivery_file, 0, json=_all_stored,
+         after=_every_record_stored, max_rss_mb=INGEST_BUDGET_MB, databases=BOTH),
+    Case("collected-delivery-file-within-the-budget", collected_delivery_file, 0, says=("acme-files", "success"),
+         after=_every_record_stored, max_rss_mb=INGEST_BUDGET_MB, databases=BOTH),
     Case("invalid-json-file", _file_failure("b.json", b'{"Records": [{"eventID": '), 1,
          json=_failed("b.json", "invalid JSON"), stored={EVENTS: 1}),
     Case("invalid-json-file-summary", _file_failure("b.json", b'{"Records": [{"eventID": ', json=False), 1,

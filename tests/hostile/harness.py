@@ -22,16 +22,23 @@ from vendorwatch.registry.loader import validate_text
 from vendorwatch.registry.sync import apply_import
 
 TIMEOUT_SECONDS = 120  # far beyond any honest answer on a loaded machine: reaching it means the command hung
-# ``vendorwatch ARGS`` run by a Python that reports its peak memory (resident set) on the way out.
+# ``vendorwatch ARGS`` run by a Python that reports its peak memory (resident set) on the way out: the high-water
+# mark of its own address space (``VmHWM``). Not ``ru_maxrss``: Linux carries the forking process's peak over
+# ``exec`` into it, so a child of a large test process would report the test's memory as its own.
+# The top-level packages it imported are reported too (tests/test_cli_startup.py reads them).
 _MEASURED = (
-    "import atexit, resource, sys\n"
-    "atexit.register(lambda: sys.stderr.write("
-    "f'\\npeak-rss-kb={resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}\\n'))\n"
+    "import atexit, sys\n"
+    "def _peak():\n"
+    "    with open('/proc/self/status') as status:\n"
+    "        kb = next(line.split()[1] for line in status if line.startswith('VmHWM:'))\n"
+    "    packages = ','.join(sorted({name.split('.')[0] for name in sys.modules}))\n"
+    "    sys.stderr.write(f'\\npeak-rss-kb={kb} packages={packages}\\n')\n"
+    "atexit.register(_peak)\n"
     "sys.argv = ['vendorwatch', *sys.argv[1:]]\n"
     "from vendorwatch.cli.app import main\n"
     "main()\n"
 )
-_PEAK = re.compile(r"\npeak-rss-kb=(\d+)\n")
+_PEAK = re.compile(r"\npeak-rss-kb=(\d+) packages=(\S*)\n")
 
 
 @dataclass
@@ -104,6 +111,7 @@ class Outcome:
     stdout: str
     stderr: str
     peak_rss_mb: float
+    packages: frozenset[str] = frozenset()  # the top-level packages the process imported
 
     @property
     def output(self) -> str:
@@ -129,7 +137,8 @@ def run(workspace: Workspace, args: list[str]) -> Outcome:
         raise AssertionError(f"vendorwatch {' '.join(args)} still ran after {TIMEOUT_SECONDS} s (hung)") from None
     peak = _PEAK.search(done.stderr)
     stderr = _PEAK.sub("", done.stderr)
-    return Outcome(done.returncode, done.stdout, stderr, int(peak.group(1)) / 1024 if peak else 0.0)
+    return Outcome(done.returncode, done.stdout, stderr, int(peak.group(1)) / 1024 if peak else 0.0,
+                   frozenset(peak.group(2).split(",")) if peak else frozenset())
 
 
 Maker = Callable[[Workspace], list[str]]

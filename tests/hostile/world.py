@@ -34,6 +34,8 @@ vendors:
       - id: acme-files
         kind: files
         environment: acme-prod
+        path: delivered  # beside the registry, where commands run (collect)
+        settle_seconds: 0
       - id: acme-ldap
         kind: ldap
         environment: acme-dev

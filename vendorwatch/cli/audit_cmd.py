@@ -8,17 +8,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
-from sqlalchemy import inspect
-from sqlmodel import col, select
 
-from vendorwatch import audit as audit_log
 from vendorwatch.cli.runtime import runtime
 from vendorwatch.cli.text import cell, styled
 from vendorwatch.clock import local_time
-from vendorwatch.db.append_only import missing_protections
-from vendorwatch.db.engine import session_scope
-from vendorwatch.db.tables import AuditEntry
 from vendorwatch.errors import ConfigError
 from vendorwatch.i18n import t
 
@@ -63,6 +56,13 @@ def verify(
         "--anchors", help="基点のファイル（1 行に 1 つ）/ a file of anchors, one per line")] = None,
 ) -> None:
     """保護・チェーン・基点を検証 / Verify the protections, the hash chain and anchors; exit 1 on any break."""
+    from sqlalchemy import inspect
+
+    from vendorwatch import audit as audit_log
+    from vendorwatch.db.append_only import missing_protections
+    from vendorwatch.db.engine import session_scope
+    from vendorwatch.db.tables import AuditEntry
+
     current = runtime()
     wanted = _anchors(anchor or [], anchors)
     if expect_head:
@@ -101,6 +101,9 @@ def anchor_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="基点を JSON で表示 / print the anchor as JSON")] = False,
 ) -> None:
     """監査ログの基点（先頭のハッシュと件数）/ Print the chain's head (hash and count) to keep outside the database."""
+    from vendorwatch import audit as audit_log
+    from vendorwatch.db.engine import session_scope
+
     current = runtime()
     with session_scope(current.ready_engine()) as session:
         head = audit_log.head(session)
@@ -121,6 +124,12 @@ def anchor_cmd(
 def show(limit: Annotated[int, typer.Option("--limit", min=1, help="件数 / entries")] = 20) -> None:
     """最近の監査ログ（ハッシュは全桁、`audit verify --expect-head` に使えます）/ The newest audit entries, with the
     full hash that `audit verify --expect-head` accepts."""
+    from rich.table import Table
+    from sqlmodel import col, select
+
+    from vendorwatch.db.engine import session_scope
+    from vendorwatch.db.tables import AuditEntry
+
     current = runtime()
     table = Table("id", "時刻 / time (JST)", "actor", "action", "target", "hash")
     table.columns[-1].no_wrap = True

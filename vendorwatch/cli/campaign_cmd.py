@@ -9,23 +9,18 @@ from __future__ import annotations
 import json
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from questionnaires.campaigns import cancel_request, get_request, request_statuses, send_campaign
-from questionnaires.loader import find_questionnaire
-from questionnaires.reminders import send_due_reminders
-from questionnaires.respondent import descendants, respondent_for
-from questionnaires.review import ReviewView, accept, reopen, request_changes, review_view
-from questionnaires.states import STATE_LABELS
-from vendorwatch.cli.choices import require_choice, vendor_ids
 from vendorwatch.cli.runtime import runtime
 from vendorwatch.clock import local_time
-from vendorwatch.db.engine import session_scope
 from vendorwatch.errors import ConfigError
 from vendorwatch.i18n import t
 from vendorwatch.masking import mask_email, mask_text
+
+if TYPE_CHECKING:
+    from questionnaires.review import ReviewView
 
 campaign_app = typer.Typer(help="質問票の送付と確認 / Questionnaire campaigns: send, status, review, reminders, workbooks.",
                            no_args_is_help=True)
@@ -59,6 +54,12 @@ def send(
     actor: Actor = None,
 ) -> None:
     """質問票を送付 / Send a questionnaire version to vendors (and sub-vendors) with a due date."""
+    from questionnaires.campaigns import send_campaign
+    from questionnaires.loader import find_questionnaire
+    from questionnaires.respondent import descendants
+    from vendorwatch.cli.choices import require_choice, vendor_ids
+    from vendorwatch.db.engine import session_scope
+
     current = runtime()
     registry = current.registry()
     for chosen in vendor:
@@ -90,6 +91,11 @@ def status(
     as_json: Annotated[bool, typer.Option("--json", help="JSON で出力 / print as JSON")] = False,
 ) -> None:
     """依頼の状況 / Where every request stands: state, due date, days left, score."""
+    from questionnaires.campaigns import request_statuses
+    from questionnaires.states import STATE_LABELS
+    from vendorwatch.cli.choices import require_choice, vendor_ids
+    from vendorwatch.db.engine import session_scope
+
     current = runtime()
     registry = current.registry()
     for chosen in vendor or []:
@@ -122,6 +128,8 @@ def status(
 
 
 def _print_review(view: ReviewView, zone: str, unmask: bool) -> None:
+    from questionnaires.states import STATE_LABELS
+
     console = runtime().console
     request = view.request
     label = STATE_LABELS[request.state]
@@ -176,6 +184,9 @@ def review_show(request_id: RequestId,
                 unmask: Annotated[bool, typer.Option("--unmask", help="個人情報を表示（監査ログに記録） / "
                                                                       "show personal data unmasked")] = False) -> None:
     """回答・根拠・矛盾・指摘・履歴を表示 / The answers beside the telemetry, notes and history."""
+    from questionnaires.review import review_view
+    from vendorwatch.db.engine import session_scope
+
     current = runtime()
     registry = current.registry()
     with session_scope(current.ready_engine()) as session:
@@ -192,6 +203,9 @@ def review_return(
     actor: Actor = None,
 ) -> None:
     """差戻し（設問ごとの指摘）/ Return a submitted request with a note per question."""
+    from questionnaires.review import request_changes
+    from vendorwatch.db.engine import session_scope
+
     notes: dict[str | None, str] = {}
     for item in note or []:
         question, sep, text = item.partition("=")
@@ -214,6 +228,9 @@ def review_return(
 def review_accept(request_id: RequestId, note: Annotated[str | None, typer.Option("--note", help="メモ / note")] = None,
                   actor: Actor = None) -> None:
     """承認 / Accept a submitted request."""
+    from questionnaires.review import accept
+    from vendorwatch.db.engine import session_scope
+
     current = runtime()
     with session_scope(current.ready_engine()) as session:
         accept(session, request_id, actor=current.settings.actor_name(actor), clock=current.clock, note=note)
@@ -224,6 +241,9 @@ def review_accept(request_id: RequestId, note: Annotated[str | None, typer.Optio
 def review_reopen(request_id: RequestId, reason: Annotated[str, typer.Option("--reason", help="理由 / why")],
                   actor: Actor = None) -> None:
     """承認済みの依頼を再開 / Reopen an accepted request for review."""
+    from questionnaires.review import reopen
+    from vendorwatch.db.engine import session_scope
+
     current = runtime()
     with session_scope(current.ready_engine()) as session:
         reopen(session, request_id, actor=current.settings.actor_name(actor), reason=reason, clock=current.clock)
@@ -234,6 +254,9 @@ def review_reopen(request_id: RequestId, reason: Annotated[str, typer.Option("--
 def cancel(request_id: RequestId, reason: Annotated[str, typer.Option("--reason", help="理由 / why")],
            actor: Actor = None) -> None:
     """依頼を取消し / Cancel a request (sent by mistake, superseded)."""
+    from questionnaires.campaigns import cancel_request
+    from vendorwatch.db.engine import session_scope
+
     current = runtime()
     with session_scope(current.ready_engine()) as session:
         cancel_request(session, request_id, actor=current.settings.actor_name(actor), reason=reason, clock=current.clock)
@@ -247,6 +270,8 @@ def remind(
     as_json: Annotated[bool, typer.Option("--json", help="JSON で出力 / print as JSON")] = False,
 ) -> None:
     """期限前・期限後のリマインダーを送信 / Send the reminders due now (each stage once); exit 1 if any failed."""
+    from questionnaires.reminders import send_due_reminders
+
     current = runtime()
     registry = current.registry()
     report = send_due_reminders(current.ready_engine(), registry, current.clock, dry_run=dry_run)
@@ -270,6 +295,8 @@ def remind(
 def export(request_id: RequestId, out: Annotated[Path, typer.Option("--out", help="書き出す .xlsx ファイル / "
                                                                                   "the .xlsx file to write")]) -> None:
     """依頼を Excel ブックに書き出し / Export a request as an .xlsx workbook for offline answering."""
+    from vendorwatch.db.engine import session_scope
+
     current = runtime()
     registry = current.registry()
     with session_scope(current.ready_engine()) as session:
@@ -291,6 +318,10 @@ def import_command(
     actor: Actor = None,
 ) -> None:
     """記入済みブックを取り込み / Import a filled workbook (validated like a portal submission); exit 1 on errors."""
+    from questionnaires.campaigns import get_request
+    from questionnaires.respondent import respondent_for
+    from vendorwatch.db.engine import session_scope
+
     current = runtime()
     registry = current.registry()
     engine = current.ready_engine()

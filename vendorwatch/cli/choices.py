@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from vendorwatch.errors import ConfigError
 from vendorwatch.i18n import t
-from vendorwatch.registry.models import Registry
+
+if TYPE_CHECKING:
+    from vendorwatch.registry.models import Registry
 
 SHOWN = 40  # values listed in the message at most
 

@@ -10,13 +10,9 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from connectors.dispatch import connector_for
-from scheduler.leadership import holder_name
 from vendorwatch.cli.runtime import runtime
 from vendorwatch.errors import VendorWatchError
-from vendorwatch.ingest.claims import SourceClaims
 
 CLAIM_SECONDS = 60  # renewed every 20 s while the connector runs
 
@@ -25,6 +21,12 @@ def collect(
     source: Annotated[str | None, typer.Argument(help="source id (default: every source)")] = None,
 ) -> None:
     """ソースを収集 / Collect every source, or one; exit 1 if any run failed."""
+    from rich.table import Table
+
+    from connectors.dispatch import connector_for
+    from scheduler.leadership import holder_name
+    from vendorwatch.ingest.claims import SourceClaims
+
     current = runtime()
     registry = current.registry()
     ids = [s.id for v in registry.vendors for s in v.sources]

@@ -9,7 +9,6 @@ import typer
 
 from vendorwatch.cli.runtime import runtime
 from vendorwatch.cli.text import styled
-from vendorwatch.registry.loader import load_registry
 
 config_app = typer.Typer(help="委託先台帳の検証 / Validate the vendor registry.", no_args_is_help=True)
 
@@ -22,6 +21,8 @@ def check(
     config: Annotated[Path | None, typer.Option("--config", help="委託先台帳ファイル / registry file")] = None,
 ) -> None:
     """台帳を検証し、すべてのエラーを表示 / Validate the registry; every error at once, exit 2 if any."""
+    from vendorwatch.registry.loader import load_registry
+
     current = runtime()
     path = file or current.config_path(config)
     registry, _ = load_registry(path)

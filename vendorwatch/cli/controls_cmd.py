@@ -8,13 +8,14 @@ from typing import Annotated
 import typer
 
 from vendorwatch.cli.runtime import runtime
-from vendorwatch.controls.catalog import load_catalog
 
 
 def controls(
     as_json: Annotated[bool, typer.Option("--json", help="カタログを JSON で出力 / print the catalog as JSON")] = False,
 ) -> None:
     """管理策と各チェック / The controls and their checks."""
+    from vendorwatch.controls.catalog import load_catalog
+
     catalog = load_catalog()
     if as_json:
         typer.echo(json.dumps({

@@ -4,35 +4,28 @@ evaluated, with the findings and risk they give."""
 from __future__ import annotations
 
 import secrets
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from sqlalchemy import Engine
 
-from questionnaires.demo import load_demo_questionnaires
-from vendorwatch.cli.findings_view import findings_table, print_evaluation, risk_table
-from vendorwatch.cli.registry_view import print_plan, print_registry
 from vendorwatch.cli.runtime import runtime
 from vendorwatch.clock import Clock
-from vendorwatch.db.engine import make_engine, session_scope
-from vendorwatch.db.migrate import upgrade
-from vendorwatch.demo import DEMO_DATABASE_URL, DEMO_REGISTRY
-from vendorwatch.demo.load import load_demo
+from vendorwatch.demo import DEMO_DATABASE_URL
 from vendorwatch.errors import ConfigError
-from vendorwatch.findings.evaluate import evaluate
-from vendorwatch.findings.query import list_findings
 from vendorwatch.i18n import t
-from vendorwatch.registry.loader import load_registry
-from vendorwatch.registry.sync import apply_import
-from vendorwatch.scoring.risk import score_vendors
-from vendorwatch.staff import accounts
-from vendorwatch.staff.roles import Role
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 DEMO_MANAGER = "demo-manager"
 
 
 def _demo_manager(engine: Engine, clock: Clock) -> str:
     """The demo's manager account, with a new random password every run (printed, never stored in clear)."""
+    from vendorwatch.db.engine import session_scope
+    from vendorwatch.staff import accounts
+    from vendorwatch.staff.roles import Role
+
     password = secrets.token_urlsafe(12)
     with session_scope(engine) as session:
         if accounts.find_user(session, DEMO_MANAGER) is None:
@@ -57,6 +50,19 @@ def demo(
                                                                        "dashboard port (with --serve)")] = 8501,
 ) -> None:
     """デモ: 例示台帳・実データ・事例を取込み評価 / Demo: example registry, real recordings, incidents, findings."""
+    from questionnaires.demo import load_demo_questionnaires
+    from vendorwatch.cli.findings_view import findings_table, print_evaluation, risk_table
+    from vendorwatch.cli.registry_view import print_plan, print_registry
+    from vendorwatch.db.engine import make_engine, session_scope
+    from vendorwatch.db.migrate import upgrade
+    from vendorwatch.demo import DEMO_REGISTRY
+    from vendorwatch.demo.load import load_demo
+    from vendorwatch.findings.evaluate import evaluate
+    from vendorwatch.findings.query import list_findings
+    from vendorwatch.registry.loader import load_registry
+    from vendorwatch.registry.sync import apply_import
+    from vendorwatch.scoring.risk import score_vendors
+
     current = runtime()
     if not DEMO_REGISTRY.exists():
         raise ConfigError(t(f"デモ台帳 {DEMO_REGISTRY} がありません", f"demo registry {DEMO_REGISTRY} is missing"))

@@ -9,7 +9,6 @@ import typer
 
 from vendorwatch.cli.runtime import runtime
 from vendorwatch.clock import local_time
-from vendorwatch.digest.period import DigestMonth, due_month
 from vendorwatch.errors import ConfigError
 from vendorwatch.i18n import t
 
@@ -36,6 +35,8 @@ def digest(
     actor: Annotated[str | None, typer.Option("--actor", help="作成者（監査ログ） / who produces it (audit log)")] = None,
 ) -> None:
     """月次リスクダイジェストを作成・送付 / Produce, write and mail the monthly risk digest."""
+    from vendorwatch.digest.period import DigestMonth, due_month
+
     current = runtime()
     if lang is not None and lang not in ("ja", "en"):
         raise ConfigError(t(f"--lang は ja か en です: {lang}", f"--lang is ja or en: {lang}"))

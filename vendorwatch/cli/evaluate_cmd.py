@@ -7,14 +7,7 @@ from typing import Annotated
 
 import typer
 
-from vendorwatch.checks.discovery import checks_by_id
-from vendorwatch.cli.choices import require_choice
-from vendorwatch.cli.findings_view import print_evaluation, risk_table
 from vendorwatch.cli.runtime import runtime
-from vendorwatch.controls.catalog import load_catalog
-from vendorwatch.db.engine import session_scope
-from vendorwatch.findings.evaluate import evaluate
-from vendorwatch.scoring.risk import score_vendors
 
 
 def evaluate_command(
@@ -24,6 +17,14 @@ def evaluate_command(
     as_json: Annotated[bool, typer.Option("--json", help="結果を JSON で出力 / print the outcome as JSON")] = False,
 ) -> None:
     """チェックを評価し指摘事項を更新 / Evaluate the checks and update the findings."""
+    from vendorwatch.checks.discovery import checks_by_id
+    from vendorwatch.cli.choices import require_choice
+    from vendorwatch.cli.findings_view import print_evaluation, risk_table
+    from vendorwatch.controls.catalog import load_catalog
+    from vendorwatch.db.engine import session_scope
+    from vendorwatch.findings.evaluate import evaluate
+    from vendorwatch.scoring.risk import score_vendors
+
     current = runtime()
     for chosen in check or []:
         require_choice("--check", chosen, [*checks_by_id(), *(c.id for c in load_catalog().controls)])

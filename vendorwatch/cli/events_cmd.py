@@ -9,19 +9,14 @@ from __future__ import annotations
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, TextIO
+from typing import TYPE_CHECKING, Annotated, TextIO
 
 import typer
 
-from vendorwatch.cli.choices import require_choice, vendor_ids
-from vendorwatch.cli.events_view import events_table
 from vendorwatch.cli.runtime import runtime
-from vendorwatch.cli.unmask import record_unmask
-from vendorwatch.db.engine import session_scope
-from vendorwatch.trail.export import trail_csv, trail_json_lines
-from vendorwatch.trail.period import parse_bound
-from vendorwatch.trail.query import TrailFilter, count_trail, stream_trail, trail_page
-from vendorwatch.views.personal import Masker
+
+if TYPE_CHECKING:
+    from vendorwatch.trail.query import TrailFilter
 
 MAX_ID = 2**63 - 1
 
@@ -56,6 +51,15 @@ def events(
                                                          "(written to the audit log)")] = False,
 ) -> None:
     """アクセス履歴の抽出 / The access trail for a finding, vendor, principal, IP or action over a period."""
+    from vendorwatch.cli.choices import require_choice, vendor_ids
+    from vendorwatch.cli.events_view import events_table
+    from vendorwatch.cli.unmask import record_unmask
+    from vendorwatch.db.engine import session_scope
+    from vendorwatch.trail.export import trail_csv, trail_json_lines
+    from vendorwatch.trail.period import parse_bound
+    from vendorwatch.trail.query import TrailFilter, count_trail, stream_trail, trail_page
+    from vendorwatch.views.personal import Masker
+
     current = runtime()
     registry = current.registry()
     zone = registry.organization.timezone

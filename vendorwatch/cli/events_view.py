@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-
-from rich.table import Table
+from typing import TYPE_CHECKING
 
 from vendorwatch.cli.text import cell
 from vendorwatch.clock import local_time
-from vendorwatch.trail.query import TrailEvent
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from vendorwatch.trail.query import TrailEvent
 
 
 def events_table(events: Iterable[TrailEvent], title: str, zone: str) -> Table:
     """One row per event, times in the zone to the second; every value escaped."""
+    from rich.table import Table
+
     table = Table(title=title, title_justify="left")
     for column in ("時刻 time", "委託先 vendor", "主体 principal", "操作 action", "対象 resource", "送信元 IP source IP",
                    "結果 outcome", "ユーザーエージェント user agent", "イベント ID event id"):

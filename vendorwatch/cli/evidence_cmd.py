@@ -10,17 +10,13 @@ from typing import Annotated
 
 import typer
 
-from questionnaires.campaigns import local_today
-from questionnaires.definition import DOCUMENT_KINDS
-from questionnaires.evidence import DocumentDetails, add_document, document_statuses, withdraw_document
-from questionnaires.evidence_download import attachment
-from questionnaires.evidence_store import EvidenceSettings, EvidenceStore
-from vendorwatch.cli.choices import require_choice, vendor_ids
 from vendorwatch.cli.runtime import runtime
-from vendorwatch.db.engine import session_scope
 from vendorwatch.errors import ConfigError
 from vendorwatch.i18n import t
 
+# The keys of ``questionnaires.definition.DOCUMENT_KINDS``, named here for ``--help`` without importing the
+# questionnaire models at start-up (tests/test_cli_startup.py checks that they are the same).
+KIND_NAMES = ("iso27001_certificate", "isms_certificate", "pentest_report", "soc2_report", "other")
 evidence_app = typer.Typer(help="証跡文書（認証書・診断報告書）/ Evidence documents with a validity period.",
                            no_args_is_help=True)
 Actor = Annotated[str | None, typer.Option("--actor", help="実行者（既定 VENDORWATCH_ACTOR または OS ユーザー） / "
@@ -40,13 +36,18 @@ def _date(value: str | None) -> date | None:
 def add(
     file: Annotated[Path, typer.Argument(help="the document (PDF, image, Office file)")],
     vendor: Annotated[str, typer.Option("--vendor", help="委託先 ID / vendor id")],
-    kind: Annotated[str, typer.Option("--kind", help=f"種類 / one of: {', '.join(DOCUMENT_KINDS)}")],
+    kind: Annotated[str, typer.Option("--kind", help=f"種類 / one of: {', '.join(KIND_NAMES)}")],
     valid_until: Annotated[str, typer.Option("--valid-until", help="有効期限（YYYY-MM-DD） / expiry date, YYYY-MM-DD")],
     valid_from: Annotated[str | None, typer.Option("--valid-from", help="有効期間の開始日 / YYYY-MM-DD")] = None,
     title: Annotated[str | None, typer.Option("--title", help="件名（証明書番号など） / e.g. the certificate number")] = None,
     actor: Actor = None,
 ) -> None:
     """証跡文書を登録 / Register a document received outside a questionnaire (stored by SHA-256)."""
+    from questionnaires.evidence import DocumentDetails, add_document
+    from questionnaires.evidence_store import EvidenceSettings, EvidenceStore
+    from vendorwatch.cli.choices import require_choice, vendor_ids
+    from vendorwatch.db.engine import session_scope
+
     current = runtime()
     require_choice("--vendor", vendor, vendor_ids(current.registry()))
     store = EvidenceStore(EvidenceSettings.from_settings(current.settings))
@@ -69,6 +70,11 @@ def list_command(
     as_json: Annotated[bool, typer.Option("--json", help="JSON で出力 / print as JSON")] = False,
 ) -> None:
     """証跡文書と有効期限 / Documents in force and the days left before they expire."""
+    from questionnaires.campaigns import local_today
+    from questionnaires.evidence import document_statuses
+    from vendorwatch.cli.choices import require_choice, vendor_ids
+    from vendorwatch.db.engine import session_scope
+
     current = runtime()
     registry = current.registry()
     require_choice("--vendor", vendor, vendor_ids(registry))
@@ -92,6 +98,9 @@ def list_command(
 def withdraw(document_id: Annotated[int, typer.Argument(metavar="ID")],
              reason: Annotated[str, typer.Option("--reason", help="理由 / why")], actor: Actor = None) -> None:
     """登録した文書を取下げ / Withdraw a document registered by mistake (kept, no longer counted)."""
+    from questionnaires.evidence import withdraw_document
+    from vendorwatch.db.engine import session_scope
+
     current = runtime()
     with session_scope(current.ready_engine()) as session:
         withdraw_document(session, document_id, actor=current.settings.actor_name(actor), reason=reason,
@@ -104,6 +113,10 @@ def get(file_id: Annotated[int, typer.Argument(metavar="FILE", help="evidence fi
         out: Annotated[Path, typer.Option("--out", help="書出し先フォルダ / folder to write it to")] = Path("."),
         actor: Actor = None) -> None:
     """証跡ファイルを取り出す / Write an uploaded evidence file to a folder (hash checked, audited)."""
+    from questionnaires.evidence_download import attachment
+    from questionnaires.evidence_store import EvidenceSettings, EvidenceStore
+    from vendorwatch.db.engine import session_scope
+
     current = runtime()
     store = EvidenceStore(EvidenceSettings.from_settings(current.settings))
     with session_scope(current.ready_engine()) as session:

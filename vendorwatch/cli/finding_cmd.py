@@ -8,20 +8,11 @@ from zoneinfo import ZoneInfo
 
 import typer
 
-from vendorwatch.cli.events_view import events_table
-from vendorwatch.cli.findings_view import event_period, status_text
 from vendorwatch.cli.runtime import runtime
 from vendorwatch.cli.text import styled
-from vendorwatch.cli.unmask import record_unmask
 from vendorwatch.clock import local_time
-from vendorwatch.db.engine import session_scope
-from vendorwatch.db.tables import Finding
 from vendorwatch.errors import ConfigError
-from vendorwatch.findings import triage
-from vendorwatch.findings.query import history, to_contract
 from vendorwatch.i18n import t
-from vendorwatch.views.evidence import evidence_events
-from vendorwatch.views.personal import Masker
 
 MAX_ID = 2**63 - 1  # the database's integer: a larger id is a usage error, not an overflow
 EVENTS_SHOWN = 50
@@ -54,6 +45,10 @@ def _done(finding_id: int, status: str) -> None:
 @finding_app.command("ack")
 def ack(finding_id: FindingId, reason: Reason = None, actor: Actor = None) -> None:
     """確認済みにする / Acknowledge: someone owns it."""
+    from vendorwatch.db.engine import session_scope
+    from vendorwatch.db.tables import Finding
+    from vendorwatch.findings import triage
+
     current = runtime()
     with session_scope(current.ready_engine()) as session:
         before = session.get(Finding, finding_id)
@@ -76,6 +71,9 @@ def accept(
     actor: Actor = None,
 ) -> None:
     """リスク受容（期限付き）/ Accept the risk until a date."""
+    from vendorwatch.db.engine import session_scope
+    from vendorwatch.findings import triage
+
     current = runtime()
     organization = current.registry().organization
     zone = organization.timezone
@@ -91,6 +89,9 @@ def accept(
 @finding_app.command("resolve")
 def resolve(finding_id: FindingId, reason: Reason = None, actor: Actor = None) -> None:
     """解決済みにする / Resolve (reopens if the next evaluation finds events after the resolution)."""
+    from vendorwatch.db.engine import session_scope
+    from vendorwatch.findings import triage
+
     current = runtime()
     with session_scope(current.ready_engine()) as session:
         triage.resolve(session, finding_id, actor=current.settings.actor_name(actor), reason=reason,
@@ -105,6 +106,15 @@ def show(
                                                          "(written to the audit log)")] = False,
 ) -> None:
     """詳細・根拠イベント・履歴 / Details, evidence events and history of one finding."""
+    from vendorwatch.cli.events_view import events_table
+    from vendorwatch.cli.findings_view import event_period, status_text
+    from vendorwatch.cli.unmask import record_unmask
+    from vendorwatch.db.engine import session_scope
+    from vendorwatch.findings import triage
+    from vendorwatch.findings.query import history, to_contract
+    from vendorwatch.views.evidence import evidence_events
+    from vendorwatch.views.personal import Masker
+
     current = runtime()
     registry = current.registry()
     zone = registry.organization.timezone

@@ -7,18 +7,7 @@ from typing import Annotated
 
 import typer
 
-from vendorwatch.checks.discovery import checks_by_id
-from vendorwatch.checks.model import SEVERITIES, severity_rank
-from vendorwatch.cli.choices import require_choice, vendor_ids
-from vendorwatch.cli.findings_view import findings_table
 from vendorwatch.cli.runtime import runtime
-from vendorwatch.cli.unmask import record_unmask
-from vendorwatch.controls.catalog import load_catalog
-from vendorwatch.db.engine import session_scope
-from vendorwatch.findings.export import as_csv, as_json, as_ocsf
-from vendorwatch.findings.lifecycle import ACTIVE_STATUSES, STATUSES
-from vendorwatch.findings.query import list_findings
-from vendorwatch.views.personal import Masker
 
 
 class Format(StrEnum):
@@ -51,6 +40,18 @@ def findings(
                                                          "in the table (written to the audit log)")] = False,
 ) -> None:
     """指摘事項の一覧 / List findings."""
+    from vendorwatch.checks.discovery import checks_by_id
+    from vendorwatch.checks.model import SEVERITIES, severity_rank
+    from vendorwatch.cli.choices import require_choice, vendor_ids
+    from vendorwatch.cli.findings_view import findings_table
+    from vendorwatch.cli.unmask import record_unmask
+    from vendorwatch.controls.catalog import load_catalog
+    from vendorwatch.db.engine import session_scope
+    from vendorwatch.findings.export import as_csv, as_json, as_ocsf
+    from vendorwatch.findings.lifecycle import ACTIVE_STATUSES, STATUSES
+    from vendorwatch.findings.query import list_findings
+    from vendorwatch.views.personal import Masker
+
     require_choice("--severity", severity, SEVERITIES, several=True)
     require_choice("--fail-on", fail_on, SEVERITIES)
     if status != "all":

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.console import Console
-from rich.table import Table
 
 from vendorwatch.cli.text import cell, lines
 from vendorwatch.clock import local_time
-from vendorwatch.db.tables import Finding
-from vendorwatch.findings.evaluate import Evaluation
-from vendorwatch.findings.query import to_contract
-from vendorwatch.scoring.risk import VendorRisk
-from vendorwatch.views.personal import Masker
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from vendorwatch.db.tables import Finding
+    from vendorwatch.findings.evaluate import Evaluation
+    from vendorwatch.scoring.risk import VendorRisk
+    from vendorwatch.views.personal import Masker
 
 _STATUS = {"open": "未対応 open", "acknowledged": "確認済 ack", "risk_accepted": "リスク受容 accepted",
            "resolved": "解決 resolved"}
@@ -33,6 +37,11 @@ def findings_table(findings: list[Finding], zone: str = "Asia/Tokyo", *, wide: b
     """One line per finding (id, severity, control, vendor, status, last seen, title, subject), or with ``wide``
     the full text: both titles and messages, when the condition happened, the evidence. People in subjects and
     messages are masked by ``masker`` (none: as stored)."""
+    from rich.table import Table
+
+    from vendorwatch.findings.query import to_contract
+    from vendorwatch.views.personal import Masker
+
     masker = masker or Masker(masked=False)
     table = Table(show_lines=wide, title="指摘事項 / findings", title_justify="left")
     columns = ["id", "重大度 severity", "管理策 control", "委託先 vendor", "状態 status", "最終検出 last seen"]
@@ -74,6 +83,8 @@ def event_period(finding: Finding, zone: str = "Asia/Tokyo") -> tuple[str, ...]:
 
 def print_evaluation(console: Console, evaluation: Evaluation) -> None:
     """Per-check counts and timings, failures, and what changed."""
+    from rich.table import Table
+
     table = Table(title="評価 / evaluation", title_justify="left")
     for column in ("check", "control", "件数 found", "秒 seconds", "エラー error"):
         table.add_column(column, overflow="fold")
@@ -94,6 +105,8 @@ def print_evaluation(console: Console, evaluation: Evaluation) -> None:
 
 def risk_table(risks: dict[str, VendorRisk]) -> Table:
     """Score per vendor with the biggest reasons behind it."""
+    from rich.table import Table
+
     table = Table(title="委託先リスク / vendor risk", title_justify="left")
     for column in ("委託先 vendor", "スコア score", "水準 level", "監視カバレッジ coverage", "主な要因 top reasons"):
         table.add_column(column, overflow="fold")

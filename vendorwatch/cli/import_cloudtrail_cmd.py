@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 
 from vendorwatch.cli.import_group import import_app
 from vendorwatch.cli.runtime import runtime
@@ -25,6 +24,8 @@ def import_cloudtrail(
                                                          "print read/stored/duplicate/rejected as JSON")] = False,
 ) -> None:
     """CloudTrail ファイルの取込み / Import CloudTrail files (delivery format or one event per line)."""
+    from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+
     from connectors.aws.import_files import import_path
 
     current = runtime()

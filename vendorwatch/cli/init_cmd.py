@@ -3,21 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from sqlmodel import Session
 
-from vendorwatch import audit
-from vendorwatch.cli.registry_view import print_plan
 from vendorwatch.cli.runtime import runtime
-from vendorwatch.db.append_only import restore_protections
-from vendorwatch.db.engine import database_exists, make_engine, session_scope
-from vendorwatch.db.migrate import current_revision, head_revision, upgrade
 from vendorwatch.errors import DatabaseError
 from vendorwatch.i18n import t
-from vendorwatch.registry.loader import load_registry
-from vendorwatch.registry.sync import apply_import, plan_import
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
 
 
 def init(
@@ -32,6 +27,12 @@ def init(
                                                             "show what would change; write nothing")] = False,
 ) -> None:
     """DB を作成・移行し台帳を取込む / Create or migrate the database and import the registry."""
+    from vendorwatch.cli.registry_view import print_plan
+    from vendorwatch.db.engine import database_exists, make_engine, session_scope
+    from vendorwatch.db.migrate import current_revision, head_revision, upgrade
+    from vendorwatch.registry.loader import load_registry
+    from vendorwatch.registry.sync import apply_import, plan_import
+
     current = runtime()
     path = current.config_path(config)
     registry, text = load_registry(path)  # validate before touching the database
@@ -63,6 +64,9 @@ def init(
 
 def _restore_protections(session: Session, actor: str) -> None:
     """Put back append-only protections someone removed, and say so on screen and in the audit log."""
+    from vendorwatch import audit
+    from vendorwatch.db.append_only import restore_protections
+
     current = runtime()
     restored = restore_protections(session.connection())
     if any(problem.startswith("audit_log: the table is missing") for problem in restored):

@@ -10,7 +10,6 @@ import typer
 
 from vendorwatch.cli.runtime import runtime
 from vendorwatch.clock import local_time
-from vendorwatch.db.engine import session_scope
 from vendorwatch.errors import ConfigError
 from vendorwatch.i18n import t
 from vendorwatch.masking import mask_email
@@ -74,6 +73,7 @@ def invite_command(
     from questionnaires.portal.accounts import invite
     from questionnaires.portal.mailing import enrolment_link, send_invitation
     from questionnaires.portal.policy import PortalPolicy
+    from vendorwatch.db.engine import session_scope
 
     current = runtime()
     base = url or current.settings.portal_url
@@ -119,6 +119,7 @@ def accounts_command(vendor: Annotated[str | None, typer.Option("--vendor", help
     """ポータルのアカウント一覧 / Contacts' portal accounts: enrolled, passkeys, last sign-in, locked."""
     from questionnaires.portal.accounts import list_accounts
     from questionnaires.portal.passkeys import has_passkey
+    from vendorwatch.db.engine import session_scope
 
     current = runtime()
     zone = current.registry().organization.timezone
@@ -136,6 +137,7 @@ def accounts_command(vendor: Annotated[str | None, typer.Option("--vendor", help
 
 def _set_disabled(email: str, *, disabled: bool, actor: str | None) -> None:
     from questionnaires.portal.accounts import set_disabled
+    from vendorwatch.db.engine import session_scope
 
     current = runtime()
     with session_scope(current.ready_engine()) as session:

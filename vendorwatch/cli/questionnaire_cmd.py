@@ -8,8 +8,6 @@ from typing import Annotated
 
 import typer
 
-from questionnaires.conditions import explain_condition
-from questionnaires.loader import find_questionnaire, load_questionnaire, shipped_questionnaires
 from vendorwatch.cli.runtime import runtime
 from vendorwatch.cli.text import styled
 from vendorwatch.printable import printable
@@ -21,6 +19,8 @@ questionnaire_app = typer.Typer(help="質問票 / Questionnaires (check a file, 
 @questionnaire_app.command("check")
 def check(file: Annotated[Path, typer.Argument(help="questionnaire file (.yaml)")]) -> None:
     """質問票ファイルを検証 / Validate a questionnaire file; every error with file:line, exit 2 if any."""
+    from questionnaires.loader import load_questionnaire
+
     loaded = load_questionnaire(file)
     q = loaded.questionnaire
     count = sum(1 for _ in q.questions())
@@ -32,6 +32,8 @@ def check(file: Annotated[Path, typer.Argument(help="questionnaire file (.yaml)"
 @questionnaire_app.command("list")
 def list_command(as_json: Annotated[bool, typer.Option("--json", help="JSON で出力 / print as JSON")] = False) -> None:
     """同梱の質問票 / The shipped questionnaires, their versions and questions per control."""
+    from questionnaires.loader import shipped_questionnaires
+
     shipped = shipped_questionnaires()
     if as_json:
         typer.echo(json.dumps([
@@ -55,6 +57,9 @@ def list_command(as_json: Annotated[bool, typer.Option("--json", help="JSON で�
 def show(reference: Annotated[str, typer.Argument(metavar="ID_OR_FILE", help="同梱の質問票 ID またはファイル / "
                                                                              "shipped id or file path")]) -> None:
     """質問票の内容 / Print a questionnaire: sections, questions, controls, conditions."""
+    from questionnaires.conditions import explain_condition
+    from questionnaires.loader import find_questionnaire
+
     q = find_questionnaire(reference).questionnaire
     console = runtime().console
     numbers = q.numbering()

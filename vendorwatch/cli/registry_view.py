@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 from rich.console import Console
-from rich.tree import Tree
 
 from vendorwatch.cli.text import styled
 from vendorwatch.masking import mask_email, mask_name
 from vendorwatch.printable import printable
-from vendorwatch.registry.models import Registry, Vendor
-from vendorwatch.registry.sync import ImportPlan
+
+if TYPE_CHECKING:
+    from vendorwatch.registry.models import Registry
+    from vendorwatch.registry.sync import ImportPlan
 
 _ACTION = {"add": ("追加", "add"), "update": ("変更", "update"), "retire": ("廃止", "retire")}
 
@@ -42,6 +44,10 @@ def print_plan(console: Console, plan: ImportPlan, *, dry_run: bool) -> None:
 
 def print_registry(console: Console, registry: Registry, *, today: date, unmask: bool = False) -> None:
     """The vendor tree: sub-vendors under their parent, with environments, sources and roster."""
+    from rich.tree import Tree
+
+    from vendorwatch.registry.models import Vendor
+
     org = registry.organization
     tree = Tree(styled((printable(org.name.ja), "bold"), f" / {org.name.en} ({org.timezone})"))
     children: dict[str | None, list[Vendor]] = {}

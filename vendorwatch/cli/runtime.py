@@ -1,4 +1,9 @@
-"""What every command shares: settings, the database engine, the clock and the console."""
+"""What every command shares: settings, the database engine, the clock and the console.
+
+Light to import: the database, the registry and the settings are imported when a command first asks for them,
+so ``--help``, ``--version`` and commands that need none of them start without SQLAlchemy, Alembic or pydantic
+models (docs/performance.md, "CLI start-up").
+"""
 
 from __future__ import annotations
 
@@ -6,29 +11,35 @@ import os
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.text import Text
-from sqlalchemy import Engine
 
 from vendorwatch.clock import Clock, SystemClock
-from vendorwatch.db.engine import make_engine, session_scope
-from vendorwatch.db.migrate import require_current
 from vendorwatch.errors import ConfigError
 from vendorwatch.i18n import t
-from vendorwatch.ingest.context import CollectContext
 from vendorwatch.printable import printable_lines
-from vendorwatch.registry.models import Registry
-from vendorwatch.registry.sync import imported_registry
-from vendorwatch.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from vendorwatch.ingest.context import CollectContext
+    from vendorwatch.registry.models import Registry
+    from vendorwatch.settings import Settings
+
+
+def _settings() -> Settings:
+    from vendorwatch.settings import get_settings
+
+    return get_settings()
 
 
 @dataclass
 class Runtime:
     """Built once per CLI invocation by the app callback."""
 
-    settings: Settings = field(default_factory=get_settings)
+    settings: Settings = field(default_factory=_settings)
     database_url: str | None = None
     config: Path | None = None  # the global ``--config``
     debug: bool = False
@@ -44,15 +55,22 @@ class Runtime:
     @cached_property
     def engine(self) -> Engine:
         """The engine, created on first use."""
+        from vendorwatch.db.engine import make_engine
+
         return make_engine(self.url)
 
     def ready_engine(self) -> Engine:
         """The engine of a database that is initialized and current."""
+        from vendorwatch.db.migrate import require_current
+
         require_current(self.engine)
         return self.engine
 
     def registry(self) -> Registry:
         """The registry in force: the one last imported with ``vendorwatch init``."""
+        from vendorwatch.db.engine import session_scope
+        from vendorwatch.registry.sync import imported_registry
+
         with session_scope(self.ready_engine()) as session:
             registry = imported_registry(session)
         if registry is None:
@@ -71,6 +89,8 @@ class Runtime:
         With ``kinds``, the source must be of one of them (``data`` names what is being imported): CloudTrail
         files never go into a directory source, nor slapd logs into an AWS one.
         """
+        from vendorwatch.ingest.context import CollectContext
+
         engine = self.ready_engine()
         registry = self.registry()
         try:

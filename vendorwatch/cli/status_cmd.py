@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 from rich.text import Text as RichText
 
 from vendorwatch.cli.runtime import runtime
 from vendorwatch.clock import local_time
-from vendorwatch.db.engine import session_scope
-from vendorwatch.views.source_status import MonitoringStatus, monitoring_status
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from vendorwatch.views.source_status import MonitoringStatus
 
 _SLA = {"ok": "OK", "past": "超過 / past", "never": "未収集 / never"}
 
 
 def _table(status: MonitoringStatus, zone: str) -> Table:
+    from rich.table import Table
+
     table = Table("source", "委託先 / vendor", "状態 / state", "SLA", "最終成功 / last success",
                   "最終失敗 / last failure", "連続失敗 / in a row", "次回 / next run", "エラー / error")
     for s in status.sources:
@@ -33,6 +37,9 @@ def status(
     as_json: Annotated[bool, typer.Option("--json", help="JSON で出力 / print the status as JSON")] = False,
 ) -> None:
     """監視の稼働状況 / Per source: last success, last failure, failures in a row, next run, SLA (exit 1 if any lapsed)."""
+    from vendorwatch.db.engine import session_scope
+    from vendorwatch.views.source_status import monitoring_status
+
     current = runtime()
     registry = current.registry()
     with session_scope(current.ready_engine()) as session:

@@ -7,17 +7,12 @@ import sys
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from vendorwatch import audit
 from vendorwatch.cli.runtime import runtime
 from vendorwatch.clock import local_time
-from vendorwatch.db.engine import session_scope
 from vendorwatch.errors import ConfigError
 from vendorwatch.i18n import t
 from vendorwatch.masking import mask_email
-from vendorwatch.staff import accounts
-from vendorwatch.staff.roles import LABELS, Role
 
 user_app = typer.Typer(help="ダッシュボードの利用者 / Staff accounts of the dashboard.", no_args_is_help=True)
 
@@ -55,6 +50,10 @@ def add(
     actor: Actor = None,
 ) -> None:
     """利用者を追加 / Add an account (password read without echo, or from standard input)."""
+    from vendorwatch.db.engine import session_scope
+    from vendorwatch.staff import accounts
+    from vendorwatch.staff.roles import LABELS, Role
+
     current = runtime()
     engine = current.ready_engine()
     password = None if no_password else read_password(from_stdin=password_stdin)
@@ -69,6 +68,12 @@ def add(
 @user_app.command("list")
 def list_(unmask: Annotated[bool, typer.Option("--unmask", help="show e-mail addresses / メールを表示")] = False) -> None:
     """利用者の一覧 / List the accounts."""
+    from rich.table import Table
+
+    from vendorwatch import audit
+    from vendorwatch.db.engine import session_scope
+    from vendorwatch.staff import accounts
+
     current = runtime()
     now = current.clock.now()
     table = Table(title="利用者 / staff accounts", title_justify="left")
@@ -95,6 +100,9 @@ def list_(unmask: Annotated[bool, typer.Option("--unmask", help="show e-mail add
 @user_app.command("disable")
 def disable(name: Name, actor: Actor = None) -> None:
     """利用者を無効化 / Disable an account (it can no longer sign in)."""
+    from vendorwatch.db.engine import session_scope
+    from vendorwatch.staff import accounts
+
     current = runtime()
     with session_scope(current.ready_engine()) as session:
         accounts.set_disabled(session, name, disabled=True, actor=current.settings.actor_name(actor), clock=current.clock)
@@ -104,6 +112,9 @@ def disable(name: Name, actor: Actor = None) -> None:
 @user_app.command("enable")
 def enable(name: Name, actor: Actor = None) -> None:
     """利用者を再度有効化 / Enable a disabled account again."""
+    from vendorwatch.db.engine import session_scope
+    from vendorwatch.staff import accounts
+
     current = runtime()
     with session_scope(current.ready_engine()) as session:
         accounts.set_disabled(session, name, disabled=False, actor=current.settings.actor_name(actor), clock=current.clock)
@@ -113,6 +124,9 @@ def enable(name: Name, actor: Actor = None) -> None:
 @user_app.command("reset")
 def reset(name: Name, password_stdin: PasswordStdin = False, actor: Actor = None) -> None:
     """パスワードを再設定（ロック解除）/ Set a new password and lift a lockout."""
+    from vendorwatch.db.engine import session_scope
+    from vendorwatch.staff import accounts
+
     current = runtime()
     engine = current.ready_engine()
     password = read_password(from_stdin=password_stdin)
@@ -126,6 +140,9 @@ def reset(name: Name, password_stdin: PasswordStdin = False, actor: Actor = None
 def role(name: Name, new_role: Annotated[str, typer.Argument(metavar="ROLE", help="役割 / viewer | manager | admin")],
          actor: Actor = None) -> None:
     """役割を変更 / Give an account another role."""
+    from vendorwatch.db.engine import session_scope
+    from vendorwatch.staff import accounts
+
     current = runtime()
     with session_scope(current.ready_engine()) as session:
         user = accounts.set_role(session, name, new_role, actor=current.settings.actor_name(actor), clock=current.clock)

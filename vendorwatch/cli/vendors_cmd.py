@@ -6,10 +6,7 @@ from typing import Annotated
 
 import typer
 
-from vendorwatch.cli.registry_view import print_registry
 from vendorwatch.cli.runtime import runtime
-from vendorwatch.cli.unmask import record_unmask
-from vendorwatch.db.engine import session_scope
 
 
 def vendors(
@@ -17,6 +14,10 @@ def vendors(
                                                          "(written to the audit log)")] = False,
 ) -> None:
     """取込み済みの委託先台帳を表示 / Show the imported vendor registry (personal data masked)."""
+    from vendorwatch.cli.registry_view import print_registry
+    from vendorwatch.cli.unmask import record_unmask
+    from vendorwatch.db.engine import session_scope
+
     current = runtime()
     if unmask:
         with session_scope(current.ready_engine()) as session:

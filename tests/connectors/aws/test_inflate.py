@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import gzip
 import io
+import random
 import zlib
 
 import pytest
 
-from connectors.aws.inflate import MAX_RATIO, InflateError, TooLargeError, inflate, open_bounded
+from connectors.aws.inflate import MAX_RATIO, BoundedGunzip, InflateError, TooLargeError, inflate, open_bounded
 
 
 def _zeros(megabytes: int) -> bytes:
@@ -50,3 +51,26 @@ def test_the_size_ceiling_holds_for_honest_ratios() -> None:
     lines = b"".join(data % n for n in range(200_000))
     _, problem = inflate(gzip.compress(lines), 1 << 20)
     assert isinstance(problem, TooLargeError) and "more than 1 MiB" in problem.reason.en
+
+
+def _members(count: int, size: int = 1 << 20) -> tuple[bytes, bytes]:
+    """(content, gzip of it in ``count`` members): lines that compress about 190 times, so that a member ends
+    in the same read as the output limit is reached (zlib then leaves the rest in ``unused_data`` and in
+    ``unconsumed_tail`` at once)."""
+    rng = random.Random(14)
+    block = bytearray(b" " * size)
+    for start in range(0, size, 280):
+        block[min(start + rng.randrange(280), size - 1)] = 10
+    packer = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    member = packer.compress(bytes(block)) + packer.flush()
+    return bytes(block) * count, member * count
+
+
+def test_members_read_in_chunks_come_through_once() -> None:
+    # Before: the rest after a member was taken from both, so the next members came through twice, and the
+    # file looked like a bomb (5 MiB of content read as 5.7 MB "from" 28 KB).
+    content, packed = _members(5)
+    reader = BoundedGunzip(io.BytesIO(packed))
+    assert io.BufferedReader(reader).read() == content
+    assert reader.consumed == len(packed) and reader.inflated == len(content)
+    assert inflate(packed, 1 << 30) == (content, None)
