@@ -509,6 +509,12 @@ def collected_delivery_file(ws: Workspace) -> list[str]:
     return ["collect", "acme-files"]
 
 
+def scheduled_delivery_file(ws: Workspace) -> list[str]:
+    """The same file collected by the scheduler's pass (APScheduler and the alerts loaded besides)."""
+    collected_delivery_file(ws)
+    return ["scheduler", "--run-pending"]
+
+
 def _all_stored(document: Any) -> None:
     assert document["failed"] == [] and document["rejected"] == 0, document
     assert document["read"] == document["stored"] > 200_000, document
@@ -594,6 +600,8 @@ RECORD_CASES = [
          after=_every_record_stored, max_rss_mb=INGEST_BUDGET_MB, databases=BOTH),
     Case("collected-delivery-file-within-the-budget", collected_delivery_file, 0, says=("acme-files", "success"),
          after=_every_record_stored, max_rss_mb=INGEST_BUDGET_MB, databases=BOTH),
+    Case("scheduled-delivery-file-within-the-budget", scheduled_delivery_file, 0, after=_every_record_stored,
+         max_rss_mb=INGEST_BUDGET_MB, databases=BOTH),
     Case("invalid-json-file", _file_failure("b.json", b'{"Records": [{"eventID": '), 1,
          json=_failed("b.json", "invalid JSON"), stored={EVENTS: 1}),
     Case("invalid-json-file-summary", _file_failure("b.json", b'{"Records": [{"eventID": ', json=False), 1,

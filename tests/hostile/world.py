@@ -36,6 +36,7 @@ vendors:
         environment: acme-prod
         path: delivered  # beside the registry, where commands run (collect)
         settle_seconds: 0
+        schedule: {{interval_minutes: 60}}  # the scheduler's pass collects it too (scheduler --run-pending)
       - id: acme-ldap
         kind: ldap
         environment: acme-dev

@@ -44,13 +44,13 @@ from vendorwatch.i18n import t
 from vendorwatch.records import AccessEventRecord
 
 BATCH_SIZE = 50_000
-# With a background writer two batches are alive at once (one parsed, one written): half the size keeps the
-# process's peak memory where one 50,000-row batch puts it.
-BACKGROUND_BATCH_SIZE = 25_000
+# With a background writer two batches are alive at once (one parsed, one written): less than half the size keeps
+# the process's peak memory below one 50,000-row batch's, and the scheduler's pass within 150 MB (docs/performance.md).
+BACKGROUND_BATCH_SIZE = 20_000
 TABLE = "access_events"
 RECORD_FIELDS: tuple[str, ...] = AccessEventRecord._fields
 # Repeated strings (principal, agent, address, action, ...): shared between rows instead of one copy per row,
-# which keeps two 25,000-row or one 50,000-row batch inside the writer's memory budget.
+# which keeps two 20,000-row or one 50,000-row batch inside the writer's memory budget.
 _SHARED_NAMES = ("action", "principal", "principal_kind", "access_key_id", "session_issuer", "service", "bucket",
                  "source_ip", "user_agent", "outcome", "account_id", "region", "environment_id", "data_class")
 _OWN_NAMES = tuple(name for name in RECORD_FIELDS if name not in {*_SHARED_NAMES, "event_time", "details"})

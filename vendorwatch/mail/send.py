@@ -15,7 +15,6 @@ from email.utils import getaddresses
 from vendorwatch.clock import Clock
 from vendorwatch.i18n import t
 from vendorwatch.mail.errors import MailError
-from vendorwatch.mail.smime import load_signer, sign
 from vendorwatch.registry.models import MailSettings
 
 
@@ -47,6 +46,10 @@ def envelope_recipients(message: EmailMessage) -> list[str]:
 def render(message: EmailMessage, settings: MailSettings, environ: Mapping[str, str] | None = None) -> bytes:
     """The bytes that will be sent: S/MIME-signed when the registry configures a certificate."""
     if settings.smime is not None:
+        # Imported here: cryptography costs every process that may send mail (the scheduler, each collection's
+        # alerts) several MB, and only a firm that signs its mail needs it.
+        from vendorwatch.mail.smime import load_signer, sign
+
         return sign(message, load_signer(settings.smime, environ))
     return message.as_bytes(policy=SMTP)
 
