@@ -27,6 +27,7 @@ from connectors.ldap.values import (
     text,
     texts,
 )
+from vendorwatch.dn import canonical_dn, first_rdn_value
 from vendorwatch.records import GrantRecord, PrincipalRecord
 
 OPENLDAP_ACCOUNTS = ("(|(objectClass=inetOrgPerson)(objectClass=posixAccount)(objectClass=account)"
@@ -61,12 +62,8 @@ _UAC_NAMES = {
 
 
 def normalize_dn(dn: str) -> str:
-    """A DN in a form fit for comparing: lower case, no blanks around separators."""
-    parts = []
-    for rdn in dn.split(","):
-        attribute, _, value = rdn.partition("=")
-        parts.append(f"{attribute.strip().lower()}={value.strip().lower()}")
-    return ",".join(parts)
+    """A DN in a form fit for comparing (escapes, multi-valued RDNs and case as LDAP compares them)."""
+    return canonical_dn(dn)
 
 
 @dataclass
@@ -247,7 +244,7 @@ def transform_grants(accounts: Iterable[tuple[PrincipalRecord, Entry]], groups: 
         for group_key, through in via.items():
             known = by_dn.get(group_key)
             name = known.dn if known else group_key
-            label = known.name if known else group_key.split(",", 1)[0].partition("=")[2]
+            label = known.name if known else first_rdn_value(group_key)
             document: dict[str, Any] = {"group": label, "sources": sorted(set(direct.get(group_key, [])))}
             if through is not None:
                 document["nested_via"] = by_dn[through].dn if through in by_dn else through

@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from vendorwatch.checks.knowledge import Knowledge
+from vendorwatch.checks.sql import dn_spellings
 from vendorwatch.clock import Clock
 from vendorwatch.i18n import Text
 from vendorwatch.registry.models import Registry, Vendor
@@ -90,9 +91,12 @@ class EvaluationContext:
     now: datetime = field(init=False)
     knowledge: Knowledge = field(init=False)
 
+    shared: dict[str, Any] = field(init=False)
+
     def __post_init__(self) -> None:
         self.now = self.clock.now()
         self.knowledge = Knowledge(self.registry)
+        self.shared = {}
 
     @property
     def dialect(self) -> str:
@@ -109,7 +113,14 @@ class EvaluationContext:
         bound = EvaluationContext(self.engine, self.session, self.registry, self.clock, meta)
         bound.now = self.now
         bound.knowledge = self.knowledge
+        bound.shared = self.shared
         return bound
+
+    def dn_spellings(self) -> dict[str, frozenset[str]]:
+        """Spellings of the directory DNs stored (``checks.sql.dn_spellings``), read once per evaluation."""
+        if "dn_spellings" not in self.shared:
+            self.shared["dn_spellings"] = dn_spellings(self.session)
+        return self.shared["dn_spellings"]  # type: ignore[no-any-return]
 
     @property
     def vendors(self) -> list[Vendor]:
