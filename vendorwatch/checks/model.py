@@ -120,7 +120,7 @@ class EvaluationContext:
         """Spellings of the directory DNs stored (``checks.sql.dn_spellings``), read once per evaluation."""
         if "dn_spellings" not in self.shared:
             self.shared["dn_spellings"] = dn_spellings(self.session)
-        return self.shared["dn_spellings"]  # type: ignore[no-any-return]
+        return self.shared["dn_spellings"]
 
     @property
     def vendors(self) -> list[Vendor]:

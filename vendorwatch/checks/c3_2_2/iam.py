@@ -92,7 +92,7 @@ def last_dn_event(ctx: EvaluationContext) -> dict[str, datetime]:
                 key = canonical_dn(principal)
                 latest[key] = max(latest.get(key, moment), moment)
         ctx.shared["last_dn_event"] = latest
-    return ctx.shared["last_dn_event"]  # type: ignore[no-any-return]
+    return ctx.shared["last_dn_event"]
 
 
 @check(
