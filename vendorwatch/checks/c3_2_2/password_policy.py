@@ -152,14 +152,15 @@ def _directory_sources_without_policy(ctx: EvaluationContext) -> Iterator[tuple[
     title=t("ディレクトリにアカウントロックの設定がない", "Directory without an account lockout policy"),
     remediation=t(
         "連続した認証失敗でアカウントをロックする設定（OpenLDAP ppolicy の pwdLockout / "
-        "AD のロックアウトしきい値）を有効にしてください。",
-        "Enable locking accounts after repeated failures (OpenLDAP ppolicy pwdLockout / AD lockout threshold).",
+        "AD のロックアウトしきい値。細かい設定のパスワードポリシー（PSO）ではその msDS-LockoutThreshold）を有効にしてください。",
+        "Enable locking accounts after repeated failures (OpenLDAP ppolicy pwdLockout / AD lockout threshold, "
+        "for a fine-grained policy (PSO) its msDS-LockoutThreshold).",
     ),
     parameters={"max_failure": 10},
     related=["1.2.3"],
 )
 def lockout_policy_missing(ctx: EvaluationContext) -> Iterator[FindingDraft]:
-    """A directory password policy without lockout, or with a threshold above ``max_failure``.
+    """A directory policy without lockout or above ``max_failure`` (AD: the PSO or domain policy each account has).
 
     On Active Directory each account is judged by the policy that governs it (its PSO, else the domain policy):
     a policy is a finding when it governs at least one active account, which the evidence names.
@@ -193,13 +194,15 @@ def lockout_policy_missing(ctx: EvaluationContext) -> Iterator[FindingDraft]:
     severity="medium",
     title=t("ディレクトリのパスワードポリシーが弱い", "Weak directory password policy"),
     remediation=t(
-        "最小文字数とパスワード有効期限をポリシーに設定してください。",
-        "Set a minimum password length and a maximum password age in the policy.",
+        "最小文字数とパスワード有効期限をポリシー（AD では該当アカウントに適用される PSO またはドメインのポリシー）に"
+        "設定してください。",
+        "Set a minimum password length and a maximum password age in the policy (on AD, the PSO that applies to "
+        "the accounts named, or the domain policy).",
     ),
     parameters={"min_length": 12, "max_age_days": 365},
 )
 def directory_password_policy_weak(ctx: EvaluationContext) -> Iterator[FindingDraft]:
-    """A directory policy with too short passwords or no (or too long) expiry.
+    """A directory policy with too short passwords or no (or too long) expiry (AD: per account, PSO or domain).
 
     On Active Directory judged per account as ``directory.lockout_policy_missing`` is: a weak PSO is a finding on
     the accounts it governs; a weak domain policy only if some account falls back to it.
