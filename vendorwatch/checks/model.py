@@ -16,7 +16,6 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from vendorwatch.checks.knowledge import Knowledge
-from vendorwatch.checks.sql import dn_spellings
 from vendorwatch.clock import Clock
 from vendorwatch.i18n import Text
 from vendorwatch.registry.models import Registry, Vendor
@@ -91,7 +90,7 @@ class EvaluationContext:
     now: datetime = field(init=False)
     knowledge: Knowledge = field(init=False)
 
-    shared: dict[str, Any] = field(init=False)
+    shared: dict[str, Any] = field(init=False)  # what several checks read once per evaluation
 
     def __post_init__(self) -> None:
         self.now = self.clock.now()
@@ -115,12 +114,6 @@ class EvaluationContext:
         bound.knowledge = self.knowledge
         bound.shared = self.shared
         return bound
-
-    def dn_spellings(self) -> dict[str, frozenset[str]]:
-        """Spellings of the directory DNs stored (``checks.sql.dn_spellings``), read once per evaluation."""
-        if "dn_spellings" not in self.shared:
-            self.shared["dn_spellings"] = dn_spellings(self.session)
-        return self.shared["dn_spellings"]
 
     @property
     def vendors(self) -> list[Vendor]:

@@ -230,6 +230,15 @@ def dn_spellings(session: Session) -> dict[str, frozenset[str]]:
     return {key: frozenset(values) for key, values in found.items()}
 
 
+def spellings_among(session: Session, identity: str, *where: ColumnElement[bool]) -> list[str]:
+    """The spellings of a DN among the directory events matching ``where`` (one grouped read, on SQLite a range
+    of ``ix_access_events_identity`` when ``where`` bounds outcome and time): what ``principal IN`` then asks for."""
+    key = canonical_dn(identity)
+    rows = session.execute(select(EVENTS.c.principal).where(*where, EVENTS.c.principal_kind.in_(DN_KINDS))
+                           .group_by(EVENTS.c.principal))
+    return sorted(p for (p,) in rows if p and looks_like_dn(p) and canonical_dn(p) == key)
+
+
 def spellings_of(identity: str, spellings: dict[str, frozenset[str]]) -> list[str]:
     """The identity and, for a DN, every stored spelling of it (sorted)."""
     if not looks_like_dn(identity):

@@ -18,7 +18,7 @@ from vendorwatch.checks.sql import (
     event_ids,
     event_ids_by,
     in_or_false,
-    same_principal,
+    spellings_among,
 )
 from vendorwatch.clock import as_utc
 from vendorwatch.db.core_tables import EVENTS, PRINCIPALS, REGISTRY_SNAPSHOTS
@@ -198,13 +198,19 @@ def used_after_leaving(ctx: EvaluationContext) -> Iterator[FindingDraft]:
         vendor_id, identity = key[0], spelled[key]
         after = _end_of_local_day(until, zone)
         # A sub-vendor's people act in its parents' environments too: their events are the parents'.
-        # A DN matches however the directory and its log spell it (LDAP compares DNs so): every stored spelling,
-        # as an IN the indexes serve.
-        same = same_principal(EVENTS.c.principal, identity, ctx.dn_spellings()) if looks_like_dn(identity) \
-            else EVENTS.c.principal == identity
-        where: tuple[ColumnElement[bool], ...] = (
+        scope: tuple[ColumnElement[bool], ...] = (
             EVENTS.c.vendor_id.in_([vendor_id, *ctx.knowledge.ancestors(vendor_id)]),
-            same, EVENTS.c.event_time >= after, EVENTS.c.outcome == "success")
+            EVENTS.c.event_time >= after, EVENTS.c.outcome == "success")
+        # A DN matches however the directory and its log spell it (LDAP compares DNs so): the spellings used
+        # after the date, then an IN the indexes serve.
+        if looks_like_dn(identity):
+            spellings = spellings_among(ctx.session, identity, *scope)
+            if not spellings:
+                continue
+            same = in_or_false(EVENTS.c.principal, spellings)
+        else:
+            same = EVENTS.c.principal == identity
+        where = (*scope, same)
         count = ctx.session.execute(select(func.count()).where(*where)).scalar_one()
         if not count:
             continue
