@@ -14,6 +14,8 @@ from sqlmodel import Session
 
 from tests.checks.world import ALICE_DN, BASE, World, at, ev
 from tests.registry.test_config_validation import mutate, only_problem
+from vendorwatch.checks.knowledge import Knowledge
+from vendorwatch.checks.observables import observe
 from vendorwatch.records import PrincipalRecord
 from vendorwatch.trail.query import TrailFilter, count_trail
 from vendorwatch.views.personal import Masker
@@ -118,3 +120,15 @@ def test_an_identity_handed_over_under_another_spelling_is_a_handover(world: Wor
                                      name="ops", password_changed_at=datetime(2024, 5, 1, tzinfo=UTC)),
                      source="acme-ldap")
     assert "uid=ops,ou=people,dc=acme,dc=example" in world.subjects("identity.not_rotated_after_owner_change")
+
+
+def test_a_leavers_account_still_enabled_under_another_spelling_contradicts_leavers_removed(world: World) -> None:
+    # Bob left on 2025-06-30; his directory account is still enabled, spelled as the directory spells it.
+    document = copy.deepcopy(BASE)
+    document["vendors"][0]["roster"][1]["identities"].append("uid=bob, ou=people, dc=acme, dc=example")
+    world.reimport({"vendors": document["vendors"]})
+    world.principals(PrincipalRecord(external_id="UID=Bob,OU=People,DC=acme,DC=example", kind="ldap_account",
+                                     name="bob"), source="acme-ldap")
+    with Session(world.engine) as session:
+        seen = observe(session, Knowledge(world.registry), "leavers_removed", "acme", at("2026-11-26 00:00").date())
+    assert seen.principals == ["UID=Bob,OU=People,DC=acme,DC=example"]
