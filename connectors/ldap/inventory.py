@@ -331,11 +331,11 @@ def with_effective_policy(accounts: list[tuple[PrincipalRecord, Entry]], groups:
     """AD accounts judged under the policy that governs each (a PSO, else the domain policy): the lock state
     follows that policy's lockout duration, and ``password_policy`` names it for the directory checks."""
     carrying = {normalize_dn(g.dn) for g in groups if g.carries_psos}
-    unknown_type = {normalize_dn(g.dn) for g in groups}
+    read = {normalize_dn(g.dn) for g in groups}
     groups_of: dict[str, list[str]] = {}
     for grant in grants:
         key = normalize_dn(grant.name)
-        if key in carrying or key not in unknown_type:  # a group outside the base: its type is not known
+        if key in carrying or key not in read:  # a group outside the base (memberOf): its type is not known
             groups_of.setdefault(grant.principal_external_id, []).append(grant.name)
     updated = []
     for principal, entry in accounts:
