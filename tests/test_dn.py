@@ -39,7 +39,6 @@ def test_the_key_re_escapes_what_needs_it() -> None:
 
 
 def test_not_a_dn_is_compared_without_case() -> None:
-    assert canonical_dn('cn="quoted, name",dc=x') == 'cn="quoted, name",dc=x'
     assert identity_key("arn:aws:iam::123456789012:user/Alice") == "arn:aws:iam::123456789012:user/alice"
     assert not looks_like_dn("arn:aws:iam::123456789012:user/a=b")
     assert not looks_like_dn("alice")
@@ -49,3 +48,31 @@ def test_not_a_dn_is_compared_without_case() -> None:
 def test_first_rdn_value_unescapes() -> None:
     assert first_rdn_value("cn=Smith\\, John,ou=People") == "Smith, John"
     assert first_rdn_value("CN=Alice,OU=People") == "Alice"
+
+
+@pytest.mark.parametrize(("first", "second"), [
+    ('cn="Smith, John",ou=People,dc=x', "cn=Smith\\, John,ou=people,dc=x"),  # RFC 1779 quotes
+    ("cn=alice;ou=people;dc=x", "cn=alice,ou=people,dc=x"),  # ; for , (older servers)
+    ("cn=a=b,dc=x", "cn=a\\=b,dc=x"),  # = needs no escape in a value
+    ("cn=#04024869,dc=x", "CN=#04024869,DC=X"),  # a BER value, compared as written
+])
+def test_older_and_rarer_spellings(first: str, second: str) -> None:
+    assert canonical_dn(first) == canonical_dn(second)
+
+
+@pytest.mark.parametrize("broken", ["cn=a,", "cn=a,,dc=x", "cn=a\\", 'cn="open,dc=x', "=a,dc=x", "cn a,dc=x",
+                                    'cn=a"b,dc=x', "cn=\"a\"b,dc=x"])
+def test_what_is_not_a_dn_is_compared_as_text(broken: str) -> None:
+    assert canonical_dn(broken) == " ".join(broken.casefold().split())
+
+
+def test_an_escaped_hash_is_not_a_ber_value() -> None:
+    assert canonical_dn("cn=\\#04,dc=x") != canonical_dn("cn=#04,dc=x")
+
+
+def test_comparing_dns_does_not_load_ldap3() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys, vendorwatch.dn; print('ldap3' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "False"
