@@ -12,7 +12,7 @@ does on the wire (MS-ADTS 3.1.1.3.1.3.3, "Range Retrieval of Attribute Values"):
 - attribute names are spelled as AD spells them (``sAMAccountName``, ``msDS-LockoutThreshold``), DNs in upper
   case RDN types, values as byte strings (FILETIME and intervals as decimal text, Booleans ``TRUE``/``FALSE``);
 - ``hidden`` DNs behave as AD does for objects the reader may not see: a base read is ``noSuchObject`` and a
-  search under them returns nothing.
+  search under them returns nothing; a ``refused`` DN answers a base read with ``insufficientAccessRights``.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from ldap3.core.exceptions import LDAPNoSuchObjectResult
+from ldap3.core.exceptions import LDAPInsufficientAccessRightsResult, LDAPNoSuchObjectResult
 
 from vendorwatch.dn import canonical_dn
 
@@ -34,6 +34,7 @@ class FakeDomainController:
 
     entries: dict[str, dict[str, list[bytes]]]
     hidden: set[str] = field(default_factory=set)
+    refused: set[str] = field(default_factory=set)  # a base read answered insufficientAccessRights (50)
     max_val_range: int = MAX_VAL_RANGE
     drop_follow_ups: bool = False  # a DC that stops answering the follow-up reads (the group was deleted)
     response: list[dict[str, Any]] | None = None
@@ -94,6 +95,9 @@ class FakeDomainController:
     def search(self, dn: str, search_filter: str, search_scope: Any = None, attributes: list[str] | None = None,
                **_: Any) -> bool:
         """A base read: the entry's attributes, or the next part of a ranged one (``member;range=1500-*``)."""
+        if any(canonical_dn(dn) == canonical_dn(r) for r in self.refused):
+            self.result = {"result": 50, "description": "insufficientAccessRights"}
+            raise LDAPInsufficientAccessRightsResult(result=50, description="insufficientAccessRights")
         found = next((v for d, v in self.entries.items() if canonical_dn(d) == canonical_dn(dn)), None)
         if found is None or not self._visible(dn):
             self.result = {"result": 32, "description": "noSuchObject"}

@@ -234,9 +234,11 @@ def test_a_weak_domain_policy_is_judged_only_for_the_accounts_left_to_it(
     assert weak[BASE].evidence.principals == [user_dn("Saburo")]
 
 
-def test_an_unreadable_pso_container_is_said_on_the_run(engine: Engine, ad_collect: Callable[..., Registry]) -> None:
+@pytest.mark.parametrize("how", ["hidden", "refused"])
+def test_an_unreadable_pso_container_is_said_on_the_run(engine: Engine, ad_collect: Callable[..., Registry],
+                                                         how: str) -> None:
     dc = domain_controller()
-    dc.hidden = {CONTAINER}  # AD shows PSOs to Domain Admins only
+    setattr(dc, how, {CONTAINER})  # AD shows PSOs to Domain Admins only (noSuchObject, or insufficientAccessRights)
     ad_collect(dc)
     run = ad_collect.last  # type: ignore[attr-defined]
     assert run.status == "partial"
@@ -246,3 +248,24 @@ def test_an_unreadable_pso_container_is_said_on_the_run(engine: Engine, ad_colle
         jiro = session.exec(select(Principal).where(Principal.external_id == user_dn("Jiro"))).one()
     assert jiro.attributes["password_policy"] == BASE
     assert jiro.attributes["password_settings_unreadable"] is True
+
+
+def test_psos_read_before_stay_when_the_container_cannot_be_read_later(
+        engine: Engine, ad_collect: Callable[..., Registry]) -> None:
+    ad_collect(domain_controller())
+    hidden = domain_controller()
+    hidden.hidden = {CONTAINER}
+    ad_collect(hidden)
+    with Session(engine) as session:
+        weak = session.exec(select(ObservedSetting).where(ObservedSetting.subject == WEAK_PSO)).one()
+    assert weak.gone_at is None  # unread is not gone
+    ad_collect(_without(WEAK_PSO))
+    with Session(engine) as session:
+        weak = session.exec(select(ObservedSetting).where(ObservedSetting.subject == WEAK_PSO)).one()
+    assert weak.gone_at is not None  # read, and no longer there
+
+
+def _without(dn: str) -> FakeDomainController:
+    dc = domain_controller()
+    del dc.entries[dn]
+    return dc
