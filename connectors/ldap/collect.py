@@ -28,11 +28,15 @@ from connectors.ldap.inventory import (
     with_last_use,
 )
 from connectors.ldap.policy import (
+    PSO_KIND,
     get_ad_policy_entry,
     get_ppolicy_entries,
+    get_pso_entries,
     lockout_rule,
+    password_settings,
     transform_ad_policies,
     transform_ppolicies,
+    transform_pso,
 )
 from connectors.ldap.statslog import StatsLogParser, StatsState
 from vendorwatch.db.tables import CollectionRun
@@ -57,6 +61,7 @@ class LdapRun:
     now: datetime
     checkpoint: dict[str, Any]
     failed_parts: list[str] = field(default_factory=list)
+    psos_read: bool = True  # AD: the PSO container was read (else its PSOs stored before stay as they were)
 
 
 def _base_dn(context: CollectContext, source: LdapSource) -> str:
@@ -89,11 +94,29 @@ def _tag(run: LdapRun, event: AccessEventRecord) -> AccessEventRecord:
 # -- policy: get -> transform (loaded with the inventory) ---------------------------------------------------
 
 
-def read_policy(directory: Directory, source: LdapSource, base_dn: str) -> tuple[list[SettingRecord], PolicyBook]:
-    """The password policies and the lock rules they imply."""
+def read_policy(directory: Directory, source: LdapSource, base_dn: str,
+                recorder: RunRecorder | None = None) -> tuple[list[SettingRecord], PolicyBook]:
+    """The password policies and the lock rules they imply.
+
+    For AD: the domain policy and the PSOs; a PSO container that cannot be read is an error on the run (the
+    accounts are then judged by the domain policy, which may not be the one that governs them).
+    """
     if source.flavor == "active_directory":
         settings = transform_ad_policies(get_ad_policy_entry(directory, base_dn), base_dn)
-        return settings, PolicyBook(default=lockout_rule(settings[0]))
+        psos = get_pso_entries(directory, base_dn)
+        if not psos.readable and recorder is not None:
+            recorder.error("password_settings", t(
+                "細かい設定のパスワードポリシー（PSO）を読めません。AD は既定で PSO を Domain Admins にしか見せません。"
+                "サービスアカウントに Password Settings Container の読み取り権限を与えてください。"
+                "それまでは全アカウントをドメインのポリシーで判定します",
+                "cannot read the fine-grained password policies (PSOs): AD shows them only to Domain Admins by "
+                "default. Give the service account read access to the Password Settings Container; until then "
+                "every account is judged by the domain policy",
+            ), psos.details)
+        pso_settings = [transform_pso(e) for e in psos.entries]
+        return settings + pso_settings, PolicyBook(
+            default=lockout_rule(settings[0]), default_subject=settings[0].subject,
+            password_settings=password_settings(pso_settings), psos_readable=psos.readable)
     settings = transform_ppolicies(get_ppolicy_entries(directory, base_dn), base_dn)
     present = [s for s in settings if s.data.get("present")]
     book = PolicyBook(rules={normalize_dn(s.subject): lockout_rule(s) for s in present})
@@ -200,7 +223,6 @@ def load_inventory(run: LdapRun, settings: list[SettingRecord] | None, inventory
     """Settings and inventory in one transaction; unseen rows of the kinds read completely are marked gone."""
     flavor = run.source.flavor
     kind = "ad_account" if flavor == "active_directory" else "ldap_account"
-    policy_kind = "ad.domain_policy" if flavor == "active_directory" else "ldap.ppolicy"
     principals = grants = None
     if inventory is not None:
         principals, grants = inventory.principals, inventory.grants
@@ -212,8 +234,17 @@ def load_inventory(run: LdapRun, settings: list[SettingRecord] | None, inventory
         principals=principals, grants=grants, settings=settings,
         complete_principal_kinds=frozenset({kind}) if inventory else frozenset(),
         complete_grant_kinds=frozenset({"directory_group"}) if inventory else frozenset(),
-        complete_setting_kinds=frozenset({policy_kind}) if settings is not None else frozenset(),
+        complete_setting_kinds=_complete_setting_kinds(flavor, settings, run.psos_read),
     ), now=run.now)
+
+
+def _complete_setting_kinds(flavor: str, settings: list[SettingRecord] | None, psos_read: bool) -> frozenset[str]:
+    """The setting kinds read completely (unseen ones are marked gone); PSOs only when the container was read."""
+    if settings is None:
+        return frozenset()
+    if flavor != "active_directory":
+        return frozenset({"ldap.ppolicy"})
+    return frozenset({"ad.domain_policy", PSO_KIND} if psos_read else {"ad.domain_policy"})
 
 
 # -- the run ------------------------------------------------------------------------------------------------
@@ -247,7 +278,8 @@ def collect(context: CollectContext) -> CollectionRun:
     inventory: Inventory | None = None
     try:
         try:
-            settings, book = read_policy(directory, source, base_dn)
+            settings, book = read_policy(directory, source, base_dn, recorder)
+            run.psos_read = book.psos_readable
         except VendorWatchError as error:
             _fail(run, "policy", error)
             book = PolicyBook()

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from connectors.ldap.connection import Directory, Entry
-from connectors.ldap.policy import LockoutRule
+from connectors.ldap.policy import LockoutRule, PasswordSettings, effective_policy
 from connectors.ldap.values import (
     PERMANENT_LOCK,
     filetime,
@@ -27,6 +27,7 @@ from connectors.ldap.values import (
     text,
     texts,
 )
+from vendorwatch.dn import canonical_dn, first_rdn_value
 from vendorwatch.records import GrantRecord, PrincipalRecord
 
 OPENLDAP_ACCOUNTS = ("(|(objectClass=inetOrgPerson)(objectClass=posixAccount)(objectClass=account)"
@@ -44,7 +45,11 @@ AD_ACCOUNT_ATTRIBUTES = [
     "pwdLastSet", "lockoutTime", "lastLogonTimestamp", "userAccountControl", "accountExpires", "badPwdCount",
     "adminCount", "primaryGroupID",
 ]
-GROUP_ATTRIBUTES = ["objectClass", "cn", "sAMAccountName", "member", "uniqueMember", "memberUid", "memberOf"]
+GROUP_ATTRIBUTES = ["objectClass", "cn", "sAMAccountName", "member", "uniqueMember", "memberUid", "memberOf",
+                    "groupType"]
+# groupType flags (MS-ADTS 2.2.12): a PSO linked to a group applies only through global security groups.
+GROUP_TYPE_GLOBAL = 0x2
+GROUP_TYPE_SECURITY = 0x80000000
 
 # userAccountControl flags (MS-ADTS 2.2.16).
 UAC_ACCOUNTDISABLE = 0x2
@@ -61,20 +66,23 @@ _UAC_NAMES = {
 
 
 def normalize_dn(dn: str) -> str:
-    """A DN in a form fit for comparing: lower case, no blanks around separators."""
-    parts = []
-    for rdn in dn.split(","):
-        attribute, _, value = rdn.partition("=")
-        parts.append(f"{attribute.strip().lower()}={value.strip().lower()}")
-    return ",".join(parts)
+    """A DN in a form fit for comparing (escapes, multi-valued RDNs and case as LDAP compares them)."""
+    return canonical_dn(dn)
 
 
 @dataclass
 class PolicyBook:
-    """The lock rules of the policies read, by policy DN, and the one that applies when an entry names none."""
+    """The lock rules of the policies read, by policy DN, and the one that applies when an entry names none.
+
+    For Active Directory also the domain policy's DN and the PSOs (fine-grained policies) that may govern an
+    account instead of it; ``psos_readable`` False when the PSO container could not be read.
+    """
 
     rules: dict[str, LockoutRule] = field(default_factory=dict)
     default: LockoutRule = field(default_factory=lambda: LockoutRule(None, None))
+    default_subject: str | None = None
+    password_settings: list[PasswordSettings] = field(default_factory=list)
+    psos_readable: bool = True
 
     def rule_for(self, policy_dn: str | None) -> LockoutRule:
         """The rule of an account's own policy, else the default."""
@@ -186,6 +194,15 @@ class Group:
     members: frozenset[str]  # normalized DNs of member accounts or groups
     member_uids: frozenset[str]  # posixGroup memberUid values
     member_of: frozenset[str]  # normalized DNs of groups this group is in (AD, memberof overlay)
+    group_type: int | None = None  # AD groupType (signed 32-bit as AD sends it), None elsewhere
+
+    @property
+    def carries_psos(self) -> bool:
+        """Whether a PSO linked to this group applies to its members (AD: global security groups only)."""
+        if self.group_type is None:
+            return True
+        unsigned = self.group_type & 0xFFFFFFFF
+        return bool(unsigned & GROUP_TYPE_SECURITY) and bool(unsigned & GROUP_TYPE_GLOBAL)
 
 
 def transform_group(entry: Entry) -> Group:
@@ -200,6 +217,7 @@ def transform_group(entry: Entry) -> Group:
         members=frozenset(members),
         member_uids=frozenset(texts(raw, "memberuid")),
         member_of=frozenset(normalize_dn(g) for g in texts(raw, "memberof")),
+        group_type=integer(raw, "grouptype"),
     )
 
 
@@ -247,7 +265,7 @@ def transform_grants(accounts: Iterable[tuple[PrincipalRecord, Entry]], groups: 
         for group_key, through in via.items():
             known = by_dn.get(group_key)
             name = known.dn if known else group_key
-            label = known.name if known else group_key.split(",", 1)[0].partition("=")[2]
+            label = known.name if known else first_rdn_value(group_key)
             document: dict[str, Any] = {"group": label, "sources": sorted(set(direct.get(group_key, [])))}
             if through is not None:
                 document["nested_via"] = by_dn[through].dn if through in by_dn else through
@@ -302,7 +320,36 @@ def transform_inventory(entries: DirectoryEntries, flavor: str, policies: Policy
             accounts.append((transform_openldap_account(entry, policies, now), entry))
     groups = [transform_group(e) for e in entries.groups]
     grants = transform_grants(accounts, groups, privileged_groups)
-    return Inventory([p for p, _ in accounts], grants, len(accounts), len(groups))
+    principals = [p for p, _ in accounts]
+    if flavor == "active_directory":
+        principals = with_effective_policy(accounts, groups, grants, policies, now)
+    return Inventory(principals, grants, len(accounts), len(groups))
+
+
+def with_effective_policy(accounts: list[tuple[PrincipalRecord, Entry]], groups: list[Group],
+                          grants: list[GrantRecord], policies: PolicyBook, now: datetime) -> list[PrincipalRecord]:
+    """AD accounts judged under the policy that governs each (a PSO, else the domain policy): the lock state
+    follows that policy's lockout duration, and ``password_policy`` names it for the directory checks."""
+    carrying = {normalize_dn(g.dn) for g in groups if g.carries_psos}
+    read = {normalize_dn(g.dn) for g in groups}
+    groups_of: dict[str, list[str]] = {}
+    for grant in grants:
+        key = normalize_dn(grant.name)
+        if key in carrying or key not in read:  # a group outside the base (memberOf): its type is not known
+            groups_of.setdefault(grant.principal_external_id, []).append(grant.name)
+    updated = []
+    for principal, entry in accounts:
+        pso, via = effective_policy(principal.external_id, groups_of.get(principal.external_id, []),
+                                    policies.password_settings)
+        if pso is not None:
+            principal = transform_ad_account(entry, pso.rule, now)
+        attributes = dict(principal.attributes)
+        attributes["password_policy"] = pso.subject if pso is not None else policies.default_subject
+        attributes["password_policy_via"] = via
+        if not policies.psos_readable:
+            attributes["password_settings_unreadable"] = True
+        updated.append(principal.model_copy(update={"attributes": attributes}))
+    return updated
 
 
 def get_inventory(directory: Directory, base_dn: str, flavor: str, policies: PolicyBook,

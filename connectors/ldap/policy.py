@@ -1,22 +1,40 @@
-"""Password policy for control 3.2.2: OpenLDAP ppolicy entries and the Active Directory domain policy.
+"""Password policy for control 3.2.2: OpenLDAP ppolicy entries, the Active Directory domain policy and AD's
+fine-grained password policies (password settings objects, PSOs).
 
 Both are normalized to the same keys so a check need not know the flavor:
 ``max_failure`` (failures before lockout, 0 = unlimited), ``lockout`` (accounts really get locked),
 ``lockout_duration_s`` (0 = until an administrator unlocks), ``max_age_days`` (``None`` = never expires),
 ``min_length``, ``history``; the raw attribute values are kept under ``raw``.
+
+A PSO (``msDS-PasswordSettings`` in ``CN=Password Settings Container,CN=System,<domain>``) also carries its
+``precedence`` and ``applies_to`` (``msDS-PSOAppliesTo``: users and groups). Which policy governs an account is
+resolved as AD resolves ``msDS-ResultantPSO`` (:func:`effective_policy`): a PSO linked to the user beats any
+linked to its groups; among several, the lowest precedence wins (then the lowest objectGUID); with none, the
+domain policy. AD shows PSOs to administrators only: a container the service account cannot read is reported
+on the run (:class:`PasswordSettingsRead`), never taken for "no PSOs".
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 
 from connectors.ldap.connection import Directory, Entry
-from connectors.ldap.values import ad_interval_seconds, boolean, integer, text
+from connectors.ldap.values import ad_interval_seconds, boolean, integer, text, texts
+from vendorwatch.dn import canonical_dn
+from vendorwatch.errors import SourceError
 from vendorwatch.records import SettingRecord
 
 PPOLICY_KIND = "ldap.ppolicy"
 AD_POLICY_KIND = "ad.domain_policy"
+PSO_KIND = "ad.password_settings"
+PSO_CONTAINER = "CN=Password Settings Container,CN=System,{base}"
+PSO_ATTRIBUTES = [
+    "cn", "objectGUID", "msDS-PasswordSettingsPrecedence", "msDS-MinimumPasswordLength",
+    "msDS-PasswordComplexityEnabled", "msDS-PasswordHistoryLength", "msDS-LockoutThreshold", "msDS-LockoutDuration",
+    "msDS-LockoutObservationWindow", "msDS-MaximumPasswordAge", "msDS-MinimumPasswordAge",
+    "msDS-PasswordReversibleEncryptionEnabled", "msDS-PSOAppliesTo",
+]
 PPOLICY_ATTRIBUTES = [
     "cn", "pwdAttribute", "pwdMaxFailure", "pwdLockout", "pwdLockoutDuration", "pwdMaxAge", "pwdMinAge",
     "pwdMinLength", "pwdInHistory", "pwdFailureCountInterval", "pwdCheckQuality", "pwdMustChange",
@@ -93,6 +111,104 @@ def transform_ad_policy(entry: Entry) -> SettingRecord:
         "raw": _raw(entry, AD_POLICY_ATTRIBUTES),
     }
     return SettingRecord(kind=AD_POLICY_KIND, subject=entry.dn, data=data)
+
+
+def transform_pso(entry: Entry) -> SettingRecord:
+    """One password settings object as a normalized ``ad.password_settings`` setting (same keys as the domain's)."""
+    attributes = entry.attributes
+    threshold = integer(attributes, "msds-lockoutthreshold") or 0
+    max_age = ad_interval_seconds(integer(attributes, "msds-maximumpasswordage"))
+    duration = ad_interval_seconds(integer(attributes, "msds-lockoutduration"))
+    window = ad_interval_seconds(integer(attributes, "msds-lockoutobservationwindow"))
+    guid = (attributes.get("objectguid") or [b""])[0]
+    data = {
+        "present": True,
+        "max_failure": threshold,
+        "lockout": threshold > 0,
+        "lockout_duration_s": int(duration) if duration is not None else 0,
+        "failure_count_interval_s": int(window) if window is not None else 0,
+        "max_age_days": round(max_age / _DAY, 3) if max_age is not None else None,
+        "min_length": integer(attributes, "msds-minimumpasswordlength") or 0,
+        "history": integer(attributes, "msds-passwordhistorylength") or 0,
+        "complexity": bool(boolean(attributes, "msds-passwordcomplexityenabled")),
+        "reversible_encryption": bool(boolean(attributes, "msds-passwordreversibleencryptionenabled")),
+        "precedence": integer(attributes, "msds-passwordsettingsprecedence"),
+        "applies_to": texts(attributes, "msds-psoappliesto"),
+        "guid": guid.hex() if isinstance(guid, bytes | bytearray) else str(guid),
+        "raw": {k: v for k, v in _raw(entry, PSO_ATTRIBUTES).items() if k not in {"objectGUID", "msDS-PSOAppliesTo"}},
+    }
+    return SettingRecord(kind=PSO_KIND, subject=entry.dn, data=data)
+
+
+@dataclass
+class PasswordSettingsRead:
+    """What reading the PSO container gave: its PSO entries, or why it could not be read."""
+
+    entries: list[Entry] = field(default_factory=list)
+    readable: bool = True
+    details: list[str] = field(default_factory=list)
+
+
+def get_pso_entries(directory: Directory, base_dn: str) -> PasswordSettingsRead:
+    """The PSOs of the domain. AD hides the container's PSOs from accounts without rights on them (by default
+    only Domain Admins read them): a container that is absent or refused is said so, not taken as empty."""
+    container = PSO_CONTAINER.format(base=base_dn)
+    doing = "reading password settings objects"
+    try:
+        if directory.read(container, ["objectClass"], doing) is None:
+            return PasswordSettingsRead(readable=False, details=[f"{container}: noSuchObject"])
+        return PasswordSettingsRead(directory.search(container, "(objectClass=msDS-PasswordSettings)",
+                                                     PSO_ATTRIBUTES, doing))
+    except SourceError as error:
+        return PasswordSettingsRead(readable=False, details=[error.message.en, *error.details])
+
+
+@dataclass(frozen=True)
+class PasswordSettings:
+    """A PSO as :func:`effective_policy` needs it: whom it names (canonical DNs), its order, its lock rule."""
+
+    subject: str
+    precedence: int
+    guid: str
+    applies_to: frozenset[str]
+    rule: LockoutRule
+
+
+def password_settings(settings: Iterable[SettingRecord]) -> list[PasswordSettings]:
+    """The PSO settings among ``settings``, ready for resolution."""
+    found = []
+    for setting in settings:
+        if setting.kind != PSO_KIND or not setting.data.get("present"):
+            continue
+        precedence = setting.data.get("precedence")
+        found.append(PasswordSettings(
+            subject=setting.subject,
+            # A PSO without a precedence is invalid for AD; it would never win.
+            precedence=int(precedence) if precedence is not None else 2**31,
+            guid=str(setting.data.get("guid") or ""),
+            applies_to=frozenset(canonical_dn(dn) for dn in setting.data.get("applies_to") or []),
+            rule=lockout_rule(setting),
+        ))
+    return found
+
+
+def effective_policy(account_dn: str, group_dns: Iterable[str],
+                     psos: Sequence[PasswordSettings]) -> tuple[PasswordSettings | None, str]:
+    """The PSO that governs an account, as AD computes ``msDS-ResultantPSO``, and how it was chosen.
+
+    PSOs linked to the user itself come first; only if there is none do the PSOs linked to its (global
+    security) groups, direct or nested, count; the lowest precedence wins, ties going to the lowest objectGUID.
+    ``(None, "domain")`` when no PSO applies: the domain policy governs.
+    """
+    account = canonical_dn(account_dn)
+    direct = [p for p in psos if account in p.applies_to]
+    if direct:
+        return min(direct, key=lambda p: (p.precedence, p.guid, canonical_dn(p.subject))), "user"
+    groups = {canonical_dn(g) for g in group_dns}
+    through_groups = [p for p in psos if p.applies_to & groups]
+    if through_groups:
+        return min(through_groups, key=lambda p: (p.precedence, p.guid, canonical_dn(p.subject))), "group"
+    return None, "domain"
 
 
 def lockout_rule(setting: SettingRecord | None) -> LockoutRule:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
 
+from vendorwatch.dn import identity_key
 from vendorwatch.registry.models import DeclaredAccount, Environment, HoursWindow, Registry, RosterMember, Vendor
 
 IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -127,21 +128,36 @@ class Knowledge:
         """Vendors whose people may act in ``vendor_id``'s environments: itself first, then its sub-vendors."""
         return [vendor_id, *self.descendants.get(vendor_id, [])]
 
+    @cached_property
+    def roster_by_key(self) -> dict[tuple[str, str], list[RosterEntry]]:
+        """Roster entries by (vendor, identity key): a DN in any spelling, anything else without case."""
+        found: dict[tuple[str, str], list[RosterEntry]] = {}
+        for entry in self.roster:
+            found.setdefault((entry.vendor_id, identity_key(entry.external_id)), []).append(entry)
+        return found
+
+    @cached_property
+    def declared_by_key(self) -> dict[tuple[str, str], DeclaredAccount]:
+        """Declared accounts by (vendor, identity key of the principal)."""
+        found: dict[tuple[str, str], DeclaredAccount] = {}
+        for (vendor_id, principal), account in self.declared.items():
+            found.setdefault((vendor_id, identity_key(principal)), account)
+        return found
+
     def roster_for(self, vendor_id: str, external_id: str) -> list[RosterEntry]:
-        """Roster entries naming this identity (case-insensitive for DNs) of the vendor or, acting in its
-        environments, of its sub-vendors (再委託先)."""
-        key = external_id.lower()
+        """Roster entries naming this identity (a DN in any spelling LDAP deems equal) of the vendor or, acting
+        in its environments, of its sub-vendors (再委託先)."""
+        key = identity_key(external_id)
         for candidate in self._working_in(vendor_id):
-            found = [r for r in self.roster if r.vendor_id == candidate and r.external_id.lower() == key]
+            found = self.roster_by_key.get((candidate, key))
             if found:
-                return found
+                return list(found)
         return []
 
     def _declared_by(self, vendor_id: str, principal: str) -> DeclaredAccount | None:
         found = self.declared.get((vendor_id, principal))
         if found is None:
-            lowered = principal.lower()
-            found = next((a for (v, p), a in self.declared.items() if v == vendor_id and p.lower() == lowered), None)
+            found = self.declared_by_key.get((vendor_id, identity_key(principal)))
         return found
 
     def declared_for(self, vendor_id: str, *principals: str | None) -> DeclaredAccount | None:
@@ -161,8 +177,7 @@ class Knowledge:
             for principal in principals:
                 if not principal:
                     continue
-                key = principal.lower()
-                if any(r.vendor_id == candidate and r.external_id.lower() == key for r in self.roster) \
+                if (candidate, identity_key(principal)) in self.roster_by_key \
                         or self._declared_by(candidate, principal):
                     return candidate
         return None

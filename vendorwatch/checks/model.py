@@ -105,9 +105,12 @@ class EvaluationContext:
     now: datetime = field(init=False)
     knowledge: Knowledge = field(init=False)
 
+    shared: dict[str, Any] = field(init=False)  # what several checks read once per evaluation
+
     def __post_init__(self) -> None:
         self.now = self.clock.now()
         self.knowledge = Knowledge(self.registry)
+        self.shared = {}
 
     @property
     def dialect(self) -> str:
@@ -124,6 +127,7 @@ class EvaluationContext:
         bound = EvaluationContext(self.engine, self.session, self.registry, self.clock, meta)
         bound.now = self.now
         bound.knowledge = self.knowledge
+        bound.shared = self.shared
         return bound
 
     @property

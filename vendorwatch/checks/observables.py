@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from vendorwatch.checks.knowledge import Knowledge
 from vendorwatch.db.core_tables import FINDINGS, PRINCIPALS, SETTINGS
+from vendorwatch.dn import identity_key
 from vendorwatch.i18n import Text, t
 
 ACTIVE_FINDING_STATUSES = ("open", "acknowledged", "risk_accepted")
@@ -120,7 +121,7 @@ def _leavers_still_active(session: Session, knowledge: Knowledge, observation: O
     held: dict[str, list[tuple[date | None, str]]] = {}
     for entry in knowledge.roster:
         if entry.vendor_id == observation.vendor_id:
-            held.setdefault(entry.external_id.lower(), []).append((entry.until, entry.person))
+            held.setdefault(identity_key(entry.external_id), []).append((entry.until, entry.person))
     left = {identity: max(u for u, _ in members if u is not None)
             for identity, members in held.items()
             if all(u is not None for u, _ in members) and max(u for u, _ in members if u is not None) < today}
@@ -133,7 +134,7 @@ def _leavers_still_active(session: Session, knowledge: Knowledge, observation: O
         )
     ).all()
     for row in rows:
-        until = left.get(row.external_id.lower())
+        until = left.get(identity_key(row.external_id))
         if until is None:
             continue
         observation.principals.append(row.external_id)

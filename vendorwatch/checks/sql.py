@@ -21,7 +21,8 @@ from sqlalchemy.orm import Session
 
 from vendorwatch.checks.model import first_and_newest, newest_kept
 from vendorwatch.clock import as_utc
-from vendorwatch.db.core_tables import EVENTS
+from vendorwatch.db.core_tables import EVENTS, PRINCIPALS
+from vendorwatch.dn import canonical_dn, looks_like_dn
 from vendorwatch.registry.models import WEEKDAYS, HoursWindow
 
 # Events named per finding when a check finds many at once (the count is in the details): enough to trace.
@@ -29,6 +30,8 @@ EVIDENCE_PER_GROUP = 20
 
 # Principal kinds that stand for a person's account (as opposed to roles, services and keys).
 PERSONAL_KINDS = ("iam_user", "ldap_account", "ad_account")
+# Principal kinds named by a DN (directory accounts): compared as LDAP compares DNs (``vendorwatch.dn``).
+DN_KINDS = ("ldap_account", "ad_account")
 
 
 def epoch_seconds(column: ColumnElement[Any], dialect: str) -> ColumnElement[float]:
@@ -216,3 +219,45 @@ def calls(session: Session, actions: Iterable[str], outcome: str = "success") ->
         .where(EVENTS.c.action.in_(list(actions)), EVENTS.c.outcome == outcome)
         .order_by(EVENTS.c.event_time, EVENTS.c.id)
     ))
+
+
+def dn_spellings(session: Session) -> dict[str, frozenset[str]]:
+    """Every spelling of each directory DN in the events and the inventory, by canonical DN.
+
+    DNs are stored as each source spelled them (the directory's own case, slapd's normalized log, ...), and an
+    index can only find a spelling exactly: a check turns a DN into its spellings here once, then asks
+    ``principal IN (...)`` (:func:`same_principal`), which the indexes serve. One grouped read of the directory
+    events (on SQLite a range of ``ix_access_events_identity``) and of the directory accounts.
+    """
+    found: dict[str, set[str]] = {}
+    rows = session.execute(select(EVENTS.c.principal).where(EVENTS.c.principal_kind.in_(DN_KINDS))
+                           .group_by(EVENTS.c.principal))
+    for (principal,) in rows:
+        if principal and looks_like_dn(principal):
+            found.setdefault(canonical_dn(principal), set()).add(principal)
+    for (external_id,) in session.execute(select(PRINCIPALS.c.external_id).where(PRINCIPALS.c.kind.in_(DN_KINDS))):
+        found.setdefault(canonical_dn(external_id), set()).add(external_id)
+    return {key: frozenset(values) for key, values in found.items()}
+
+
+def spellings_among(session: Session, identity: str, *where: ColumnElement[bool]) -> list[str]:
+    """The spellings of a DN among the directory events matching ``where`` (one grouped read, on SQLite a range
+    of ``ix_access_events_identity`` when ``where`` bounds outcome and time): what ``principal IN`` then asks for."""
+    key = canonical_dn(identity)
+    rows = session.execute(select(EVENTS.c.principal).where(*where, EVENTS.c.principal_kind.in_(DN_KINDS))
+                           .group_by(EVENTS.c.principal))
+    return sorted(p for (p,) in rows if p and looks_like_dn(p) and canonical_dn(p) == key)
+
+
+def spellings_of(identity: str, spellings: dict[str, frozenset[str]]) -> list[str]:
+    """The identity and, for a DN, every stored spelling of it (sorted)."""
+    if not looks_like_dn(identity):
+        return [identity]
+    return sorted(spellings.get(canonical_dn(identity), frozenset()) | {identity})
+
+
+def same_principal(column: ColumnElement[Any], identity: str,
+                   spellings: dict[str, frozenset[str]]) -> ColumnElement[bool]:
+    """``column`` names ``identity``: equal, or for a DN any spelling of it (an ``IN`` the indexes serve)."""
+    names = spellings_of(identity, spellings)
+    return column == names[0] if len(names) == 1 else column.in_(names)

@@ -6,6 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from datetime import date
 
+from vendorwatch.dn import canonical_dn, looks_like_dn
 from vendorwatch.i18n import t
 from vendorwatch.registry.models import Registry, RosterMember
 from vendorwatch.registry.problems import RegistryProblem
@@ -30,11 +31,16 @@ def check_references(registry: Registry, unvalidated_vendor_ids: frozenset[str] 
     ]
 
 
+def _same_identity(value: str) -> str:
+    """How the registry tells two identities apart: a DN in any spelling LDAP deems equal is one identity."""
+    return canonical_dn(value) if looks_like_dn(value) else value
+
+
 def _duplicates(items: Sequence[tuple[str, Path]], what_ja: str, what_en: str) -> Iterator[RegistryProblem]:
     first: dict[str, Path] = {}
     for key, path in items:
-        if key in first:
-            where = _dotted(first[key])
+        if _same_identity(key) in first:
+            where = _dotted(first[_same_identity(key)])
             yield RegistryProblem(
                 path=path,
                 message=t(
@@ -43,7 +49,7 @@ def _duplicates(items: Sequence[tuple[str, Path]], what_ja: str, what_en: str) -
                 ),
             )
         else:
-            first[key] = path
+            first[_same_identity(key)] = path
 
 
 def _dotted(path: Path) -> str:
@@ -183,11 +189,15 @@ def _aws_accounts(registry: Registry) -> Iterator[RegistryProblem]:
 
 def _identities(registry: Registry) -> Iterator[RegistryProblem]:
     holders: dict[str, list[tuple[Path, str, RosterMember]]] = defaultdict(list)
+    spelled: dict[str, str] = {}
     for i, vendor in enumerate(registry.vendors):
         for j, member in enumerate(vendor.roster):
             for k, identity in enumerate(member.identities):
-                holders[identity].append((("vendors", i, "roster", j, "identities", k), vendor.id, member))
-    for identity, entries in holders.items():
+                holders[_same_identity(identity)].append(
+                    (("vendors", i, "roster", j, "identities", k), vendor.id, member))
+                spelled.setdefault(_same_identity(identity), identity)
+    for key, entries in holders.items():
+        identity = spelled[key]
         for x in range(len(entries)):
             for y in range(x + 1, len(entries)):
                 _, vendor_a, a = entries[x]

@@ -22,9 +22,11 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
 from sqlmodel import Session
 
+from vendorwatch.checks.sql import dn_spellings, same_principal
 from vendorwatch.clock import as_utc
 from vendorwatch.db.core_tables import EVENTS
 from vendorwatch.db.tables import Finding
+from vendorwatch.dn import looks_like_dn
 from vendorwatch.errors import ConfigError
 from vendorwatch.findings.family import family_sources
 from vendorwatch.i18n import t
@@ -170,7 +172,10 @@ def _plan(session: Session, where: TrailFilter) -> _Plan:
     if where.vendor_id:
         plan.conditions.append(EVENTS.c.vendor_id == where.vendor_id)
     if where.principal:
-        plan.conditions.append(or_(EVENTS.c.principal == where.principal, EVENTS.c.access_key_id == where.principal))
+        # A DN names its account however the directory or its log spelled it (LDAP compares DNs so).
+        spellings = dn_spellings(session) if looks_like_dn(where.principal) else {}
+        plan.conditions.append(or_(same_principal(EVENTS.c.principal, where.principal, spellings),
+                                   EVENTS.c.access_key_id == where.principal))
     if where.action:
         plan.conditions.append(EVENTS.c.action == where.action)
     if where.since is not None:

@@ -10,9 +10,10 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
-from vendorwatch.checks.sql import PERSONAL_KINDS
+from vendorwatch.checks.sql import PERSONAL_KINDS, dn_spellings, spellings_of
 from vendorwatch.clock import Clock, as_utc
 from vendorwatch.db.core_tables import APPROVALS, EVENTS, PRINCIPALS, TRANSFERS
+from vendorwatch.dn import identity_key, looks_like_dn
 from vendorwatch.i18n import Text
 from vendorwatch.registry.models import Registry, Vendor
 from vendorwatch.scoring.coverage import SourceHealth
@@ -230,10 +231,15 @@ def roster(session: Session, registry: Registry, vendor_id: str, today: date, ma
     identities = sorted({i for m in leavers for i in m.identities})
     enabled: set[str] = set()
     if identities:
-        enabled = {row.external_id for row in session.execute(
-            select(PRINCIPALS.c.external_id).where(PRINCIPALS.c.external_id.in_(identities),
-                                                   PRINCIPALS.c.gone_at.is_(None), PRINCIPALS.c.disabled.is_(False))
+        # A DN on the roster names its account in any spelling the directory uses (LDAP compares DNs so).
+        spellings = dn_spellings(session) if any(looks_like_dn(i) for i in identities) else {}
+        stored = {row.external_id for row in session.execute(
+            select(PRINCIPALS.c.external_id).where(
+                PRINCIPALS.c.external_id.in_(sorted({s for i in identities for s in spellings_of(i, spellings)})),
+                PRINCIPALS.c.gone_at.is_(None), PRINCIPALS.c.disabled.is_(False))
         )}
+        keys = {identity_key(s) for s in stored}
+        enabled = {i for i in identities if i in stored or (looks_like_dn(i) and identity_key(i) in keys)}
     rows = []
     for member in vendor.roster:
         state = "left" if member in leavers else ("upcoming" if member.since > today else "active")

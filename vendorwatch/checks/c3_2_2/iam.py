@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import and_, func, or_, select
 
 from vendorwatch.checks.model import EvaluationContext, Evidence, FindingDraft, check
-from vendorwatch.checks.sql import in_or_false
+from vendorwatch.checks.sql import DN_KINDS, in_or_false
 from vendorwatch.clock import as_utc
 from vendorwatch.db.core_tables import EVENTS, PRINCIPALS
+from vendorwatch.dn import canonical_dn, looks_like_dn
 from vendorwatch.i18n import t
 
 _ACTIVE = and_(PRINCIPALS.c.gone_at.is_(None), PRINCIPALS.c.disabled.is_(False))
@@ -77,6 +78,23 @@ def access_key_too_old(ctx: EvaluationContext) -> Iterator[FindingDraft]:
             )
 
 
+def last_dn_event(ctx: EvaluationContext) -> dict[str, datetime]:
+    """The newest event of each directory account, by canonical DN (read once per evaluation: directory events
+    grouped by their spelling, on SQLite a range of the identity index)."""
+    if "last_dn_event" not in ctx.shared:
+        latest: dict[str, datetime] = {}
+        for principal, when in ctx.session.execute(
+            select(EVENTS.c.principal, func.max(EVENTS.c.event_time))
+            .where(EVENTS.c.principal_kind.in_(DN_KINDS)).group_by(EVENTS.c.principal)
+        ):
+            moment = as_utc(when)
+            if principal and moment is not None:
+                key = canonical_dn(principal)
+                latest[key] = max(latest.get(key, moment), moment)
+        ctx.shared["last_dn_event"] = latest
+    return ctx.shared["last_dn_event"]
+
+
 @check(
     id="identity.credential_unused",
     control="3.2.2",
@@ -110,7 +128,11 @@ def credential_unused(ctx: EvaluationContext) -> Iterator[FindingDraft]:
             )
         )
         for row in rows:
-            seen = [d for d in (as_utc(row.last_used_at), as_utc(row.last_event)) if d is not None]
+            # A directory account's events may spell its DN otherwise than the inventory (slapd's log
+            # lower-cases it): its newest event under any spelling counts.
+            dn_event = last_dn_event(ctx).get(canonical_dn(row.external_id)) \
+                if row.kind in DN_KINDS and looks_like_dn(row.external_id) else None
+            seen = [d for d in (as_utc(row.last_used_at), as_utc(row.last_event), dn_event) if d is not None]
             latest = max(seen) if seen else None
             if latest is not None and latest >= cutoff:
                 continue

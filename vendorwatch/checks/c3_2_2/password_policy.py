@@ -9,7 +9,12 @@ from sqlalchemy import select
 
 from vendorwatch.checks.model import EvaluationContext, Evidence, FindingDraft, check
 from vendorwatch.db.core_tables import PRINCIPALS, RUNS, SETTINGS
-from vendorwatch.i18n import t
+from vendorwatch.dn import canonical_dn
+from vendorwatch.i18n import Text, t
+
+DIRECTORY_POLICY_KINDS = ["ldap.ppolicy", "ad.domain_policy", "ad.password_settings"]
+# Accounts named in a finding's evidence (the count is in the details).
+GOVERNED_IN_EVIDENCE = 50
 
 
 def _pick(data: dict[str, Any], *names: str) -> Any:
@@ -77,10 +82,48 @@ def aws_password_policy_weak(ctx: EvaluationContext) -> Iterator[FindingDraft]:
 def _directory_policies(ctx: EvaluationContext) -> Iterator[tuple[str, str, str, dict[str, Any]]]:
     rows = ctx.session.execute(
         select(SETTINGS.c.vendor_id, SETTINGS.c.source_id, SETTINGS.c.subject, SETTINGS.c.data)
-        .where(SETTINGS.c.kind.in_(["ldap.ppolicy", "ad.domain_policy"]), SETTINGS.c.gone_at.is_(None))
+        .where(SETTINGS.c.kind.in_(DIRECTORY_POLICY_KINDS), SETTINGS.c.gone_at.is_(None))
     )
     for row in rows:
         yield row.vendor_id, row.source_id, row.subject, row.data or {}
+
+
+class Governed:
+    """Which active AD accounts each policy governs, as the connector resolved it (``password_policy``: the PSO
+    that applies to the account, else the domain policy), by (source, canonical policy DN)."""
+
+    def __init__(self, ctx: EvaluationContext) -> None:
+        self.accounts: dict[tuple[str, str], list[str]] = {}
+        self.resolved_sources: set[str] = set()
+        for row in ctx.session.execute(
+            select(PRINCIPALS.c.source_id, PRINCIPALS.c.external_id, PRINCIPALS.c.attributes)
+            .where(PRINCIPALS.c.kind == "ad_account", PRINCIPALS.c.gone_at.is_(None),
+                   PRINCIPALS.c.disabled.is_(False))
+            .order_by(PRINCIPALS.c.external_id)
+        ):
+            policy = (row.attributes or {}).get("password_policy")
+            if policy:
+                self.resolved_sources.add(row.source_id)
+                self.accounts.setdefault((row.source_id, canonical_dn(policy)), []).append(row.external_id)
+
+    def judged(self, source_id: str, subject: str) -> list[str] | None:
+        """The accounts a policy governs; ``None`` when not known (OpenLDAP, or no resolved inventory), ``[]``
+        when it governs none (a PSO linked to nobody active, a domain policy every account escapes)."""
+        if source_id not in self.resolved_sources:
+            return None
+        return self.accounts.get((source_id, canonical_dn(subject)), [])
+
+
+def _governed_evidence(details: dict[str, Any], accounts: list[str] | None) -> Evidence:
+    if accounts is None:
+        return Evidence(details=details)
+    return Evidence(principals=accounts[:GOVERNED_IN_EVIDENCE], details=details | {"accounts": len(accounts)})
+
+
+def _governing(accounts: list[str] | None) -> Text:
+    if accounts is None:
+        return t("", "")
+    return t(f"（{len(accounts)} アカウントに適用）", f" (governs {len(accounts)} account(s))")
 
 
 def _directory_sources_without_policy(ctx: EvaluationContext) -> Iterator[tuple[str, str]]:
@@ -109,25 +152,36 @@ def _directory_sources_without_policy(ctx: EvaluationContext) -> Iterator[tuple[
     title=t("ディレクトリにアカウントロックの設定がない", "Directory without an account lockout policy"),
     remediation=t(
         "連続した認証失敗でアカウントをロックする設定（OpenLDAP ppolicy の pwdLockout / "
-        "AD のロックアウトしきい値）を有効にしてください。",
-        "Enable locking accounts after repeated failures (OpenLDAP ppolicy pwdLockout / AD lockout threshold).",
+        "AD のロックアウトしきい値。細かい設定のパスワードポリシー（PSO）ではその msDS-LockoutThreshold）を有効にしてください。",
+        "Enable locking accounts after repeated failures (OpenLDAP ppolicy pwdLockout / AD lockout threshold, "
+        "for a fine-grained policy (PSO) its msDS-LockoutThreshold).",
     ),
     parameters={"max_failure": 10},
     related=["1.2.3"],
 )
 def lockout_policy_missing(ctx: EvaluationContext) -> Iterator[FindingDraft]:
-    """A directory password policy without lockout, or with a threshold above ``max_failure``."""
+    """A directory policy without lockout or above ``max_failure`` (AD: the PSO or domain policy each account has).
+
+    On Active Directory each account is judged by the policy that governs it (its PSO, else the domain policy):
+    a policy is a finding when it governs at least one active account, which the evidence names.
+    """
+    governed = Governed(ctx)
     for vendor_id, source_id, subject, data in _directory_policies(ctx):
         limit = int(ctx.parameters(vendor_id)["max_failure"])  # type: ignore[arg-type]
         lockout = data.get("lockout")
         failures = data.get("max_failure")
         if lockout is True and failures is not None and 0 < int(failures) <= limit:
             continue
+        accounts = governed.judged(source_id, subject)
+        if accounts == []:
+            continue
+        scope = _governing(accounts)
         yield FindingDraft(
             vendor_id, subject,
-            Evidence(details={"source": source_id, "lockout": lockout, "max_failure": failures, "limit": limit}),
-            t(f"{subject}: ロック={lockout}, 失敗回数上限={failures}（許容 {limit}）",
-              f"{subject}: lockout={lockout}, max failures={failures} (allowed {limit})"),
+            _governed_evidence({"source": source_id, "lockout": lockout, "max_failure": failures, "limit": limit},
+                               accounts),
+            t(f"{subject}: ロック={lockout}, 失敗回数上限={failures}（許容 {limit}）{scope.ja}",
+              f"{subject}: lockout={lockout}, max failures={failures} (allowed {limit}){scope.en}"),
         )
     for vendor_id, source_id in _directory_sources_without_policy(ctx):
         yield FindingDraft(vendor_id, f"source:{source_id}:ppolicy", Evidence(details={"source": source_id}),
@@ -140,13 +194,20 @@ def lockout_policy_missing(ctx: EvaluationContext) -> Iterator[FindingDraft]:
     severity="medium",
     title=t("ディレクトリのパスワードポリシーが弱い", "Weak directory password policy"),
     remediation=t(
-        "最小文字数とパスワード有効期限をポリシーに設定してください。",
-        "Set a minimum password length and a maximum password age in the policy.",
+        "最小文字数とパスワード有効期限をポリシー（AD では該当アカウントに適用される PSO またはドメインのポリシー）に"
+        "設定してください。",
+        "Set a minimum password length and a maximum password age in the policy (on AD, the PSO that applies to "
+        "the accounts named, or the domain policy).",
     ),
     parameters={"min_length": 12, "max_age_days": 365},
 )
 def directory_password_policy_weak(ctx: EvaluationContext) -> Iterator[FindingDraft]:
-    """A directory policy with too short passwords or no (or too long) expiry."""
+    """A directory policy with too short passwords or no (or too long) expiry (AD: per account, PSO or domain).
+
+    On Active Directory judged per account as ``directory.lockout_policy_missing`` is: a weak PSO is a finding on
+    the accounts it governs; a weak domain policy only if some account falls back to it.
+    """
+    governed = Governed(ctx)
     for vendor_id, source_id, subject, data in _directory_policies(ctx):
         params = ctx.parameters(vendor_id)
         problems = []
@@ -156,8 +217,10 @@ def directory_password_policy_weak(ctx: EvaluationContext) -> Iterator[FindingDr
         age = data.get("max_age_days")
         if age is None or int(age) <= 0 or int(age) > int(params["max_age_days"]):  # type: ignore[arg-type]
             problems.append(f"max_age_days={age}")
-        if problems:
+        accounts = governed.judged(source_id, subject)
+        if problems and accounts != []:
+            scope = _governing(accounts)
             yield FindingDraft(
-                vendor_id, subject, Evidence(details={"source": source_id, "problems": problems}),
-                t(f"{subject}: {', '.join(problems)}", f"{subject}: {', '.join(problems)}"),
+                vendor_id, subject, _governed_evidence({"source": source_id, "problems": problems}, accounts),
+                t(f"{subject}: {', '.join(problems)}{scope.ja}", f"{subject}: {', '.join(problems)}{scope.en}"),
             )

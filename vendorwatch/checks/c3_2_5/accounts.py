@@ -6,14 +6,23 @@ import re
 from collections import defaultdict
 from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, func, select
 
 from vendorwatch.checks.model import EvaluationContext, Evidence, FindingDraft, check
-from vendorwatch.checks.sql import PERSONAL_KINDS, event_ids, event_ids_by, in_or_false
+from vendorwatch.checks.sql import (
+    EVIDENCE_PER_GROUP,
+    PERSONAL_KINDS,
+    event_ids,
+    event_ids_by,
+    in_or_false,
+    spellings_among,
+)
 from vendorwatch.clock import as_utc
 from vendorwatch.db.core_tables import EVENTS, PRINCIPALS, REGISTRY_SNAPSHOTS
+from vendorwatch.dn import first_rdn_value, identity_key, looks_like_dn
 from vendorwatch.i18n import t
 
 GENERIC_NAMES = ["admin", "administrator", "root", "test", "tester", "guest", "share", "shared", "common", "kyoyu",
@@ -23,8 +32,8 @@ IDENTITY_ACTIONS = ("CreateUser", "CreateAccessKey", "CreateLoginProfile", "Upda
 
 def short_name(external_id: str) -> str:
     """``user/dev/alice`` → ``alice``; ``uid=alice,ou=people,...`` → ``alice``; ``CN=Bob,...`` → ``Bob``."""
-    if "=" in external_id.split(",", 1)[0]:
-        return external_id.split(",", 1)[0].split("=", 1)[1]
+    if looks_like_dn(external_id):
+        return first_rdn_value(external_id)
     return external_id.rsplit("/", 1)[-1].rsplit(":", 1)[-1]
 
 
@@ -66,19 +75,21 @@ def _end_of_local_day(day: date, zone: str) -> datetime:
 )
 def generic_account_name(ctx: EvaluationContext) -> Iterator[FindingDraft]:
     """Personal-kind accounts (inventory or seen acting) with generic names, unless declared."""
-    seen: dict[tuple[str, str], str] = {}
+    # One account however its DN is spelled (the inventory's spelling first): (vendor, key) -> (spelling, name).
+    seen: dict[tuple[str, str], tuple[str, str]] = {}
     for row in ctx.session.execute(
         select(PRINCIPALS.c.vendor_id, PRINCIPALS.c.external_id, PRINCIPALS.c.name)
         .where(PRINCIPALS.c.kind.in_(PERSONAL_KINDS), PRINCIPALS.c.gone_at.is_(None))
     ):
-        seen[(row.vendor_id, row.external_id)] = row.name or short_name(row.external_id)
+        seen[(row.vendor_id, identity_key(row.external_id))] = (row.external_id,
+                                                                  row.name or short_name(row.external_id))
     for row in ctx.session.execute(
         select(EVENTS.c.principal, EVENTS.c.vendor_id).where(EVENTS.c.principal_kind.in_(PERSONAL_KINDS))
         .group_by(EVENTS.c.principal, EVENTS.c.vendor_id)  # principal first: see GROUPING in checks.sql
     ):
         if row.principal:
-            seen.setdefault((row.vendor_id, row.principal), short_name(row.principal))
-    for (vendor_id, external_id), name in sorted(seen.items()):
+            seen.setdefault((row.vendor_id, identity_key(row.principal)), (row.principal, short_name(row.principal)))
+    for vendor_id, external_id, name in sorted((v, e, n) for (v, _), (e, n) in seen.items()):
         generic = [str(n) for n in ctx.parameters(vendor_id)["names"]]  # type: ignore[union-attr]
         if not is_generic(name, generic) or ctx.knowledge.declared_for(vendor_id, external_id):
             continue
@@ -135,15 +146,25 @@ def not_on_roster(ctx: EvaluationContext) -> Iterator[FindingDraft]:
                if attributable(r.principal) and not ctx.knowledge.registered(r.vendor_id, r.principal)]
     evidence = event_ids_by(ctx.session, (EVENTS.c.principal, EVENTS.c.vendor_id), *acting,
                             in_or_false(EVENTS.c.principal, {r.principal for r in unknown})) if unknown else {}
+    # One finding per account: the spellings of one DN (the directory's, its log's) are one account.
+    accounts: dict[tuple[str, str], list[Any]] = defaultdict(list)
     for row in unknown:
-        ids = evidence.get((row.principal, row.vendor_id), [])
-        first, last = as_utc(row.first), as_utc(row.last)
+        accounts[(row.vendor_id, identity_key(row.principal))].append(row)
+    for (vendor_id, _key), group in sorted(accounts.items()):
+        group.sort(key=lambda r: r.principal)
+        principal = group[0].principal
+        count = sum(r.n for r in group)
+        ids = [i for r in group for i in evidence.get((r.principal, vendor_id), [])][:EVIDENCE_PER_GROUP]
+        firsts = [d for r in group if (d := as_utc(r.first)) is not None]
+        lasts = [d for r in group if (d := as_utc(r.last)) is not None]
+        first, last = min(firsts, default=None), max(lasts, default=None)
         yield FindingDraft(
-            row.vendor_id, row.principal,
-            Evidence(ids, [row.principal], {"event_count": row.n, "first": first.isoformat() if first else None,
-                                            "last": last.isoformat() if last else None}),
-            t(f"名簿にない {short_name(row.principal)}（{row.principal}）が {row.n} 回操作",
-              f"{short_name(row.principal)} ({row.principal}), on no roster, acted {row.n} time(s)"),
+            vendor_id, principal,
+            Evidence(ids, [r.principal for r in group],
+                     {"event_count": count, "first": first.isoformat() if first else None,
+                      "last": last.isoformat() if last else None}),
+            t(f"名簿にない {short_name(principal)}（{principal}）が {count} 回操作",
+              f"{short_name(principal)} ({principal}), on no roster, acted {count} time(s)"),
         )
 
 
@@ -162,24 +183,34 @@ def used_after_leaving(ctx: EvaluationContext) -> Iterator[FindingDraft]:
     """Events by a roster identity after its member's ``until``, or by anyone after the vendor's contract end."""
     zone = ctx.timezone
     latest_until: dict[tuple[str, str], date | None] = {}
+    spelled: dict[tuple[str, str], str] = {}  # as the roster first spells the identity
     for entry in ctx.knowledge.roster:
-        key = (entry.vendor_id, entry.external_id)
+        key = (entry.vendor_id, identity_key(entry.external_id))
+        spelled.setdefault(key, entry.external_id)
         # An identity handed to a successor (a later member without until) is not "after leaving".
         if key in latest_until and (latest_until[key] is None or entry.until is None):
             latest_until[key] = None
         else:
             latest_until[key] = max(filter(None, [latest_until.get(key), entry.until]), default=None)
-    for (vendor_id, identity), until in sorted(latest_until.items()):
+    for key, until in sorted(latest_until.items()):
         if until is None:
             continue
+        vendor_id, identity = key[0], spelled[key]
         after = _end_of_local_day(until, zone)
         # A sub-vendor's people act in its parents' environments too: their events are the parents'.
-        # A DN matches whatever the case the directory's log spells it in (LDAP compares DNs so).
-        same = (func.lower(EVENTS.c.principal) == identity.lower()) if "=" in identity \
-            else EVENTS.c.principal == identity
-        where: tuple[ColumnElement[bool], ...] = (
+        scope: tuple[ColumnElement[bool], ...] = (
             EVENTS.c.vendor_id.in_([vendor_id, *ctx.knowledge.ancestors(vendor_id)]),
-            same, EVENTS.c.event_time >= after, EVENTS.c.outcome == "success")
+            EVENTS.c.event_time >= after, EVENTS.c.outcome == "success")
+        # A DN matches however the directory and its log spell it (LDAP compares DNs so): the spellings used
+        # after the date, then an IN the indexes serve.
+        if looks_like_dn(identity):
+            spellings = spellings_among(ctx.session, identity, *scope)
+            if not spellings:
+                continue
+            same = in_or_false(EVENTS.c.principal, spellings)
+        else:
+            same = EVENTS.c.principal == identity
+        where = (*scope, same)
         count = ctx.session.execute(select(func.count()).where(*where)).scalar_one()
         if not count:
             continue
@@ -211,13 +242,13 @@ def used_after_leaving(ctx: EvaluationContext) -> Iterator[FindingDraft]:
 
 
 def _handovers(ctx: EvaluationContext) -> dict[tuple[str, str], tuple[datetime, str, str]]:
-    """(vendor, identity in lower case) → (handover instant, new owner, how we know) for identities that changed
-    hands: on the roster (a later member holds an earlier member's identity), or for declared accounts, an
-    ``owner`` that changed between two imported registry versions."""
+    """(vendor, identity key: a DN in any spelling, else lower case) → (handover instant, new owner, how we
+    know) for identities that changed hands: on the roster (a later member holds an earlier member's identity),
+    or for declared accounts, an ``owner`` that changed between two imported registry versions."""
     handovers: dict[tuple[str, str], tuple[datetime, str, str]] = {}
     holders: dict[tuple[str, str], list[tuple[date, str]]] = defaultdict(list)
     for entry in ctx.knowledge.roster:
-        holders[(entry.vendor_id, entry.external_id.lower())].append((entry.since, entry.person))
+        holders[(entry.vendor_id, identity_key(entry.external_id))].append((entry.since, entry.person))
     for key, held in holders.items():
         if len({person for _, person in held}) > 1:
             since, person = max(held)
@@ -228,7 +259,7 @@ def _handovers(ctx: EvaluationContext) -> dict[tuple[str, str], tuple[datetime, 
     ):
         for vendor in (snapshot.document or {}).get("vendors", []):
             for account in vendor.get("accounts", []):
-                key = (vendor.get("id", ""), str(account.get("principal", "")).lower())
+                key = (vendor.get("id", ""), identity_key(str(account.get("principal", ""))))
                 owner = str(account.get("owner", ""))
                 if key in owners and owners[key] != owner:
                     when = as_utc(snapshot.imported_at)
@@ -260,7 +291,7 @@ def not_rotated_after_owner_change(ctx: EvaluationContext) -> Iterator[FindingDr
         .where(PRINCIPALS.c.gone_at.is_(None), PRINCIPALS.c.disabled.is_(False))
     ):
         owner_id = row.parent_external_id if row.kind == "access_key" else row.external_id
-        handover = handovers.get((row.vendor_id, (owner_id or "").lower()))
+        handover = handovers.get((row.vendor_id, identity_key(owner_id or "")))
         if handover is None:
             continue
         since, new_owner, source = handover
@@ -297,24 +328,32 @@ def account_used_by_two_vendors(ctx: EvaluationContext) -> Iterator[FindingDraft
     An identity of a sub-vendor's roster acting in its parent's environment acts for the sub-vendor; an
     identity that a vendor and its sub-vendor both declare is one chain's, not two vendors'.
     """
+    # By identity key: one DN however the events and the registry spell it; named by its first spelling.
     vendors_of: dict[str, set[str]] = defaultdict(set)
     acted_in: dict[str, set[str]] = defaultdict(set)
+    spellings: dict[str, set[str]] = defaultdict(set)
     for row in ctx.session.execute(
         select(EVENTS.c.principal, EVENTS.c.vendor_id)
         .where(EVENTS.c.principal_kind.in_(PERSONAL_KINDS), EVENTS.c.principal.is_not(None))
         .group_by(EVENTS.c.principal, EVENTS.c.vendor_id)
     ):
-        vendors_of[row.principal].add(ctx.knowledge.attributed(row.vendor_id, row.principal))
-        acted_in[row.principal].add(row.vendor_id)
+        key = identity_key(row.principal)
+        vendors_of[key].add(ctx.knowledge.attributed(row.vendor_id, row.principal))
+        acted_in[key].add(row.vendor_id)
+        spellings[key].add(row.principal)
     for entry in ctx.knowledge.roster:
-        vendors_of[entry.external_id].add(entry.vendor_id)
+        vendors_of[identity_key(entry.external_id)].add(entry.vendor_id)
+        spellings[identity_key(entry.external_id)].add(entry.external_id)
     for (vendor_id, principal), _ in sorted(ctx.knowledge.declared.items()):
-        vendors_of[principal].add(vendor_id)
-    for principal, vendors in sorted(vendors_of.items()):
+        vendors_of[identity_key(principal)].add(vendor_id)
+        spellings[identity_key(principal)].add(principal)
+    for key, vendors in sorted(vendors_of.items()):
         if len(vendors) < 2 or all(ctx.knowledge.in_one_chain(a, b) for a in vendors for b in vendors):
             continue
-        ids = event_ids(ctx.session, EVENTS.c.principal == principal,
-                        EVENTS.c.vendor_id.in_(sorted(vendors | acted_in[principal])), limit=20)
+        names = sorted(spellings[key])
+        principal = names[0]
+        ids = event_ids(ctx.session, in_or_false(EVENTS.c.principal, names),
+                        EVENTS.c.vendor_id.in_(sorted(vendors | acted_in[key])), limit=20)
         for vendor_id in sorted(vendors):
             others = sorted(vendors - {vendor_id})
             yield FindingDraft(
