@@ -15,7 +15,7 @@ from __future__ import annotations
 import gc
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from itertools import repeat
 from pathlib import Path
@@ -25,6 +25,7 @@ import orjson
 
 from connectors.aws.inflate import (
     GZIP_MAGIC,
+    BoundedGunzip,
     InflateError,
     TooLargeError,
     inflate,
@@ -38,9 +39,6 @@ from vendorwatch.ingest.objects import ObjectReadError
 SUFFIXES = (".json", ".json.gz", ".ndjson", ".ndjson.gz", ".jsonl", ".jsonl.gz")
 _GZIP_MAGIC = GZIP_MAGIC
 WHOLE_FILE_LIMIT = 4 * 1024 * 1024  # bytes on disk read into memory at once; larger files are read as a stream
-# A file held inflated in memory (an S3 log file, whose hash is of its inflated content); its records are then read
-# as those of any file.
-HELD_LIMIT = 16 * 1024 * 1024
 # Inflated bytes held (and decoded) at once: a whole small file, one line, one record of a delivery file, one
 # document that is not a delivery file. Decoded, JSON takes about 3.5 times its size: with the CLI's start-up this
 # keeps an import within its memory budget (150 MB) whatever the file (docs/performance.md, "Ingest memory
@@ -91,19 +89,42 @@ def iter_records(data: BinaryIO) -> Iterator[dict[str, Any] | RecordProblem]:
         raise FileReadError(unreadable(exc)) from None
 
 
-def gunzip(raw: bytes) -> tuple[bytes, Text | None]:
-    """(content, problem): all that could be decompressed within ``HELD_LIMIT`` and the ceilings, and why
-    the rest could not (or ``None``)."""
-    content, error = inflate(raw, HELD_LIMIT)
-    return content, error.reason if error is not None else None
+class _HashingReader(io.RawIOBase):
+    """The bytes of a raw stream, each fed to a hash as it is read (once: the buffer above reads ahead)."""
+
+    def __init__(self, raw: BinaryIO | io.RawIOBase, hasher: Any) -> None:
+        self._raw = raw
+        self._hasher = hasher
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer)
+        data = self._raw.read(len(view))
+        if not data:
+            return 0
+        view[: len(data)] = data
+        self._hasher.update(data)
+        return len(data)
 
 
-def decompress(raw: bytes) -> bytes:
-    """The content of a file held in memory, gunzipped if it is gzip; ``FileReadError`` if it is damaged."""
-    content, problem = gunzip(raw)
-    if problem is not None:
-        raise FileReadError(problem)
-    return content
+def iter_hashed(raw: bytes, hasher: Any, on_end: Callable[[], None]) -> Iterator[dict[str, Any] | RecordProblem]:
+    """``iter_records`` over a file held compressed (an S3 log file), feeding its inflated content to ``hasher``
+    as it is read; ``on_end()`` once all of it was read. Nothing is held inflated beyond a slice: the hash
+    CloudTrail's digests hold is of the inflated content, and an inflated copy of a large file would cost the
+    process its memory budget beside boto3."""
+    source: Any = BoundedGunzip(io.BytesIO(raw)) if raw[:2] == _GZIP_MAGIC else io.BytesIO(raw)
+    stream = io.BufferedReader(_HashingReader(source, hasher), 1 << 16)
+    try:
+        yield from _iter_records(stream)
+        while stream.read(1 << 16):  # what follows the last record (blank lines) is in the hash too
+            pass
+    except InflateError as exc:
+        raise FileReadError(exc.reason) from None
+    except OSError as exc:
+        raise FileReadError(unreadable(exc)) from None
+    on_end()
 
 
 def iter_bytes(raw: bytes) -> Iterator[dict[str, Any] | RecordProblem]:

@@ -15,7 +15,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from connectors.aws.cloudtrail_files import FileReadError, decompress, iter_bytes
+from connectors.aws.cloudtrail_files import iter_hashed
 from connectors.aws.cloudtrail_parse import transform_for_source
 from connectors.aws.errors import call_failed
 from connectors.aws.session import AwsAccess
@@ -132,15 +132,15 @@ def load_log_file(context: CollectContext, access: AwsAccess, sink: ObjectSink, 
         outcome.reason = call_failed(exc, t(f"s3://{bucket}/{key} を読めません", f"cannot read s3://{bucket}/{key}"))
         sink.skip_failed(outcome)
         return
-    try:
-        content = decompress(body)
-    except FileReadError as exc:
-        outcome.reason = exc.reason
-        sink.skip_failed(outcome)
-        return
-    # The hash CloudTrail digests hold is of the uncompressed log content: keep that one for verification.
-    outcome.sha256 = hashlib.sha256(content).hexdigest()
-    sink.store(outcome, transform_for_source(iter_bytes(content), context))
+    # The hash CloudTrail digests hold is of the uncompressed log content: computed as the file is read (a file
+    # held inflated would cost the process its memory budget), kept once the whole file was read.
+    hasher = hashlib.sha256()
+
+    def read_to_the_end() -> None:
+        outcome.sha256 = hasher.hexdigest()
+
+    sink.store(outcome, transform_for_source(iter_hashed(body, hasher, read_to_the_end), context))
+    del body
 
 
 def _save_if_moved(recorder: RunRecorder, state: dict[str, Any], progress: S3Progress,

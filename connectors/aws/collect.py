@@ -25,6 +25,8 @@ from vendorwatch.ingest.objects import ObjectSink
 from vendorwatch.ingest.runs import RunRecorder
 from vendorwatch.registry.models import AwsSource
 
+S3_BATCH_SIZE = 10_000
+
 
 def collect(context: CollectContext, *, environ: Mapping[str, str] | None = None,
             base_session: boto3.Session | None = None,
@@ -96,7 +98,9 @@ def collect_inventory(context: CollectContext, access: AwsAccess, recorder: RunR
 def collect_events(context: CollectContext, access: AwsAccess, recorder: RunRecorder, source: AwsSource,
                    account: str | None, digest_public_keys: Mapping[str, bytes] | None = None) -> None:
     """CloudTrail events from the trail bucket when one is configured, else from LookupEvents."""
-    sink = ObjectSink(context, recorder)
+    # Smaller batches than a file import's: boto3 and its service models share the process (about 40 MB), and
+    # the S3 calls, not the writes, set the pace (docs/performance.md, "Ingest memory budget").
+    sink = ObjectSink(context, recorder, batch_size=S3_BATCH_SIZE)
     if source.cloudtrail is not None:
         trail_account = source.cloudtrail.account_id or account
         if trail_account is None:
