@@ -25,7 +25,7 @@ from vendorwatch.ingest.objects import ObjectSink
 from vendorwatch.ingest.runs import RunRecorder
 from vendorwatch.registry.models import AwsSource
 
-S3_BATCH_SIZE = 10_000
+S3_BATCH_SIZE = 5_000
 
 
 def collect(context: CollectContext, *, environ: Mapping[str, str] | None = None,
@@ -44,6 +44,8 @@ def collect(context: CollectContext, *, environ: Mapping[str, str] | None = None
         # Credential expiry is judged on the wall clock AWS uses, not the run's clock (which tests may fix).
         access = open_access(source, environ, base_session)
         account = collect_inventory(context, access, recorder, source)
+        if source.cloudtrail is not None:  # the trail bucket is read next: IAM's models are not needed again
+            access.release("iam", "cloudtrail", "sts")
         collect_events(context, access, recorder, source, account, digest_public_keys)
     except VendorWatchError as error:
         return recorder.finish("failed", error_text=error.message)

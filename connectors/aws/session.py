@@ -7,6 +7,7 @@ back off on throttling instead of failing the run.
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -52,6 +53,18 @@ class AwsAccess:
             self._clients[key] = session.client(service, region_name=where, endpoint_url=self.endpoint_url,
                                                      config=self.config)
         return self._clients[key]
+
+    def release(self, *services: str) -> None:
+        """Drop the clients of services a run is done with, and the service models botocore keeps for them: the
+        memory goes back to the process for the trail's events (issue #14's budget)."""
+        for key in [k for k in self._clients if k[0] in services]:
+            del self._clients[key]
+        loader = getattr(getattr(self.session, "_session", None), "get_component", lambda _: None)("data_loader")
+        cache = getattr(loader, "_cache", None)
+        if isinstance(cache, dict):
+            for key in [k for k in cache if any(service in map(str, k) for service in services)]:
+                del cache[key]
+        gc.collect()
 
     def call(self, action: Callable[[], T]) -> T:
         """Run an API call (that asks ``client()`` for its client); on an expired session, renew and retry once.

@@ -39,11 +39,13 @@ def _large_log_file() -> tuple[bytes, int]:
     return gzip.compress(inflated, 6), count
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "issue #14, left open: an AWS collect starts at about 134 MB (boto3 and its service models about 40 MB, the IAM "
-    "inventory); with this file it peaks at 150-159 MB. Strict: it fails loudly once it holds the budget."))
 def test_s3_collect_of_a_large_log_file_stays_within_the_budget(
-        database_url: str, tmp_path: Path, clock: FixedClock, moto_endpoint: str) -> None:
+        database_url: str, tmp_path: Path, clock: FixedClock, moto_endpoint: str, request: pytest.FixtureRequest,
+) -> None:
+    if database_url.startswith("sqlite"):  # PostgreSQL holds it (about 142 MB); SQLite's engine runs in-process
+        request.applymarker(pytest.mark.xfail(strict=True, reason=(
+            "issue #14, left open: an AWS collect starts at about 134 MB (boto3 and its service models, the IAM "
+            "inventory); on SQLite this file takes it to about 153 MB. Strict: it fails once it holds the budget.")))
     text = registry_text(moto_endpoint)
     registry, problems = validate_text(text)
     assert registry is not None, problems
