@@ -117,22 +117,29 @@ def accounts_command(vendor: Annotated[str | None, typer.Option("--vendor", help
                      unmask: Annotated[bool, typer.Option("--unmask", help="アドレスを全桁表示 / show addresses in "
                                                                           "full")] = False) -> None:
     """ポータルのアカウント一覧 / Contacts' portal accounts: enrolled, passkeys, last sign-in, locked."""
-    from questionnaires.portal.accounts import list_accounts
-    from questionnaires.portal.passkeys import has_passkey
+    from vendorwatch.cli.choices import require_choice, vendor_ids
     from vendorwatch.db.engine import session_scope
+    from vendorwatch.views.personal import Masker
+    from vendorwatch.views.portal_contacts import portal_contacts
 
     current = runtime()
-    zone = current.registry().organization.timezone
-    with session_scope(current.ready_engine()) as session:
-        rows = [(a, has_passkey(session, a.id or 0)) for a in list_accounts(session, vendor)]
-    now = current.clock.now()
-    for account, passkey in rows:
-        state = "disabled" if account.disabled_at else "locked" if account.locked_until and account.locked_until > now \
-            else "enrolled" if account.enrolled_at else "invited"
-        shown = account.email if unmask else mask_email(account.email)
-        current.console.print(f"{account.vendor_id}\t{shown}\t{state}\tpasskey={'yes' if passkey else 'no'}\t"
-                              f"last sign-in {local_time(account.last_signin_at, zone) or '-'}",
-                              highlight=False, markup=False)
+    registry = current.registry()
+    zone = registry.organization.timezone
+    every = vendor_ids(registry)
+    if vendor is not None:
+        require_choice("--vendor", vendor, every)  # an unknown vendor is a usage error (exit 2)
+    chosen = [vendor] if vendor else every
+    with session_scope(current.ready_engine()) as session:  # the dashboard's read model: one rule for both
+        book = portal_contacts(session, registry, chosen, current.clock, Masker.for_registry(registry,
+                                                                                                  masked=not unmask))
+    for row in book.accounts:
+        state = ("disabled" if row.disabled_at else "not in registry" if not row.in_registry
+                 else "locked" if row.locked_until else {"enrolled": "enrolled", "pending": "invited",
+                                                         "expired": "invitation expired"}.get(row.enrolment, "invited"))
+        current.console.print(
+            f"{row.vendor_id}  {row.email}  {state}  passkeys={row.passkeys}  "
+            f"last sign-in {local_time(row.last_signin_at, zone) or '-'}  failures {book.failure_window.days} d="
+            f"{row.failures}", highlight=False, markup=False)  # the safe console would show a tab as \t
 
 
 def _set_disabled(email: str, *, disabled: bool, actor: str | None) -> None:
