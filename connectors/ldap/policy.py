@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from connectors.ldap.connection import Directory, Entry
 from connectors.ldap.values import ad_interval_seconds, boolean, integer, text, texts
@@ -99,18 +100,26 @@ def transform_ad_policy(entry: Entry) -> SettingRecord:
     window = ad_interval_seconds(integer(attributes, "lockoutobservationwindow"))
     properties = integer(attributes, "pwdproperties") or 0
     data = {
-        "present": True,
-        "max_failure": threshold,
-        "lockout": threshold > 0,
-        "lockout_duration_s": int(duration) if duration is not None else 0,
-        "failure_count_interval_s": int(window) if window is not None else 0,
-        "max_age_days": round(max_age / _DAY, 3) if max_age is not None else None,
+        **_lockout_and_age(threshold, duration, window, max_age),
         "min_length": integer(attributes, "minpwdlength") or 0,
         "history": integer(attributes, "pwdhistorylength") or 0,
         "complexity": bool(properties & 0x1),
         "raw": _raw(entry, AD_POLICY_ATTRIBUTES),
     }
     return SettingRecord(kind=AD_POLICY_KIND, subject=entry.dn, data=data)
+
+
+def _lockout_and_age(threshold: int, duration: float | None, window: float | None,
+                     max_age: float | None) -> dict[str, Any]:
+    """The keys the domain policy and a password settings object share, from AD's values in seconds."""
+    return {
+        "present": True,
+        "max_failure": threshold,
+        "lockout": threshold > 0,
+        "lockout_duration_s": int(duration) if duration is not None else 0,
+        "failure_count_interval_s": int(window) if window is not None else 0,
+        "max_age_days": round(max_age / _DAY, 3) if max_age is not None else None,
+    }
 
 
 def transform_pso(entry: Entry) -> SettingRecord:
@@ -122,12 +131,7 @@ def transform_pso(entry: Entry) -> SettingRecord:
     window = ad_interval_seconds(integer(attributes, "msds-lockoutobservationwindow"))
     guid = (attributes.get("objectguid") or [b""])[0]
     data = {
-        "present": True,
-        "max_failure": threshold,
-        "lockout": threshold > 0,
-        "lockout_duration_s": int(duration) if duration is not None else 0,
-        "failure_count_interval_s": int(window) if window is not None else 0,
-        "max_age_days": round(max_age / _DAY, 3) if max_age is not None else None,
+        **_lockout_and_age(threshold, duration, window, max_age),
         "min_length": integer(attributes, "msds-minimumpasswordlength") or 0,
         "history": integer(attributes, "msds-passwordhistorylength") or 0,
         "complexity": bool(boolean(attributes, "msds-passwordcomplexityenabled")),
