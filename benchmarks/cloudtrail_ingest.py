@@ -279,8 +279,17 @@ def _run_phase(name: str, arguments: argparse.Namespace) -> None:
         result = phase_ingest(corpus, arguments.url, skip_known=arguments.skip_known)
     else:
         raise SystemExit(f"unknown phase {name}")
-    result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    result["peak_rss_mb"] = _own_peak_mb()
     print(json.dumps(result))
+
+
+def _own_peak_mb() -> float:
+    """This process's own peak resident set (VmHWM). Not ``ru_maxrss``: Linux carries the parent's peak over
+    ``exec``, so a phase started after the corpus was generated reported the generator's peak."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _postgres_database(admin_url: str) -> str:
@@ -315,15 +324,18 @@ def main() -> None:
 
     work = Path(arguments.workdir)
     corpus, more = work / "corpus", work / "more"
-    start = datetime(2026, 11, 1, tzinfo=UTC)
-    marker = work / f"corpus-{arguments.events}-{arguments.more}.done"
+    # Relative to today: the product rejects events more than a day ahead of its clock (issue #14), and the new
+    # events (20 days on) must be new, not in the future. A fixed date had made every new event a rejection.
+    today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    start = today - timedelta(days=30)
+    marker = work / f"corpus-{arguments.events}-{arguments.more}-{start:%Y%m%d}.done"
     if not marker.exists():
         import shutil
 
         shutil.rmtree(work, ignore_errors=True)
         began = time.perf_counter()
         files = generate(corpus, arguments.events, seed=4, start=start)
-        generate(more, arguments.more, seed=5, start=start + timedelta(days=40))
+        generate(more, arguments.more, seed=5, start=start + timedelta(days=20))
         marker.write_text("ok")
         print(f"corpus: {arguments.events:,} events in {files:,} files (+{arguments.more:,}) "
               f"written in {time.perf_counter() - began:.0f} s to {work}", flush=True)
@@ -372,7 +384,9 @@ def main() -> None:
         ("parse >= 0.65x read limit", rates[names[1]] / rates[names[0]], 0.65, "x"),
         ("parse peak RSS <= 50 MB", results[names[1]]["peak_rss_mb"], 50, "MB<="),
         ("SQLite ingest >= 0.8x baseline", rates[names[3]] / rates[names[2]], 0.8, "x"),
-        ("+new into full db >= 30,000/s", rates[names[4]], 30_000, "/s"),
+        # Counted only when every new event was stored (rejected events would be a fast, empty phase).
+        ("+new into full db >= 30,000/s", rates[names[4]] if results[names[4]].get("stored") == arguments.more
+         else 0.0, 30_000, "/s"),
         # The issue's wording: ">= 70,000 events/s, or skipped before parsing" (what a scheduled collection
         # does with files it has ingested); reading them all again is printed for information.
         ("re-collect: skipped before parsing", rates[names[6]], 70_000, "/s"),

@@ -34,7 +34,7 @@ from connectors.aws.inflate import (
     unreadable,
 )
 from vendorwatch.i18n import Text, t
-from vendorwatch.ingest.objects import ObjectReadError
+from vendorwatch.ingest.reading import ObjectReadError
 
 SUFFIXES = (".json", ".json.gz", ".ndjson", ".ndjson.gz", ".jsonl", ".jsonl.gz")
 _GZIP_MAGIC = GZIP_MAGIC

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from vendorwatch.i18n import Text, t
-from vendorwatch.ingest.objects import Rejected
+from vendorwatch.ingest.reading import Rejected
 from vendorwatch.records import AccessEventRecord
 
 if TYPE_CHECKING:

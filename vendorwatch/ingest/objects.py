@@ -23,6 +23,8 @@ from vendorwatch.db.tables import SourceObject
 from vendorwatch.i18n import Text, t
 from vendorwatch.ingest.context import CollectContext
 from vendorwatch.ingest.events import EventWriter, WriteCounts
+from vendorwatch.ingest.reading import ObjectReadError as ObjectReadError  # re-exported: connectors use them
+from vendorwatch.ingest.reading import Rejected as Rejected
 from vendorwatch.ingest.runs import Count, RunRecorder
 from vendorwatch.records import AccessEventRecord
 
@@ -30,26 +32,6 @@ _OBJECTS: Table = SourceObject.__table__  # type: ignore[attr-defined]
 MAX_REJECTS_RECORDED_PER_OBJECT = 20
 INGESTED = "ingested"
 FAILED = "failed"
-
-
-class Rejected(NamedTuple):
-    """A record of an object that cannot be stored, and why (what a connector yields instead of an event);
-    ``account`` when the reason is the account it belongs to (not one of the source's vendor)."""
-
-    reason: Text
-    account: str | None = None
-
-
-class ObjectReadError(Exception):
-    """An object that could not be read to its end; ``reason`` in both languages, ``str()`` the English.
-
-    A connector raises it (or a subclass) from the records it yields, *after* the records that could be read:
-    the sink keeps those and marks the object failed.
-    """
-
-    def __init__(self, reason: Text) -> None:
-        super().__init__(reason.en)
-        self.reason = reason
 
 
 @dataclass
