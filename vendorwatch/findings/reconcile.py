@@ -57,8 +57,8 @@ def _merge(drafts: list[FindingDraft]) -> FindingDraft:
 
 
 def _event_periods(session: Session, pending: list[_Pending]) -> dict[str, dict[str, tuple[datetime, datetime]]]:
-    """The stored times of every draft's evidence events, per vendor: one lookup per vendor family for the whole
-    evaluation (a lookup per draft scanned the family's events once per finding)."""
+    """The stored times of every draft's evidence events, per vendor: one lookup per vendor (among its family's
+    sources) for the whole evaluation; a lookup per draft scanned the family's events once per finding."""
     wanted: dict[str, set[str]] = {}
     for item in pending:
         if item.draft.vendor_id is not None:
