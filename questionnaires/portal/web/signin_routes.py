@@ -31,6 +31,7 @@ from questionnaires.portal.web.context import (
     token_ok,
 )
 from questionnaires.portal.web.security import cookie_header, is_secure
+from vendorwatch.db.tables import PortalAccount
 from vendorwatch.errors import VendorWatchError
 
 router = APIRouter()
@@ -181,6 +182,11 @@ async def passkey_verify(request: Request) -> Response:
     return with_session(JSONResponse({"ok": True, "redirect": "/"}), request, secret)
 
 
+def _open_enrolment(portal: Portal, session: Session, token: str, client: str | None) -> PortalAccount | None:
+    """The account of an invitation link while it is usable and its address still a contact in the registry."""
+    return open_enrolment(session, token[:100], clock=portal.clock, client=client, registry=portal.registry(session))
+
+
 @router.get("/enrol/{token}")
 async def enrol_page(request: Request, token: str) -> Response:
     """The page an invitation's link opens."""
@@ -188,11 +194,10 @@ async def enrol_page(request: Request, token: str) -> Response:
     client = client_of(request)
 
     def work(session: Session) -> tuple[str | None, str | None, bool]:
-        portal.registry(session)  # the firm's name in the header
+        portal.registry(session)  # the firm's name in the header, throttled or not
         if is_throttled(session, client, portal.policy, clock=portal.clock):
             return None, None, True
-        account = open_enrolment(session, token[:100], clock=portal.clock, client=client,
-                                 registry=portal.registry(session))
+        account = _open_enrolment(portal, session, token, client)
         return (account.email, account.vendor_id, False) if account else (None, None, False)
 
     email, vendor, throttled = await portal.db(work)
@@ -212,8 +217,7 @@ async def enrol_options(request: Request, token: str) -> Response:
     client = client_of(request)
 
     def work(session: Session) -> str | None:
-        account = open_enrolment(session, token[:100], clock=portal.clock, client=client,
-                                 registry=portal.registry(session))
+        account = _open_enrolment(portal, session, token, client)
         if account is None:
             return None
         return registration_options(session, account, rp, binding=binding(request), clock=portal.clock,
@@ -234,8 +238,7 @@ async def enrol_verify(request: Request, token: str) -> Response:
     client = client_of(request)
 
     def work(session: Session) -> str | None:
-        account = open_enrolment(session, token[:100], clock=portal.clock, client=client,
-                                 registry=portal.registry(session))
+        account = _open_enrolment(portal, session, token, client)
         if account is None:
             return None
         register_passkey(session, account, rp, credential, binding=binding(request), clock=portal.clock)
@@ -260,8 +263,7 @@ async def enrol_with_codes(request: Request, token: str) -> Response:
     client = client_of(request)
 
     def work(session: Session) -> str | None:
-        account = open_enrolment(session, token[:100], clock=portal.clock, client=client,
-                                 registry=portal.registry(session))
+        account = _open_enrolment(portal, session, token, client)
         if account is None:
             return None
         contact = complete_enrolment(session, token[:100], method="email_code", clock=portal.clock, client=client)
