@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import itertools
 import json
 import os
@@ -15,10 +16,12 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from tests.connectors.aws.conftest import cloudtrail_record
 from tests.scheduler.conftest import files_source, import_registry, registry_yaml
 from tests.scheduler.test_service import runs, wait_for
 from vendorwatch.clock import SystemClock
@@ -108,6 +111,12 @@ def test_sigterm_finishes_the_running_collection_and_exits_cleanly(sqlite_world:
                                                                  tmp_path: Path) -> None:
     url, engine = sqlite_world
     log = tmp_path / "scheduler.log"
+    # An upload cut short stays in the folder: every run of either source looks at it twice, half a second apart,
+    # and leaves it for the next run. Runs of an empty folder take milliseconds, too short to be caught running.
+    whole = gzip.compress(orjson.dumps({"Records": [cloudtrail_record(account="111111111111") for _ in range(5)]}))
+    cut = tmp_path / "drop" / "cut-short.json.gz"
+    cut.write_bytes(whole[: len(whole) // 2])
+    os.utime(cut, (1_700_000_000, 1_700_000_000))
     with scheduler_process(url, log) as process:
         wait_for(lambda: len(runs(engine, "acme-a")) >= 2, timeout=60)
         wait_for(lambda: any(r.finished_at is None for r in runs(engine, "acme-a") + runs(engine, "acme-b")),
