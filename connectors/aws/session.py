@@ -15,12 +15,12 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import boto3
-import botocore.session
 from botocore.config import Config
 from botocore.credentials import RefreshableCredentials
 from botocore.exceptions import ClientError
 
 from connectors.aws.errors import error_code
+from connectors.aws.model_loader import lean_botocore_session, lean_session
 from vendorwatch.clock import Clock
 from vendorwatch.errors import ConfigError, SourceError
 from vendorwatch.i18n import t
@@ -62,7 +62,7 @@ class AwsAccess:
         loader = getattr(getattr(self.session, "_session", None), "get_component", lambda _: None)("data_loader")
         cache = getattr(loader, "_cache", None)
         if isinstance(cache, dict):
-            for key in [k for k in cache if any(service in map(str, k) for service in services)]:
+            for key in [k for k in cache if any(_names_service(part, services) for part in map(str, k))]:
                 del cache[key]
         gc.collect()
 
@@ -81,6 +81,11 @@ class AwsAccess:
                 self.renewals += 1
                 return action()
             raise
+
+
+def _names_service(part: str, services: tuple[str, ...]) -> bool:
+    """Whether a part of a loader cache key is one of ``services`` or a path into its models (``iam/2010-05-08/…``)."""
+    return part in services or part.split("/", 1)[0] in services
 
 
 def external_id(source: AwsSource, environ: Mapping[str, str] | None = None) -> str | None:
@@ -108,9 +113,9 @@ def open_access(source: AwsSource, environ: Mapping[str, str] | None = None,
     region = source.regions[0]
     endpoint = source.endpoint_url
     if source.role_arn is None:
-        session = base_session or boto3.Session(profile_name=source.profile, region_name=region)
+        session = base_session or lean_session(profile_name=source.profile, region_name=region)
         return AwsAccess(session, endpoint, region)
-    base = base_session or boto3.Session(region_name=region)
+    base = base_session or lean_session(region_name=region)
     if base.get_credentials() is None:
         raise ConfigError(
             t("ロールを引き受けるための認証情報（事業者側）が見つかりません",
@@ -136,7 +141,7 @@ def open_access(source: AwsSource, environ: Mapping[str, str] | None = None,
             refresh_using=assume, method="assume-role",
             time_fetcher=clock.now if clock is not None else (lambda: datetime.now(UTC)),
         )
-        core = botocore.session.get_session()
+        core = lean_botocore_session()
         core_any: Any = core
         core_any._credentials = credentials  # how a boto3 session takes refreshable credentials
         return boto3.Session(botocore_session=core, region_name=region)

@@ -1,7 +1,10 @@
 """The ingest budget (150 MB, issue #14) on the S3 path: ``vendorwatch collect`` of an AWS source reads a trail
 bucket (moto's server) with a log file that inflates to 32 MiB, with boto3 and the IAM inventory in the same
 process. The S3 path held a log file inflated (a digest's hash is of the inflated content), up to 16 MiB: at that
-size the process peaked at 166 MB, and a larger file was refused. It is now hashed as it is read."""
+size the process peaked at 166 MB, and a larger file was refused. It is now hashed as it is read; the service
+models are plain dicts (connectors/aws/model_loader.py) and those of IAM, CloudTrail and STS are dropped before the
+trail is read: about 145 MB on SQLite, 134 MB on PostgreSQL (it was 155 and 145 with botocore's OrderedDicts and a
+release that kept the models themselves)."""
 
 from __future__ import annotations
 
@@ -12,7 +15,6 @@ from pathlib import Path
 
 import boto3
 import orjson
-import pytest
 from sqlmodel import Session
 
 from tests.connectors.aws.conftest import FIRM_ACCOUNT, TRAIL_BUCKET, cloudtrail_record, delivery_key, registry_text
@@ -40,12 +42,8 @@ def _large_log_file() -> tuple[bytes, int]:
 
 
 def test_s3_collect_of_a_large_log_file_stays_within_the_budget(
-        database_url: str, tmp_path: Path, clock: FixedClock, moto_endpoint: str, request: pytest.FixtureRequest,
+        database_url: str, tmp_path: Path, clock: FixedClock, moto_endpoint: str,
 ) -> None:
-    if database_url.startswith("sqlite"):  # PostgreSQL holds it (about 142 MB); SQLite's engine runs in-process
-        request.applymarker(pytest.mark.xfail(strict=True, reason=(
-            "issue #14, left open: an AWS collect starts at about 134 MB (boto3 and its service models, the IAM "
-            "inventory); on SQLite this file takes it to about 153 MB. Strict: it fails once it holds the budget.")))
     text = registry_text(moto_endpoint)
     registry, problems = validate_text(text)
     assert registry is not None, problems
