@@ -32,6 +32,10 @@ class TooLargeError(InflateError):
     """Over the size ceiling at an honest ratio: too large to hold, not a bomb (it may still be streamed)."""
 
 
+class BombError(InflateError):
+    """Inflating beyond the ratio ceiling: a decompression bomb."""
+
+
 TRUNCATED = t("gzip ストリームが途中で終わっています（切り詰められたファイル）",
               "unreadable compressed data: the gzip stream ends early (truncated)")
 
@@ -105,7 +109,7 @@ class BoundedGunzip(io.RawIOBase):
     def _count(self, size: int) -> None:
         self.inflated += size
         if self.inflated > RATIO_FROM and self.inflated > self._ratio * max(self.consumed, 1):
-            raise InflateError(_bomb(self._ratio, self.consumed, self.inflated))
+            raise BombError(_bomb(self._ratio, self.consumed, self.inflated))
         if self.inflated > self._limit:
             raise TooLargeError(_too_large(self._limit >> 20))
 
@@ -152,7 +156,7 @@ def inflate(raw: bytes, max_inflated: int, max_ratio: int = MAX_RATIO) -> tuple[
         # at a member's end, ``unconsumed_tail`` may repeat ``unused_data`` (see ``BoundedGunzip.readinto``)
         consumed = len(raw) - len(inflater.unused_data if inflater.eof else inflater.unconsumed_tail)
         if total > RATIO_FROM and total > max_ratio * max(consumed, 1):
-            return b"".join(parts), InflateError(_bomb(max_ratio, consumed, total))
+            return b"".join(parts), BombError(_bomb(max_ratio, consumed, total))
         if total > max_inflated:
             mib = max_inflated >> 20
             return b"".join(parts), TooLargeError(_too_large(mib))

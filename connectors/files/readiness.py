@@ -7,15 +7,14 @@ or still in progress). Only files that are new or changed since they were last r
 
 from __future__ import annotations
 
-import gzip
 import time
-import zlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-_GZIP_MAGIC = b"\x1f\x8b"
+from connectors.aws.inflate import GZIP_MAGIC, BombError, BoundedGunzip, InflateError, TooLargeError
+
 SECOND_LOOK_SECONDS = 0.5
 _CHUNK = 1 << 20
 
@@ -67,15 +66,26 @@ def changed(files: Sequence[Path], read: Mapping[str, str | None]) -> list[Candi
 
 
 def truncated_gzip(path: Path) -> str | None:
-    """Why a gzip file cannot be read to its end, or ``None`` (also for a file that is not gzip)."""
+    """Why a gzip file cannot be read to its end, or ``None`` (also for a file that is not gzip).
+
+    The file is inflated with the import's ceilings (connectors/aws/inflate.py): a decompression bomb stops at
+    its ceiling and is ready, for the import to fail it with that reason, instead of being inflated to its end
+    here on every run (and, if a cut-short member followed it, left for the next run forever).
+    """
     try:
         with path.open("rb") as raw:
-            if raw.read(2) != _GZIP_MAGIC:
+            if raw.read(2) != GZIP_MAGIC:
                 return None
-        with gzip.open(path, "rb") as stream:
-            while stream.read(_CHUNK):
+            raw.seek(0)
+            stream = BoundedGunzip(raw)
+            buffer = memoryview(bytearray(_CHUNK))
+            while stream.readinto(buffer):
                 pass
-    except (EOFError, OSError, zlib.error) as exc:
+    except (BombError, TooLargeError):
+        return None  # complete or not, it cannot be read: the import says why
+    except InflateError as exc:
+        return exc.reason.en
+    except OSError as exc:
         return f"{type(exc).__name__}: {exc}"
     return None
 

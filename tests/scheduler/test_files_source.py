@@ -91,6 +91,25 @@ def test_a_growing_file_is_seen_growing_between_two_looks(tmp_path: Path) -> Non
     assert ready == [] and [d.reason for d in deferred] == ["still growing / 書込み中"]
 
 
+def test_a_decompression_bomb_is_not_inflated_to_its_end_to_judge_readiness_but_failed_with_its_reason(
+    engine: Engine, tmp_path: Path,
+) -> None:
+    # 64 MiB of zeros in 64 KiB, then a member cut short: judged by inflating it to its end, the file looked
+    # like an upload in progress and was left for the next run, every run, inflated each time.
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    registry = import_registry(engine, registry_yaml(files_source("acme-drop", drop)), FixedClock(datetime.now(UTC)))
+    context = CollectContext.for_source(engine, registry, "acme-drop", SystemClock())
+    tail = gzip.compress(orjson.dumps({"Records": [cloudtrail_record(account=ACME_ACCOUNT) for _ in range(5)]}))
+    bomb = drop / "bomb.json.gz"
+    bomb.write_bytes(gzip.compress(b"\0" * (64 << 20)) + tail[: len(tail) // 2])
+    os.utime(bomb, (OLD, OLD))
+    run = collect(context)
+    assert "deferred_files" not in run.counts, run.counts
+    assert [Path(e["where"]).name for e in run.errors] == ["bomb.json.gz"], run.errors
+    assert "decompression bomb" in run.errors[0]["reason"]
+
+
 def test_a_slapd_stats_folder_reads_only_new_and_grown_files(engine: Engine, tmp_path: Path) -> None:
     drop = tmp_path / "logs"
     drop.mkdir()
