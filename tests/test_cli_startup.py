@@ -47,6 +47,7 @@ def test_an_import_loads_only_what_an_import_needs(workspace: Workspace) -> None
     assert outcome.json()["stored"] == 1
     assert {"sqlalchemy", "connectors"} <= outcome.packages
     assert not outcome.packages & OTHER_PARTS, outcome.packages & OTHER_PARTS
+    assert "psycopg" not in outcome.packages  # the PostgreSQL driver, on SQLite (10 MB)
 
 
 @pytest.mark.parametrize("args", [["findings"], ["vendors"], ["status", "--json"]])
@@ -54,6 +55,7 @@ def test_reading_commands_load_no_connector_and_no_report(workspace: Workspace, 
     outcome = run(workspace, args)
     assert "Traceback" not in outcome.output and outcome.packages, outcome.output
     assert not outcome.packages & (OTHER_PARTS | {"connectors"}), outcome.packages & (OTHER_PARTS | {"connectors"})
+    assert "psycopg" not in outcome.packages  # the database is SQLite
 
 
 def test_the_document_kinds_in_the_help_are_the_questionnaires_own() -> None:
