@@ -2,9 +2,9 @@
 bucket (moto's server) with a log file that inflates to 32 MiB, with boto3 and the IAM inventory in the same
 process. The S3 path held a log file inflated (a digest's hash is of the inflated content), up to 16 MiB: at that
 size the process peaked at 166 MB, and a larger file was refused. It is now hashed as it is read; the service
-models are plain dicts (connectors/aws/model_loader.py) and those of IAM, CloudTrail and STS are dropped before the
-trail is read, and SQLite's processes do not import psycopg: about 136 MB on SQLite, 135 MB on PostgreSQL (it was 155 and 145 with botocore's OrderedDicts and a
-release that kept the models themselves)."""
+models are plain dicts (connectors/aws/model_loader.py), those of IAM, CloudTrail and STS are dropped before the
+trail is read, and a SQLite process does not import psycopg: about 136 MB on SQLite and 135 MB on PostgreSQL
+(155 and 145 with botocore's OrderedDicts and a release that kept the models themselves)."""
 
 from __future__ import annotations
 
