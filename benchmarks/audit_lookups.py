@@ -31,8 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from alembic import command
-from sqlalchemy import Engine, event, func, text
-from sqlalchemy import select as sa_select
+from sqlalchemy import Engine, event, text
 from sqlalchemy.sql import Select
 from sqlmodel import Session, col, select
 
@@ -109,34 +108,27 @@ def lookups(engine: Engine) -> dict[str, Callable[[Session], object]]:
     }
 
 
-def _statements() -> dict[str, Any]:
-    """The lookups' statements as the views build them, for their plans."""
-    targets = [f"portal:account:{i}" for i in FAMILY]
-    return {
-        "portal failures": sa_select(AUDIT.c.target, func.count().label("n"))
-        .where(AUDIT.c.action == portal_contacts.FAILURE_ACTION, AUDIT.c.target.in_(targets),
-               AUDIT.c.at >= NOW - portal_contacts.FAILURE_WINDOW).group_by(AUDIT.c.target),
-        "staff sign-ins": sa_select(AUDIT.c.at, AUDIT.c.actor, AUDIT.c.action, AUDIT.c.details)
-        .where(AUDIT.c.action.in_(staff.SIGN_IN_ACTIONS)).order_by(AUDIT.c.id.desc()).limit(50),
-        "risk acceptances": _risk_acceptances(),
-    }
-
-
 def _plan(engine: Engine, name: str) -> list[str]:
-    """The plan of a lookup's statement: its SQL as sent (caught on one run), then sent again after EXPLAIN."""
+    """The plan of a lookup: its last statement as sent (caught on one run), sent again after EXPLAIN."""
     prefix = "EXPLAIN QUERY PLAN " if engine.dialect.name == "sqlite" else "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) "
     sent: list[tuple[str, Any]] = []
 
     def catch(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
         sent.append((statement, parameters))
 
-    with engine.connect() as connection:
-        event.listen(connection, "before_cursor_execute", catch)
-        connection.execute(_statements()[name]).all()
-        event.remove(connection, "before_cursor_execute", catch)
-        cursor = connection.connection.cursor()
+    event.listen(engine, "before_cursor_execute", catch)
+    try:
+        with Session(engine) as session:
+            lookups(engine)[name](session)
+    finally:
+        event.remove(engine, "before_cursor_execute", catch)
+    connection = engine.raw_connection()
+    try:
+        cursor = connection.cursor()
         cursor.execute(prefix + sent[-1][0], sent[-1][1])
         return [str(row[-1]) for row in cursor.fetchall()]
+    finally:
+        connection.close()
 
 
 def measure(engine: Engine, repeat: int) -> dict[str, float]:
