@@ -145,7 +145,7 @@ def measure(engine: Engine, repeat: int) -> dict[str, float]:
         figures[name] = statistics.median(times)
     times = []
     clock = FixedClock(NOW)
-    for _ in range(max(repeat, 20)):
+    for _ in range(max(repeat, 50)):
         with Session(engine) as session:
             started = time.perf_counter()
             audit.record(session, actor="bench", action="portal.signin.failure", target="portal:account:1",
