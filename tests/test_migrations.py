@@ -8,7 +8,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, inspect, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import Session, SQLModel
 
 import vendorwatch.db.tables  # noqa: F401
@@ -124,3 +124,42 @@ def test_the_check_indexes_go_back_to_principal_order_on_downgrade(sqlite_engine
     assert "WHERE customer_data = 1" in sql
     assert upgrade(sqlite_engine) == ("0005ingest", head_revision())
     assert layout()["ix_access_events_action_outcome"][:3] == ("action", "outcome", "event_time")
+
+
+def test_the_audit_log_index_upgrades_and_downgrades_with_its_triggers_in_place(database_url: str,
+                                                                                clock: FixedClock) -> None:
+    """0010auditidx adds the index of the lookups by action, target and time; the log stays append-only."""
+    from vendorwatch import audit
+    from vendorwatch.db.append_only import missing_protections
+
+    engine = make_engine(database_url)
+
+    def indexes() -> dict[str, tuple[str, ...]]:
+        return {i["name"]: tuple(i["column_names"]) for i in inspect(engine).get_indexes("audit_log")}
+
+    command.upgrade(alembic_config(engine), "0009sched")
+    with Session(engine) as session:  # an entry from before the index
+        audit.record(session, actor="tester", action="portal.signin.failure", target="portal:account:1",
+                     clock=clock, key=None)
+        session.commit()
+    assert "ix_audit_log_action_target_at" not in indexes()
+    assert upgrade(engine) == ("0009sched", head_revision())
+    assert indexes()["ix_audit_log_action_target_at"] == ("action", "target", "at")
+    with engine.connect() as connection:
+        assert missing_protections(connection) == []
+    with Session(engine) as session:  # appending still works, and the chain holds both entries
+        audit.record(session, actor="tester", action="portal.signin.failure", target="portal:account:1",
+                     clock=clock, key=None)
+        session.commit()
+        assert audit.verify(session, key=None) == (2, [])
+    with pytest.raises(DBAPIError, match="append-only"), engine.begin() as connection:
+        connection.execute(text("UPDATE audit_log SET target = 'portal:account:2'"))
+
+    command.downgrade(alembic_config(engine), "0009sched")
+    assert "ix_audit_log_action_target_at" not in indexes()
+    with engine.connect() as connection:
+        assert missing_protections(connection) == []
+        assert connection.execute(text("SELECT count(*) FROM audit_log")).scalar_one() == 2
+    assert upgrade(engine) == ("0009sched", head_revision())
+    assert "ix_audit_log_action_target_at" in indexes()
+    engine.dispose()

@@ -422,6 +422,12 @@ class AuditEntry(SQLModel, table=True):
     """Append-only log of imports and of every change a person makes; each entry hashes the one before."""
 
     __tablename__ = "audit_log"
+    __table_args__ = (
+        # Entries of one action on some targets within a time window: a contact's failed sign-ins
+        # (views.portal_contacts, a seek per target, covering), and the entries of one action (views.staff,
+        # digest.timeline). Migration 0010auditidx.
+        Index("ix_audit_log_action_target_at", "action", "target", "at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
