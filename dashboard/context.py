@@ -12,9 +12,9 @@ from sqlmodel import Session
 from vendorwatch.clock import Clock, SystemClock, local_today
 from vendorwatch.db.engine import make_engine
 from vendorwatch.db.migrate import require_current
-from vendorwatch.db.tables import AuditEntry, CollectionRun, RegistrySnapshot
+from vendorwatch.db.tables import AuditEntry, CollectionRun
 from vendorwatch.registry.models import Registry
-from vendorwatch.registry.sync import imported_registry
+from vendorwatch.registry.sync import newest_snapshot_id, registry_of_snapshot
 from vendorwatch.settings import Settings
 from vendorwatch.staff.accounts import StaffIdentity
 from vendorwatch.views.personal import Masker
@@ -39,7 +39,7 @@ def engine_for(url: str) -> Engine:
 def registry_for(url: str, snapshot_id: int) -> Registry | None:
     """The registry in force, parsed once per imported snapshot (immutable, shared by every session)."""
     with Session(engine_for(url)) as session:
-        return imported_registry(session)
+        return registry_of_snapshot(session, snapshot_id)
 
 
 def data_version(engine: Engine) -> tuple[int, int, int]:
@@ -48,7 +48,7 @@ def data_version(engine: Engine) -> tuple[int, int, int]:
     with Session(engine) as session:
         audit_id = session.execute(select(func.max(AuditEntry.id))).scalar() or 0
         run_id = session.execute(select(func.max(CollectionRun.id))).scalar() or 0
-        snapshot_id = session.execute(select(func.max(RegistrySnapshot.id))).scalar() or 0
+        snapshot_id = newest_snapshot_id(session) or 0
     return int(audit_id), int(run_id), int(snapshot_id)
 
 

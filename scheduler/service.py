@@ -23,7 +23,7 @@ from apscheduler.job import Job
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine
 from sqlmodel import Session
 
 from scheduler import jobs
@@ -31,7 +31,7 @@ from scheduler.collection import Backoff
 from scheduler.leadership import Leadership, leadership_for
 from scheduler.plan import ALERTS_JOB, COLLECT_PREFIX, JobSpec, Timing, plan_jobs
 from vendorwatch.clock import Clock
-from vendorwatch.db.tables import RegistrySnapshot, SchedulerJob
+from vendorwatch.db.tables import SchedulerJob
 from vendorwatch.ingest.claims import SourceClaims
 from vendorwatch.registry.models import Registry
 from vendorwatch.scoring.coverage import source_health
@@ -74,8 +74,10 @@ class PendingReport:
 
 def registry_version(engine: Engine) -> int | None:
     """The id of the registry in force (the last imported)."""
+    from vendorwatch.registry.sync import newest_snapshot_id
+
     with Session(engine) as session:
-        return session.execute(select(func.max(RegistrySnapshot.id))).scalar()
+        return newest_snapshot_id(session)
 
 
 def _current_registry(engine: Engine) -> Registry | None:

@@ -41,7 +41,7 @@ def lint_imports(where: Path) -> subprocess.CompletedProcess[str]:
 def test_the_project_keeps_its_layers() -> None:
     result = lint_imports(ROOT)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "4 kept, 0 broken" in result.stdout
+    assert "5 kept, 0 broken" in result.stdout
 
 
 def test_the_copy_checked_below_keeps_them_too(tree: Path) -> None:
@@ -111,3 +111,20 @@ def test_what_a_page_reaches_through_the_dashboards_modules_is_allowed(tree: Pat
     (tree / "dashboard" / "app_pages" / "extra.py").write_text("from dashboard import actions, data\n")
     result = lint_imports(tree)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(("module", "line", "imported"), [
+    ("request_routes", "from sqlmodel import select\n", "sqlmodel"),
+    ("signin_routes", "from vendorwatch.db.tables import PortalAccount\n", "vendorwatch.db.tables"),
+    ("request_page", "from sqlalchemy import text\n", "sqlalchemy"),
+])
+def test_a_portal_route_with_sql_or_the_database_is_refused(tree: Path, module: str, line: str,
+                                                            imported: str) -> None:
+    # A route is given its session by questionnaires.portal.web.context and acts through the portal's domain modules.
+    route = tree / "questionnaires" / "portal" / "web" / f"{module}.py"
+    route.write_text(line + route.read_text())
+    result = lint_imports(tree)
+    assert result.returncode == 1
+    assert "A portal route or page builder imports no SQL and no database, ingest, audit or connector module BROKEN" \
+        in " ".join(result.stdout.split())
+    assert f"questionnaires.portal.web.{module} -> {imported} (l." in result.stdout

@@ -29,6 +29,7 @@ from vendorwatch.i18n import Text, t
 from vendorwatch.masking import mask_identity, mask_name, mask_text
 from vendorwatch.posture.trend import MonthPosture, monthly_trend
 from vendorwatch.registry.models import DigestSettings, Registry, Vendor
+from vendorwatch.registry.sync import newest_snapshot_id
 from vendorwatch.scoring.coverage import SourceHealth, source_health
 from vendorwatch.scoring.risk import LEVELS
 
@@ -266,7 +267,7 @@ def make_context(session: Session, registry: Registry, month: DigestMonth, clock
     now = clock.now()
     end = min(month.end(registry.organization.timezone), now)
     then_id = session.exec(select(func.max(RegistrySnapshot.id)).where(col(RegistrySnapshot.imported_at) < end)).one()
-    newest_id = session.exec(select(func.max(RegistrySnapshot.id))).one()
+    newest_id = newest_snapshot_id(session)
     then = registry if then_id is not None and then_id == newest_id else registry_as_of(session, end) or registry
     return DigestContext(session, then, month, now)
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlmodel import Session, SQLModel, col, select
+from sqlmodel import Session, SQLModel, col, func, select
 
 from vendorwatch import audit
 from vendorwatch.clock import Clock
@@ -177,5 +177,17 @@ def apply_import(session: Session, registry: Registry, text: str, *, path: str, 
 
 def imported_registry(session: Session) -> Registry | None:
     """The registry last imported (what is in force), or ``None`` before the first import."""
-    last = session.exec(select(tables.RegistrySnapshot).order_by(col(tables.RegistrySnapshot.id).desc())).first()
-    return Registry.model_validate(last.document) if last else None
+    newest = newest_snapshot_id(session)
+    return None if newest is None else registry_of_snapshot(session, newest)
+
+
+def newest_snapshot_id(session: Session) -> int | None:
+    """The id of the registry snapshot in force (the last imported), or ``None`` before the first import: what
+    the dashboard, the portal and the scheduler compare to know whether the registry changed."""
+    return session.exec(select(func.max(tables.RegistrySnapshot.id))).one()
+
+
+def registry_of_snapshot(session: Session, snapshot_id: int) -> Registry | None:
+    """The registry of one imported snapshot, or ``None`` if there is no such snapshot."""
+    row = session.get(tables.RegistrySnapshot, snapshot_id)
+    return Registry.model_validate(row.document) if row is not None else None

@@ -9,13 +9,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeAlias, TypeVar
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.engine import make_url
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
@@ -30,12 +30,13 @@ from questionnaires.portal.web.security import cookie_name, is_secure
 from questionnaires.portal.web.texts import TEXTS
 from vendorwatch.clock import Clock, SystemClock, local_time
 from vendorwatch.db import engine as engines
-from vendorwatch.db import tables
 from vendorwatch.i18n import Text
 from vendorwatch.registry.models import Name, Registry
+from vendorwatch.registry.sync import newest_snapshot_id, registry_of_snapshot
 
 HERE = Path(__file__).resolve().parent
 T = TypeVar("T")
+DbSession: TypeAlias = Session  # what a route's work is given (routes import no database module themselves)
 LANGUAGES = ("ja", "en")
 
 
@@ -93,15 +94,13 @@ class Portal:
 
     def registry(self, session: Session) -> Registry:
         """The registry in force (parsed once per import, not once per request)."""
-        snapshot = session.exec(select(tables.RegistrySnapshot.id).order_by(col(tables.RegistrySnapshot.id).desc())
-                                ).first()
+        snapshot = newest_snapshot_id(session)
         with self._lock:
             if self._registry is not None and self._registry[0] == snapshot:
                 return self._registry[1]
-        row = session.get(tables.RegistrySnapshot, snapshot) if snapshot is not None else None
-        if row is None:
+        registry = registry_of_snapshot(session, snapshot) if snapshot is not None else None
+        if registry is None:
             raise RuntimeError("no registry has been imported (run vendorwatch init)")
-        registry = Registry.model_validate(row.document)
         with self._lock:
             self._registry = (snapshot or 0, registry)
         return registry

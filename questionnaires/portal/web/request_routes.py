@@ -11,14 +11,13 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlmodel import Session
 from starlette.datastructures import UploadFile
 
 from questionnaires.answers import RawAnswer
 from questionnaires.errors import QuestionnaireError, RequestNotFoundError, TransitionRefusedError
 from questionnaires.portal.answering import save_form
 from questionnaires.portal.sessions import ActiveSession, resume
-from questionnaires.portal.web.context import Portal, render, session_cookie
+from questionnaires.portal.web.context import DbSession, Portal, render, session_cookie
 from questionnaires.portal.web.forms import answers_from, document_from, note_ids, responses_from
 from questionnaires.portal.web.request_page import general_notes, page_rows
 from questionnaires.portal.web.signin_routes import checked_form, portal_of
@@ -49,14 +48,14 @@ class SignInRequiredError(Exception):
 NOT_FOUND = object()  # what a page's work returns for another vendor's (or no) request: a 404 page
 
 
-async def as_contact(request: Request, work: Callable[[Session, ActiveSession], Any], *,
+async def as_contact(request: Request, work: Callable[[DbSession, ActiveSession], Any], *,
                      writes: bool = False) -> tuple[Portal, ActiveSession, Any]:
     """Resume the contact's session and run ``work`` for them, in one transaction; ``SignInRequiredError`` without
     a session in force. ``RequestNotFoundError`` becomes ``NOT_FOUND`` (the session's bookkeeping still commits)."""
     portal = portal_of(request)
     secret = request.cookies.get(session_cookie(request))
 
-    def run(session: Session) -> tuple[ActiveSession, Any] | None:
+    def run(session: DbSession) -> tuple[ActiveSession, Any] | None:
         active = resume(session, secret, clock=portal.clock, policy=portal.policy,
                         registry=portal.registry(session)) if secret else None
         if active is None:
@@ -76,7 +75,7 @@ async def as_contact(request: Request, work: Callable[[Session, ActiveSession], 
 @router.get("/")
 async def home(request: Request) -> Response:
     """The contact's requests and their sub-vendors' status."""
-    def work(session: Session, active: ActiveSession) -> dict[str, Any]:
+    def work(session: DbSession, active: ActiveSession) -> dict[str, Any]:
         registry = portal_of(request).registry(session)
         return {"listing": requests_for(session, registry, active.contact.respondent()),
                 **_frame(registry, active)}
@@ -88,7 +87,7 @@ async def home(request: Request) -> Response:
 @router.get("/history")
 async def history(request: Request) -> Response:
     """Every submission of the contact's company."""
-    def work(session: Session, active: ActiveSession) -> dict[str, Any]:
+    def work(session: DbSession, active: ActiveSession) -> dict[str, Any]:
         registry = portal_of(request).registry(session)
         return {"records": submission_history(session, active.contact.respondent()), **_frame(registry, active)}
 
@@ -102,7 +101,7 @@ def _frame(registry: Registry, active: ActiveSession) -> dict[str, Any]:
             "org": registry.organization.name}
 
 
-def _page_values(portal: Portal, session: Session, view: RequestView, active: ActiveSession, *,
+def _page_values(portal: Portal, session: DbSession, view: RequestView, active: ActiveSession, *,
                  posted: Mapping[str, RawAnswer] | None = None, errors: Mapping[str, list[Text]] | None = None,
                  upload_errors: Mapping[str, Text] | None = None, note_errors: Mapping[int, Text] | None = None,
                  message: Text | None = None) -> dict[str, Any]:
@@ -129,7 +128,7 @@ def _page(portal: Portal, request: Request, active: ActiveSession, values: Any, 
 @router.get("/requests/{request_id}")
 async def request_page(request: Request, request_id: int) -> Response:
     """One request's questionnaire, with its answers so far."""
-    def work(session: Session, active: ActiveSession) -> dict[str, Any]:
+    def work(session: DbSession, active: ActiveSession) -> dict[str, Any]:
         view = open_request(session, active.contact.respondent(), request_id, clock=portal_of(request).clock)
         return _page_values(portal_of(request), session, view, active)
 
@@ -145,7 +144,7 @@ async def save_request(request: Request, request_id: int) -> Response:
     submitting = form.get("action") == "submit"
     portal = portal_of(request)
 
-    def work(session: Session, active: ActiveSession) -> dict[str, Any] | None:
+    def work(session: DbSession, active: ActiveSession) -> dict[str, Any] | None:
         respondent = active.contact.respondent()
         answers = answers_from(form, request_questionnaire(session, respondent, request_id, clock=portal.clock))
         responses = responses_from(form, note_ids(form))
@@ -173,7 +172,7 @@ async def upload(request: Request, request_id: int, question_id: str) -> Respons
     given = form.get("file")
     portal = portal_of(request)
 
-    def work(session: Session, active: ActiveSession) -> dict[str, Any] | None:
+    def work(session: DbSession, active: ActiveSession) -> dict[str, Any] | None:
         respondent = active.contact.respondent()
         try:
             question = request_questionnaire(session, respondent, request_id, clock=portal.clock).question(question_id)
@@ -207,7 +206,7 @@ async def remove(request: Request, request_id: int, question_id: str, file_id: i
     await checked_form(request)
     portal = portal_of(request)
 
-    def work(session: Session, active: ActiveSession) -> dict[str, Any] | None:
+    def work(session: DbSession, active: ActiveSession) -> dict[str, Any] | None:
         respondent = active.contact.respondent()
         try:
             remove_evidence(session, respondent, request_id, question_id, file_id, clock=portal.clock)

@@ -8,9 +8,15 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
-from sqlmodel import Session
 
-from questionnaires.portal.accounts import Method, PortalError, SignInResult, complete_enrolment, open_enrolment
+from questionnaires.portal.accounts import (
+    Method,
+    PortalAccount,
+    PortalError,
+    SignInResult,
+    complete_enrolment,
+    open_enrolment,
+)
 from questionnaires.portal.codes import issue_code, sign_in_with_code
 from questionnaires.portal.mailing import send_code
 from questionnaires.portal.passkeys import (
@@ -22,6 +28,7 @@ from questionnaires.portal.passkeys import (
 from questionnaires.portal.sessions import end_session, start_session
 from questionnaires.portal.throttle import is_throttled
 from questionnaires.portal.web.context import (
+    DbSession,
     Portal,
     binding,
     client_of,
@@ -31,7 +38,6 @@ from questionnaires.portal.web.context import (
     token_ok,
 )
 from questionnaires.portal.web.security import cookie_header, is_secure
-from vendorwatch.db.tables import PortalAccount
 from vendorwatch.errors import VendorWatchError
 
 router = APIRouter()
@@ -76,7 +82,7 @@ def with_session(response: Response, request: Request, secret: str) -> Response:
     return response
 
 
-def _session_after(portal: Portal, session: Session, client: str | None, method: Method, failed: str,
+def _session_after(portal: Portal, session: DbSession, client: str | None, method: Method, failed: str,
                    attempt: Callable[[], SignInResult]) -> tuple[str | None, str | None]:
     """A sign-in step unless the address is throttled: the new session's cookie, or what to tell the contact."""
     if is_throttled(session, client, portal.policy, clock=portal.clock):
@@ -109,7 +115,7 @@ async def request_code(request: Request) -> Response:
     if not email:
         return render(portal, request, "signin.html.j2", status=422, email_error="email_required", email=email)
 
-    def work(session: Session) -> str | None:
+    def work(session: DbSession) -> str | None:
         if is_throttled(session, client, portal.policy, clock=portal.clock):
             return "throttled"
         issued = issue_code(session, email, clock=portal.clock, client=client, policy=portal.policy,
@@ -140,7 +146,7 @@ async def verify_code(request: Request) -> Response:
     if not code:
         return render(portal, request, "code.html.j2", status=422, email=email, code_error="code_required")
 
-    def work(session: Session) -> tuple[str | None, str | None]:
+    def work(session: DbSession) -> tuple[str | None, str | None]:
         return _session_after(portal, session, client, "email_code", "signin_failed", lambda: sign_in_with_code(
             session, email, code, clock=portal.clock, client=client, policy=portal.policy,
             registry=portal.registry(session)))
@@ -171,7 +177,7 @@ async def passkey_verify(request: Request) -> Response:
     rp = portal.relying_party(request)
     client = client_of(request)
 
-    def work(session: Session) -> tuple[str | None, str | None]:
+    def work(session: DbSession) -> tuple[str | None, str | None]:
         return _session_after(portal, session, client, "passkey", "passkey_failed", lambda: sign_in_with_passkey(
             session, rp, credential, binding=binding(request), clock=portal.clock, client=client, policy=portal.policy,
             registry=portal.registry(session)))
@@ -182,7 +188,7 @@ async def passkey_verify(request: Request) -> Response:
     return with_session(JSONResponse({"ok": True, "redirect": "/"}), request, secret)
 
 
-def _open_enrolment(portal: Portal, session: Session, token: str, client: str | None) -> PortalAccount | None:
+def _open_enrolment(portal: Portal, session: DbSession, token: str, client: str | None) -> PortalAccount | None:
     """The account of an invitation link while it is usable and its address still a contact in the registry."""
     return open_enrolment(session, token[:100], clock=portal.clock, client=client, registry=portal.registry(session))
 
@@ -193,7 +199,7 @@ async def enrol_page(request: Request, token: str) -> Response:
     portal = portal_of(request)
     client = client_of(request)
 
-    def work(session: Session) -> tuple[str | None, str | None, bool]:
+    def work(session: DbSession) -> tuple[str | None, str | None, bool]:
         portal.registry(session)  # the firm's name in the header, throttled or not
         if is_throttled(session, client, portal.policy, clock=portal.clock):
             return None, None, True
@@ -216,7 +222,7 @@ async def enrol_options(request: Request, token: str) -> Response:
     rp = portal.relying_party(request)
     client = client_of(request)
 
-    def work(session: Session) -> str | None:
+    def work(session: DbSession) -> str | None:
         account = _open_enrolment(portal, session, token, client)
         if account is None:
             return None
@@ -237,7 +243,7 @@ async def enrol_verify(request: Request, token: str) -> Response:
     rp = portal.relying_party(request)
     client = client_of(request)
 
-    def work(session: Session) -> str | None:
+    def work(session: DbSession) -> str | None:
         account = _open_enrolment(portal, session, token, client)
         if account is None:
             return None
@@ -262,7 +268,7 @@ async def enrol_with_codes(request: Request, token: str) -> Response:
     await checked_form(request)
     client = client_of(request)
 
-    def work(session: Session) -> str | None:
+    def work(session: DbSession) -> str | None:
         account = _open_enrolment(portal, session, token, client)
         if account is None:
             return None
