@@ -68,7 +68,7 @@ def shared_credential(ctx: EvaluationContext) -> Iterator[FindingDraft]:
     wanted = query.credential_hours_with_several_addresses(principals)
     if not wanted:
         return
-    for (vendor_id, key), rows in sorted(query.sessions(principals, wanted).items()):
+    for (vendor_id, _key), rows in sorted(query.sessions(principals, wanted).items()):
         params = ctx.parameters(vendor_id)
         use = overlapping_use(rows, int(params["prefix_v4"]), int(params["prefix_v6"]))  # type: ignore[arg-type]
         if use is None:
