@@ -125,7 +125,12 @@ def transform_openldap_account(entry: Entry, policies: PolicyBook, now: datetime
         "password_never_expires": rule.password_never_expires,
         "must_change_password": (text(raw, "pwdreset") or "").upper() == "TRUE",
         "policy_dn": policy_dn,
+        # Which policy governs the account, for the directory checks: its own, else the overlay's default when
+        # cn=config told it (None: not known).
+        "password_policy_via": "subentry" if policy_dn else ("default" if policies.default_subject else None),
     }
+    if policy_dn or policies.default_subject:
+        attributes["password_policy"] = policy_dn or policies.default_subject
     if (uid_number := integer(raw, "uidnumber")) is not None:
         attributes["uid_number"] = uid_number
     return PrincipalRecord(
