@@ -175,10 +175,12 @@ def _directory_sources_without_policy(ctx: EvaluationContext) -> Iterator[tuple[
     related=["1.2.3"],
 )
 def lockout_policy_missing(ctx: EvaluationContext) -> Iterator[FindingDraft]:
-    """A directory policy without lockout or above ``max_failure`` (AD: the PSO or domain policy each account has).
+    """A directory policy without lockout or above ``max_failure``, judged on the active accounts it governs.
 
-    On Active Directory each account is judged by the policy that governs it (its PSO, else the domain policy):
-    a policy is a finding when it governs at least one active account, which the evidence names.
+    Each account is judged by the policy that governs it (Active Directory: its PSO, else the domain policy;
+    OpenLDAP: its ``pwdPolicySubentry``, else the overlay's default): a policy is a finding when it governs at
+    least one active account, which the evidence names. On an OpenLDAP directory where some account's policy is
+    not known (the default is in cn=config, unread, and the account names none) every policy is judged by itself.
     """
     governed = Governed(ctx)
     for vendor_id, source_id, subject, data in _directory_policies(ctx):
@@ -217,10 +219,10 @@ def lockout_policy_missing(ctx: EvaluationContext) -> Iterator[FindingDraft]:
     parameters={"min_length": 12, "max_age_days": 365},
 )
 def directory_password_policy_weak(ctx: EvaluationContext) -> Iterator[FindingDraft]:
-    """A directory policy with too short passwords or no (or too long) expiry (AD: per account, PSO or domain).
+    """A directory policy with too short passwords or no (or too long) expiry, judged on the accounts it governs.
 
-    On Active Directory judged per account as ``directory.lockout_policy_missing`` is: a weak PSO is a finding on
-    the accounts it governs; a weak domain policy only if some account falls back to it.
+    Judged per account as ``directory.lockout_policy_missing`` is: a weak PSO or ppolicy is a finding on the
+    accounts it governs; a weak domain (or ppolicy default) policy only if some account falls back to it.
     """
     governed = Governed(ctx)
     for vendor_id, source_id, subject, data in _directory_policies(ctx):

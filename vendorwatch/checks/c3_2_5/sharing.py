@@ -60,7 +60,7 @@ def credential_key(credential: str) -> str:
     kind="act",
 )
 def shared_credential(ctx: EvaluationContext) -> Iterator[FindingDraft]:
-    """Access keys, users or directory accounts with two networks active in overlapping periods."""
+    """Access keys, users or directory accounts (a DN in any spelling) with two networks active at once."""
     query = _SharingQuery(ctx)
     principals = query.principals_with_several_addresses()
     if not principals:
