@@ -29,7 +29,9 @@ from connectors.ldap.inventory import (
 )
 from connectors.ldap.policy import (
     PSO_KIND,
+    LockoutRule,
     get_ad_policy_entry,
+    get_ppolicy_default,
     get_ppolicy_entries,
     get_pso_entries,
     lockout_rule,
@@ -120,7 +122,12 @@ def read_policy(directory: Directory, source: LdapSource, base_dn: str,
     settings = transform_ppolicies(get_ppolicy_entries(directory, base_dn), base_dn)
     present = [s for s in settings if s.data.get("present")]
     book = PolicyBook(rules={normalize_dn(s.subject): lockout_rule(s) for s in present})
-    if len(present) == 1:
+    default_dn = get_ppolicy_default(directory, base_dn)
+    if default_dn:
+        # cn=config was readable: the overlay's default governs every account without pwdPolicySubentry.
+        book.default = book.rules.get(normalize_dn(default_dn), LockoutRule(None, None))
+        book.default_subject = default_dn
+    elif len(present) == 1:
         # With a single policy it is the default one (the default's DN lives in cn=config, out of reach).
         book.default = lockout_rule(present[0])
     return settings, book

@@ -6,7 +6,9 @@ not the client knows the server's schema.
 
 Group membership is the union of what the account says (``memberOf``) and what the groups say (``member``,
 ``uniqueMember``, ``memberUid``), followed through nested groups, so that an account inside a group inside
-``Domain Admins`` is known to be an administrator.
+``Domain Admins`` is known to be an administrator. On AD an account's primary group (``primaryGroupID``, usually
+Domain Users) is in neither ``memberOf`` nor the group's ``member``: it is found by SID (the account's domain SID
+and the RID), among the groups read.
 """
 
 from __future__ import annotations
@@ -23,7 +25,9 @@ from connectors.ldap.values import (
     filetime,
     generalized_time,
     integer,
+    primary_group_sid,
     shadow_date,
+    sid_value,
     text,
     texts,
 )
@@ -43,10 +47,10 @@ AD_GROUPS = "(objectClass=group)"
 AD_ACCOUNT_ATTRIBUTES = [
     "objectClass", "sAMAccountName", "userPrincipalName", "cn", "displayName", "mail", "memberOf", "whenCreated",
     "pwdLastSet", "lockoutTime", "lastLogonTimestamp", "userAccountControl", "accountExpires", "badPwdCount",
-    "adminCount", "primaryGroupID",
+    "adminCount", "primaryGroupID", "objectSid",
 ]
 GROUP_ATTRIBUTES = ["objectClass", "cn", "sAMAccountName", "member", "uniqueMember", "memberUid", "memberOf",
-                    "groupType"]
+                    "groupType", "objectSid"]
 # groupType flags (MS-ADTS 2.2.12): a PSO linked to a group applies only through global security groups.
 GROUP_TYPE_GLOBAL = 0x2
 GROUP_TYPE_SECURITY = 0x80000000
@@ -125,7 +129,12 @@ def transform_openldap_account(entry: Entry, policies: PolicyBook, now: datetime
         "password_never_expires": rule.password_never_expires,
         "must_change_password": (text(raw, "pwdreset") or "").upper() == "TRUE",
         "policy_dn": policy_dn,
+        # Which policy governs the account, for the directory checks: its own, else the overlay's default when
+        # cn=config told it (None: not known).
+        "password_policy_via": "subentry" if policy_dn else ("default" if policies.default_subject else None),
     }
+    if policy_dn or policies.default_subject:
+        attributes["password_policy"] = policy_dn or policies.default_subject
     if (uid_number := integer(raw, "uidnumber")) is not None:
         attributes["uid_number"] = uid_number
     return PrincipalRecord(
@@ -195,6 +204,7 @@ class Group:
     member_uids: frozenset[str]  # posixGroup memberUid values
     member_of: frozenset[str]  # normalized DNs of groups this group is in (AD, memberof overlay)
     group_type: int | None = None  # AD groupType (signed 32-bit as AD sends it), None elsewhere
+    sid: str | None = None  # AD objectSid as S-1-5-21-..., None elsewhere
 
     @property
     def carries_psos(self) -> bool:
@@ -218,6 +228,7 @@ def transform_group(entry: Entry) -> Group:
         member_uids=frozenset(texts(raw, "memberuid")),
         member_of=frozenset(normalize_dn(g) for g in texts(raw, "memberof")),
         group_type=integer(raw, "grouptype"),
+        sid=sid_value(raw, "objectsid"),
     )
 
 
@@ -238,6 +249,7 @@ def transform_grants(accounts: Iterable[tuple[PrincipalRecord, Entry]], groups: 
     for key, group in by_dn.items():
         for uid in group.member_uids:
             by_uid.setdefault(uid, set()).add(key)
+    by_sid = {group.sid: key for key, group in by_dn.items() if group.sid}
     member_index: dict[str, set[str]] = {}
     for key, group in by_dn.items():
         for member in group.members:
@@ -253,6 +265,10 @@ def transform_grants(accounts: Iterable[tuple[PrincipalRecord, Entry]], groups: 
             direct.setdefault(group_key, []).append("memberUid")
         for value in texts(entry.attributes, "memberof"):
             direct.setdefault(normalize_dn(value), []).append("memberOf")
+        primary = primary_group_sid(sid_value(entry.attributes, "objectsid"),
+                                    integer(entry.attributes, "primarygroupid"))
+        if primary in by_sid:
+            direct.setdefault(by_sid[primary], []).append("primaryGroupID")
         # Follow nesting breadth-first; remember through which group each inherited membership comes.
         via: dict[str, str | None] = dict.fromkeys(direct)
         queue = list(direct)

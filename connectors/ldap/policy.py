@@ -12,6 +12,11 @@ resolved as AD resolves ``msDS-ResultantPSO`` (:func:`effective_policy`): a PSO 
 linked to its groups; among several, the lowest precedence wins (then the lowest objectGUID); with none, the
 domain policy. AD shows PSOs to administrators only: a container the service account cannot read is reported
 on the run (:class:`PasswordSettingsRead`), never taken for "no PSOs".
+
+An OpenLDAP account is governed by the policy its ``pwdPolicySubentry`` names, else by the ppolicy overlay's
+default (``olcPPolicyDefault``). The default lives in ``cn=config``, which a service account can seldom read
+(:func:`get_ppolicy_default` tries, and says ``None`` when it cannot): then which policy governs an account
+without ``pwdPolicySubentry`` is not known.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from typing import Any
 from connectors.ldap.connection import Directory, Entry
 from connectors.ldap.values import ad_interval_seconds, boolean, integer, text, texts
 from vendorwatch.dn import canonical_dn
-from vendorwatch.errors import SourceError
+from vendorwatch.errors import SourceError, VendorWatchError
 from vendorwatch.records import SettingRecord
 
 PPOLICY_KIND = "ldap.ppolicy"
@@ -36,6 +41,7 @@ PSO_ATTRIBUTES = [
     "msDS-LockoutObservationWindow", "msDS-MaximumPasswordAge", "msDS-MinimumPasswordAge",
     "msDS-PasswordReversibleEncryptionEnabled", "msDS-PSOAppliesTo",
 ]
+PPOLICY_CONFIG_FILTER = "(|(objectClass=olcPPolicyConfig)(objectClass=olcDatabaseConfig))"
 PPOLICY_ATTRIBUTES = [
     "cn", "pwdAttribute", "pwdMaxFailure", "pwdLockout", "pwdLockoutDuration", "pwdMaxAge", "pwdMinAge",
     "pwdMinLength", "pwdInHistory", "pwdFailureCountInterval", "pwdCheckQuality", "pwdMustChange",
@@ -232,6 +238,32 @@ def get_ppolicy_entries(directory: Directory, base_dn: str) -> list[Entry]:
 def transform_ppolicies(entries: list[Entry], base_dn: str) -> list[SettingRecord]:
     """One setting per ``pwdPolicy`` entry (a "missing" record when there is none)."""
     return [transform_ppolicy(e) for e in entries] or [missing_ppolicy(base_dn)]
+
+
+def get_ppolicy_default(directory: Directory, base_dn: str) -> str | None:
+    """The DN of the ppolicy overlay's default policy for the database holding ``base_dn``, read from
+    ``cn=config``; ``None`` when cn=config cannot be read (a service account usually may not) or names none."""
+    try:
+        entries = directory.search("cn=config", PPOLICY_CONFIG_FILTER, ["olcPPolicyDefault", "olcSuffix"],
+                                   "reading the ppolicy default (cn=config)")
+    except VendorWatchError:
+        return None
+    return ppolicy_default(entries, base_dn)
+
+
+def ppolicy_default(entries: Iterable[Entry], base_dn: str) -> str | None:
+    """``olcPPolicyDefault`` of the ppolicy overlay on the database whose suffix holds ``base_dn`` (pure)."""
+    entries = list(entries)
+    suffixes = {canonical_dn(e.dn): [canonical_dn(s) for s in texts(e.attributes, "olcsuffix")] for e in entries}
+    base = canonical_dn(base_dn)
+    for entry in entries:
+        default = text(entry.attributes, "olcppolicydefault")
+        if not default:
+            continue
+        database = entry.dn.split(",", 1)[1] if "," in entry.dn else ""  # olcOverlay={0}ppolicy,olcDatabase=...
+        if any(base == s or base.endswith("," + s) for s in suffixes.get(canonical_dn(database), [])):
+            return default
+    return None
 
 
 def get_ppolicies(directory: Directory, base_dn: str) -> list[SettingRecord]:

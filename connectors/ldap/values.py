@@ -108,3 +108,35 @@ def shadow_date(days: int | None) -> datetime | None:
     if days is None or days < 0:
         return None
     return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(days=days)
+
+
+def sid_text(value: bytes | bytearray | str | None) -> str | None:
+    """A binary security identifier (``objectSid`` as AD sends it, MS-DTYP 2.4.2) as ``S-1-5-21-…-RID``.
+
+    Revision, the count of sub-authorities, a 48-bit big-endian identifier authority, then the sub-authorities
+    as 32-bit little-endian numbers. ``None`` for a value that is not a SID; text already in ``S-`` form is kept.
+    """
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value if value.upper().startswith("S-") else None
+    data = bytes(value)
+    if len(data) < 8 or len(data) != 8 + 4 * data[1]:
+        return None
+    authority = int.from_bytes(data[2:8], "big")
+    subs = [int.from_bytes(data[8 + 4 * i:12 + 4 * i], "little") for i in range(data[1])]
+    return "-".join(["S", str(data[0]), str(authority), *map(str, subs)])
+
+
+def primary_group_sid(account_sid: str | None, primary_group_id: int | None) -> str | None:
+    """The SID of an AD account's primary group: the account's domain SID (its SID without the last RID) and
+    ``primaryGroupID`` (513, Domain Users, for most)."""
+    if not account_sid or primary_group_id is None or "-" not in account_sid:
+        return None
+    return f"{account_sid.rsplit('-', 1)[0]}-{primary_group_id}"
+
+
+def sid_value(raw: Mapping[str, Sequence[bytes]], name: str) -> str | None:
+    """The first value of a SID attribute (``objectSid``) as text, or ``None``."""
+    values = raw.get(name)
+    return sid_text(values[0]) if values else None

@@ -132,3 +132,41 @@ def test_a_leavers_account_still_enabled_under_another_spelling_contradicts_leav
     with Session(world.engine) as session:
         seen = observe(session, Knowledge(world.registry), "leavers_removed", "acme", at("2026-11-26 00:00").date())
     assert seen.principals == ["UID=Bob,OU=People,DC=acme,DC=example"]
+
+
+def bound_from(event_id: str, when: str, principal: str, ip: str) -> object:
+    return ev(event_id, when, "bind", principal, principal_kind="ldap_account", service="ldap", source_ip=ip,
+              account_id=None)
+
+
+def test_one_dn_in_two_spellings_from_two_networks_at_once_is_one_shared_credential(world: World) -> None:
+    # One address per spelling: only the canonical DN joins them into one credential used from two networks.
+    world.events(bound_from("s1", "2026-11-25 01:00", ALICE_SPELLED, "198.51.100.7"),
+                 bound_from("s2", "2026-11-25 01:05", ALICE_DN, "10.0.1.5"),
+                 bound_from("s3", "2026-11-25 01:10", ALICE_SPELLED, "198.51.100.7"),
+                 bound_from("s4", "2026-11-25 01:15", ALICE_DN, "10.0.1.5"), source="acme-ldap")
+    (draft,) = world.drafts("identity.shared_credential")
+    assert draft.subject == ALICE_DN  # as the roster writes it
+    assert sorted(draft.evidence.event_ids) == ["s1", "s2", "s3", "s4"]
+    assert draft.evidence.details["networks"] == ["10.0.1.0/24", "198.51.100.0/24"]
+    assert draft.evidence.details["spellings"] == sorted([ALICE_SPELLED, ALICE_DN])
+    assert sorted(draft.evidence.principals) == sorted([ALICE_SPELLED, ALICE_DN])
+
+
+def test_an_unregistered_dn_shared_in_two_spellings_is_named_by_the_spelling_seen_first(world: World) -> None:
+    world.events(bound_from("z1", "2026-11-25 01:00", "uid=Zed,ou=people,dc=acme,dc=example", "10.0.1.5"),
+                 bound_from("z2", "2026-11-25 01:05", "UID=zed, OU=People, DC=acme, DC=example", "198.51.100.7"),
+                 bound_from("z3", "2026-11-25 01:10", "uid=Zed,ou=people,dc=acme,dc=example", "10.0.1.5"),
+                 source="acme-ldap")
+    assert world.subjects("identity.shared_credential") == {"uid=Zed,ou=people,dc=acme,dc=example"}
+
+
+def test_one_dn_in_two_spellings_from_one_network_or_two_accounts_at_once_are_not_sharing(world: World) -> None:
+    bob = "uid=bob,ou=people,dc=acme,dc=example"
+    world.events(bound_from("a1", "2026-11-25 01:00", ALICE_SPELLED, "10.0.1.5"),
+                 bound_from("a2", "2026-11-25 01:05", ALICE_DN, "10.0.1.9"),
+                 bound_from("a3", "2026-11-25 01:10", ALICE_SPELLED, "10.0.1.5"),
+                 bound_from("b1", "2026-11-25 01:02", bob, "198.51.100.7"),
+                 bound_from("b2", "2026-11-25 01:12", "UID=Bob,OU=People,DC=acme,DC=example", "198.51.100.7"),
+                 source="acme-ldap")
+    assert world.drafts("identity.shared_credential") == []

@@ -106,8 +106,10 @@ def make_certificates(directory: Path) -> tuple[Path, Path, Path, Path]:
     return ca_path, cert_path, key_path, wrong_ca_path
 
 
-def config_ldif(directory: Path, ca: Path, cert: Path, key: Path, size_limit: int) -> str:
-    """The ``cn=config`` of the test server."""
+def config_ldif(directory: Path, ca: Path, cert: Path, key: Path, size_limit: int,
+                config_reader: str | None = None) -> str:
+    """The ``cn=config`` of the test server (readable by nobody, or by ``config_reader``)."""
+    config_access = f'by dn.exact="{config_reader}" read ' if config_reader else ""
     schemas = "".join(f"include: file://{SCHEMA_DIR / name}.ldif\n" for name in ("core", "cosine", "nis",
                                                                                   "inetorgperson"))
     return f"""dn: cn=config
@@ -143,7 +145,7 @@ olcSizeLimit: {size_limit}
 dn: olcDatabase={{0}}config,cn=config
 objectClass: olcDatabaseConfig
 olcDatabase: {{0}}config
-olcAccess: {{0}}to * by * none
+olcAccess: {{0}}to * {config_access}by * none
 
 dn: olcDatabase={{1}}mdb,cn=config
 objectClass: olcDatabaseConfig
@@ -307,8 +309,10 @@ def _run(command: list[str]) -> None:
         raise RuntimeError(f"{' '.join(command)} failed ({completed.returncode}): {completed.stderr[-3000:]}")
 
 
-def start_slapd(directory: Path, accounts: int = 50, size_limit: int = 500) -> SlapdServer:
-    """Build a config and a directory of ``accounts`` people under ``directory`` and start slapd on free ports."""
+def start_slapd(directory: Path, accounts: int = 50, size_limit: int = 500,
+                config_reader: str | None = None) -> SlapdServer:
+    """Build a config and a directory of ``accounts`` people under ``directory`` and start slapd on free ports
+    (``config_reader``: a DN that may read ``cn=config``, as few service accounts may)."""
     if not Path(SLAPD).exists():
         raise RuntimeError(f"{SLAPD} is missing: install Debian's slapd (bash scripts/test.sh does it as root)")
     directory.mkdir(parents=True, exist_ok=True)
@@ -316,7 +320,7 @@ def start_slapd(directory: Path, accounts: int = 50, size_limit: int = 500) -> S
     for sub in ("slapd.d", "data", "accesslog"):
         (directory / sub).mkdir(exist_ok=True)
     ca, cert, key, wrong_ca = make_certificates(directory)
-    (directory / "config.ldif").write_text(config_ldif(directory, ca, cert, key, size_limit), encoding="utf-8")
+    (directory / "config.ldif").write_text(config_ldif(directory, ca, cert, key, size_limit, config_reader), encoding="utf-8")
     _run([SLAPADD, "-n0", "-F", str(config_dir), "-l", str(directory / "config.ldif")])
     (directory / "data.ldif").write_text(directory_ldif(accounts), encoding="utf-8")
     _run([SLAPADD, "-q", "-F", str(config_dir), "-b", BASE_DN, "-l", str(directory / "data.ldif")])

@@ -65,6 +65,24 @@ _LIMITS = """## 既知の限界 / Known limits
   台帳の外で起きた交代は分かりません。
   An owner change is known from the roster (an identity handed over) and from a declared account's owner changing
   between imported registry versions; a change made outside the registry is not seen.
+- OpenLDAP の既定パスワードポリシー（ppolicy overlay の `olcPPolicyDefault`）は `cn=config` にあり、通常サービス
+  アカウントは読めません。その場合 `pwdPolicySubentry` のないアカウントのポリシーは分からないため、
+  `directory.lockout_policy_missing` と `directory.password_policy_weak` はそのディレクトリのポリシーをアカウントごとでなく
+  ポリシーごとに判定します（どのアカウントにも適用されない弱いポリシーも指摘）。[ldap-vendor-setup.md](ldap-vendor-setup.md) §4。
+  OpenLDAP's default password policy (the ppolicy overlay's `olcPPolicyDefault`) is in `cn=config`, which a service
+  account usually cannot read: then the policy of an account without `pwdPolicySubentry` is not known, and the two
+  directory policy checks judge that directory's policies each by itself, not per account (a weak policy that
+  governs nobody is still a finding).
+- AD のプライマリグループ（`primaryGroupID`）は、ベース DN 配下で読んだグループの中から SID で探します。ベース DN の
+  外にあるプライマリグループ（ベースが OU のときの Domain Users など）にリンクした PSO は、その利用者に適用されるとは
+  分かりません。
+  An AD user's primary group (`primaryGroupID`) is looked up by SID among the groups read under the base DN: a PSO
+  linked to a primary group outside it (Domain Users when the base is an OU) is not known to govern its users.
+- `identity.shared_credential` はディレクトリのアカウントを DN の表記によらず一つの認証情報とみなします。指摘の対象名は
+  ログの表記のうち台帳（名簿・宣言済みアカウント）と同じもの、なければ最初に見えた表記で、証跡に各表記を示します。
+  `identity.shared_credential` takes a directory account's DN in all its spellings as one credential; the finding is
+  named by the logs' spelling that the registry (roster or declared accounts) uses, else the one seen first, and
+  its evidence lists the spellings.
 """
 
 _LIFE_TEMPLATE = """## 指摘事項の一生 / The life of a finding

@@ -269,3 +269,46 @@ def _without(dn: str) -> FakeDomainController:
     dc = domain_controller()
     del dc.entries[dn]
     return dc
+
+
+DOMAIN_SID = "S-1-5-21-1004336348-1177238915-682003330"
+DOMAIN_USERS = f"CN=Domain Users,CN=Users,{BASE}"
+EVERYONE_PSO = f"CN=Everyone PSO,{CONTAINER}"
+
+
+def sid_bytes(text: str) -> bytes:
+    """A SID as a DC sends ``objectSid``: revision, count, 48-bit authority (big-endian), RIDs (little-endian)."""
+    _, revision, authority, *subs = text.split("-")
+    return bytes([int(revision), len(subs)]) + int(authority).to_bytes(6, "big") \
+        + b"".join(int(s).to_bytes(4, "little") for s in subs)
+
+
+def test_a_sid_as_a_dc_sends_it_is_read() -> None:
+    from connectors.ldap.values import primary_group_sid, sid_text
+
+    assert sid_text(sid_bytes(f"{DOMAIN_SID}-1105")) == f"{DOMAIN_SID}-1105"
+    assert sid_text(b"\x01\x05\x00") is None  # cut short
+    assert primary_group_sid(f"{DOMAIN_SID}-1105", 513) == f"{DOMAIN_SID}-513"
+
+
+def test_a_pso_on_the_primary_group_governs_its_users(engine: Engine, ad_collect: Callable[..., Registry]) -> None:
+    """Goro's only group is his primary group, Domain Users (primaryGroupID 513): AD lists it neither in his
+    memberOf nor in the group's member, yet a PSO linked to Domain Users governs him. Jiro's primary group is
+    Domain Users too, but his Contractors PSO (precedence 20) beats the Everyone PSO (precedence 30)."""
+    dc = domain_controller()
+    dc.entries[DOMAIN_USERS] = _group("Domain Users", GLOBAL_SECURITY, []) | {
+        "objectSid": [sid_bytes(f"{DOMAIN_SID}-513")]}
+    dc.entries[EVERYONE_PSO] = _pso("Everyone PSO", 30, 5, [DOMAIN_USERS], min_length=8, threshold=0,
+                                    lockout_minutes=0, max_age=NEVER)
+    dc.entries[user_dn("Goro")] = _user("Goro", objectSid=[sid_bytes(f"{DOMAIN_SID}-1105")], primaryGroupID=[b"513"])
+    dc.entries[user_dn("Jiro")] |= {"objectSid": [sid_bytes(f"{DOMAIN_SID}-1106")], "primaryGroupID": [b"513"]}
+    registry = ad_collect(dc)
+    with Session(engine) as session:
+        principals = {p.external_id: p for p in session.exec(select(Principal).where(Principal.source_id == "ccs-ad"))}
+    governing = {dn: (p.attributes["password_policy"], p.attributes["password_policy_via"])
+                 for dn, p in principals.items()}
+    assert governing[user_dn("Goro")] == (EVERYONE_PSO, "group")
+    assert governing[user_dn("Jiro")] == (WEAK_PSO, "group")
+    assert governing[user_dn("Saburo")] == (BASE, "domain")  # no objectSid read: no primary group known
+    weak = {d.subject: d for d in _drafts(engine, registry, "directory.password_policy_weak")}
+    assert weak[EVERYONE_PSO].evidence.principals == [user_dn("Goro")]

@@ -89,28 +89,43 @@ def _directory_policies(ctx: EvaluationContext) -> Iterator[tuple[str, str, str,
 
 
 class Governed:
-    """Which active AD accounts each policy governs, as the connector resolved it (``password_policy``: the PSO
-    that applies to the account, else the domain policy), by (source, canonical policy DN)."""
+    """Which active directory accounts each policy governs, as the connector resolved it (``password_policy``),
+    by (source, canonical policy DN).
+
+    Active Directory: the PSO that applies to the account, else the domain policy; always known. OpenLDAP: the
+    policy the account's ``pwdPolicySubentry`` names, else the ppolicy overlay's default when the connector could
+    read it from cn=config; an account whose policy is not known could be governed by any policy, so on a source
+    with such an account every policy is judged by itself (:meth:`judged` says ``None``).
+    """
 
     def __init__(self, ctx: EvaluationContext) -> None:
         self.accounts: dict[tuple[str, str], list[str]] = {}
         self.resolved_sources: set[str] = set()
+        self.unresolved_sources: set[str] = set()
+        self.openldap_sources: set[str] = set()
         for row in ctx.session.execute(
-            select(PRINCIPALS.c.source_id, PRINCIPALS.c.external_id, PRINCIPALS.c.attributes)
-            .where(PRINCIPALS.c.kind == "ad_account", PRINCIPALS.c.gone_at.is_(None),
+            select(PRINCIPALS.c.source_id, PRINCIPALS.c.kind, PRINCIPALS.c.external_id, PRINCIPALS.c.attributes)
+            .where(PRINCIPALS.c.kind.in_(["ad_account", "ldap_account"]), PRINCIPALS.c.gone_at.is_(None),
                    PRINCIPALS.c.disabled.is_(False))
             .order_by(PRINCIPALS.c.external_id)
         ):
+            if row.kind == "ldap_account":
+                self.openldap_sources.add(row.source_id)
             policy = (row.attributes or {}).get("password_policy")
             if policy:
                 self.resolved_sources.add(row.source_id)
                 self.accounts.setdefault((row.source_id, canonical_dn(policy)), []).append(row.external_id)
+            else:
+                self.unresolved_sources.add(row.source_id)
 
-    def judged(self, source_id: str, subject: str) -> list[str] | None:
-        """The accounts a policy governs; ``None`` when not known (OpenLDAP, or no resolved inventory), ``[]``
-        when it governs none (a PSO linked to nobody active, a domain policy every account escapes)."""
-        if source_id not in self.resolved_sources:
+    def judged(self, source_id: str, subject: str, data: dict[str, Any]) -> list[str] | None:
+        """The accounts a policy governs; ``None`` when not known (no resolved inventory, an OpenLDAP account
+        whose policy is unknown, a policy that could not be read), ``[]`` when it governs none (a PSO or ppolicy
+        linked to nobody active, a default policy every account escapes)."""
+        if source_id not in self.resolved_sources or source_id in self.unresolved_sources:
             return None
+        if data.get("present") is False and source_id in self.openldap_sources:
+            return None  # OpenLDAP's "no pwdPolicy entry readable" is not answered by the accounts' links
         return self.accounts.get((source_id, canonical_dn(subject)), [])
 
 
@@ -160,10 +175,12 @@ def _directory_sources_without_policy(ctx: EvaluationContext) -> Iterator[tuple[
     related=["1.2.3"],
 )
 def lockout_policy_missing(ctx: EvaluationContext) -> Iterator[FindingDraft]:
-    """A directory policy without lockout or above ``max_failure`` (AD: the PSO or domain policy each account has).
+    """A directory policy without lockout or above ``max_failure``, judged on the active accounts it governs.
 
-    On Active Directory each account is judged by the policy that governs it (its PSO, else the domain policy):
-    a policy is a finding when it governs at least one active account, which the evidence names.
+    Each account is judged by the policy that governs it (Active Directory: its PSO, else the domain policy;
+    OpenLDAP: its ``pwdPolicySubentry``, else the overlay's default): a policy is a finding when it governs at
+    least one active account, which the evidence names. On an OpenLDAP directory where some account's policy is
+    not known (the default is in cn=config, unread, and the account names none) every policy is judged by itself.
     """
     governed = Governed(ctx)
     for vendor_id, source_id, subject, data in _directory_policies(ctx):
@@ -172,7 +189,7 @@ def lockout_policy_missing(ctx: EvaluationContext) -> Iterator[FindingDraft]:
         failures = data.get("max_failure")
         if lockout is True and failures is not None and 0 < int(failures) <= limit:
             continue
-        accounts = governed.judged(source_id, subject)
+        accounts = governed.judged(source_id, subject, data)
         if accounts == []:
             continue
         scope = _governing(accounts)
@@ -202,10 +219,10 @@ def lockout_policy_missing(ctx: EvaluationContext) -> Iterator[FindingDraft]:
     parameters={"min_length": 12, "max_age_days": 365},
 )
 def directory_password_policy_weak(ctx: EvaluationContext) -> Iterator[FindingDraft]:
-    """A directory policy with too short passwords or no (or too long) expiry (AD: per account, PSO or domain).
+    """A directory policy with too short passwords or no (or too long) expiry, judged on the accounts it governs.
 
-    On Active Directory judged per account as ``directory.lockout_policy_missing`` is: a weak PSO is a finding on
-    the accounts it governs; a weak domain policy only if some account falls back to it.
+    Judged per account as ``directory.lockout_policy_missing`` is: a weak PSO or ppolicy is a finding on the
+    accounts it governs; a weak domain (or ppolicy default) policy only if some account falls back to it.
     """
     governed = Governed(ctx)
     for vendor_id, source_id, subject, data in _directory_policies(ctx):
@@ -217,7 +234,7 @@ def directory_password_policy_weak(ctx: EvaluationContext) -> Iterator[FindingDr
         age = data.get("max_age_days")
         if age is None or int(age) <= 0 or int(age) > int(params["max_age_days"]):  # type: ignore[arg-type]
             problems.append(f"max_age_days={age}")
-        accounts = governed.judged(source_id, subject)
+        accounts = governed.judged(source_id, subject, data)
         if problems and accounts != []:
             scope = _governing(accounts)
             yield FindingDraft(

@@ -4,6 +4,11 @@ One person moving between the console, the CLI and a script at one desk uses one
 One person at the office in the morning and at home in the evening uses two networks hours apart: not
 sharing either. Sharing is two networks active in overlapping periods. SQL finds the credential-hours with
 more than one address; only those few are looked at closely.
+
+A directory account's credential is its DN, and LDAP logs and AD write a DN as each client sent it: the spellings
+of one DN (``uid=alice,ou=people,...`` and ``UID=Alice, OU=People,...``) are one credential here, compared by
+:func:`vendorwatch.dn.canonical_dn` in every stage, so one address per spelling and two spellings is still two
+addresses. Access keys and ARNs are compared exactly, as AWS writes them.
 """
 
 from __future__ import annotations
@@ -19,9 +24,10 @@ from sqlalchemy import and_, func, not_, or_, select
 
 from vendorwatch.checks.knowledge import parse_ip
 from vendorwatch.checks.model import EvaluationContext, Evidence, FindingDraft, check
-from vendorwatch.checks.sql import event_ids, hour_bucket
+from vendorwatch.checks.sql import event_ids, hour_bucket, in_or_false
 from vendorwatch.clock import as_utc
 from vendorwatch.db.core_tables import EVENTS
+from vendorwatch.dn import canonical_dn, looks_like_dn
 from vendorwatch.i18n import t
 
 _INTERNAL_AGENTS = ("AWS Internal", "%aws-internal%")
@@ -33,6 +39,12 @@ def _network(ip: str, prefix_v4: int, prefix_v6: int) -> str | None:
         return None
     prefix = prefix_v4 if address.version == 4 else prefix_v6
     return str(ipaddress.ip_network(f"{address}/{prefix}", strict=False))
+
+
+def credential_key(credential: str) -> str:
+    """What makes two credentials one: a DN's canonical key (its spellings are one account), else the credential
+    exactly (access keys and ARNs are written one way)."""
+    return canonical_dn(credential) if looks_like_dn(credential) else credential
 
 
 @check(
@@ -48,7 +60,7 @@ def _network(ip: str, prefix_v4: int, prefix_v6: int) -> str | None:
     kind="act",
 )
 def shared_credential(ctx: EvaluationContext) -> Iterator[FindingDraft]:
-    """Access keys, users or directory accounts with two networks active in overlapping periods."""
+    """Access keys, users or directory accounts (a DN in any spelling) with two networks active at once."""
     query = _SharingQuery(ctx)
     principals = query.principals_with_several_addresses()
     if not principals:
@@ -56,21 +68,38 @@ def shared_credential(ctx: EvaluationContext) -> Iterator[FindingDraft]:
     wanted = query.credential_hours_with_several_addresses(principals)
     if not wanted:
         return
-    for (vendor_id, cred), rows in sorted(query.sessions(principals, wanted).items()):
+    for (vendor_id, _key), rows in sorted(query.sessions(principals, wanted).items()):
         params = ctx.parameters(vendor_id)
         use = overlapping_use(rows, int(params["prefix_v4"]), int(params["prefix_v6"]))  # type: ignore[arg-type]
         if use is None:
             continue
-        ids = query.evidence_ids(vendor_id, cred, use)
+        spellings = sorted({row.credential for row in rows})
+        cred = _named(ctx, vendor_id, rows)
+        ids = query.evidence_ids(vendor_id, spellings, use)
+        details: dict[str, Any] = {"networks": use.networks, "source_ips": use.source_ips,
+                                   "overlapping_periods": use.periods, "first_overlap": use.start.isoformat()}
+        if len(spellings) > 1:
+            details["spellings"] = spellings  # one DN, as the logs wrote it
         yield FindingDraft(
-            vendor_id, cred,
-            Evidence(ids, use.principals, {"networks": use.networks, "source_ips": use.source_ips,
-                                           "overlapping_periods": use.periods,
-                                           "first_overlap": use.start.isoformat()}),
+            vendor_id, cred, Evidence(ids, use.principals, details),
             t(
                 f"{cred} が同時に複数のネットワーク（{', '.join(use.networks)}）から使われています",
                 f"{cred} was used from several networks at once ({', '.join(use.networks)})"),
         )
+
+
+def _named(ctx: EvaluationContext, vendor_id: str, rows: list[Any]) -> str:
+    """The spelling a credential's finding is named by: its only one; of a DN written several ways, the one the
+    registry writes (roster or declared accounts), else the one seen first (then the smallest)."""
+    spellings = sorted({row.credential for row in rows})
+    if len(spellings) == 1:
+        return str(spellings[0])
+    registered = {entry.external_id for s in spellings for entry in ctx.knowledge.roster_for(vendor_id, s)}
+    registered |= {a.principal for s in spellings if (a := ctx.knowledge.declared_for(vendor_id, s)) is not None}
+    for spelling in spellings:
+        if spelling in registered:
+            return str(spelling)
+    return str(min(rows, key=lambda r: (as_utc(r.first), r.credential)).credential)
 
 
 class _SharingQuery:
@@ -91,45 +120,78 @@ class _SharingQuery:
 
     def principals_with_several_addresses(self) -> list[str]:
         """Principals ever seen from more than one address (on SQLite a sort over the covering identity
-        index); a key belongs to one principal, so a key used from two addresses is among them."""
-        return [r[0] for r in self.ctx.session.execute(
-            select(EVENTS.c.principal).where(*self.addressed).group_by(EVENTS.c.principal)
-            .having(func.min(EVENTS.c.source_ip) != func.max(EVENTS.c.source_ip))  # > 1 address, without a sort
-        )]
+        index); a key belongs to one principal, so a key used from two addresses is among them. A DN comes back
+        with its addresses even from one address (``=`` in it): its spellings' addresses are added up here."""
+        found: list[str] = []
+        families: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
+        for principal, low, high in self.ctx.session.execute(
+            select(EVENTS.c.principal, func.min(EVENTS.c.source_ip), func.max(EVENTS.c.source_ip))
+            .where(*self.addressed).group_by(EVENTS.c.principal)
+            .having(or_(func.min(EVENTS.c.source_ip) != func.max(EVENTS.c.source_ip),  # > 1 address, without a sort
+                        EVENTS.c.principal.like("%=%")))
+        ):
+            if looks_like_dn(principal):
+                families[canonical_dn(principal)].append((principal, low, high))
+            elif low != high:
+                found.append(principal)
+        for spelled in families.values():
+            if len({address for _, low, high in spelled for address in (low, high)}) > 1:
+                found.extend(principal for principal, _, _ in spelled)
+        return sorted(found)
 
     def credential_hours_with_several_addresses(self, principals: list[str]) -> set[tuple[str, str, int]]:
-        """(vendor, credential, hour) of those principals' credentials with more than one address."""
-        rows = self.ctx.session.execute(
-            select(EVENTS.c.vendor_id, self.credential.label("credential"), self.hour.label("hour"))
+        """(vendor, credential key, hour) of those principals' credentials with more than one address. The hours
+        of a DN written several ways come back whatever their addresses and are added up by key here."""
+        several = _spelled_several_ways(principals)
+        addresses: dict[tuple[str, str, int], set[str]] = defaultdict(set)
+        low, high = func.min(EVENTS.c.source_ip), func.max(EVENTS.c.source_ip)
+        for row in self.ctx.session.execute(
+            select(EVENTS.c.vendor_id, self.credential.label("credential"), self.hour.label("hour"),
+                   low.label("low"), high.label("high"))
             .where(*self.usable, EVENTS.c.principal.in_(principals))
             .group_by(self.credential, EVENTS.c.vendor_id, self.hour)  # credential first: see GROUPING in checks.sql
-            .having(func.min(EVENTS.c.source_ip) != func.max(EVENTS.c.source_ip))
-        ).all()
-        return {(r.vendor_id, r.credential, int(r.hour)) for r in rows}
+            .having(or_(low != high, in_or_false(self.credential, several)))
+        ):
+            addresses[(row.vendor_id, credential_key(row.credential), int(row.hour))].update((row.low, row.high))
+        return {wanted for wanted, seen in addresses.items() if len(seen) > 1}
 
     def sessions(self, principals: list[str],
                  wanted: set[tuple[str, str, int]]) -> dict[tuple[str, str], list[Any]]:
-        """The sessions (first and last time per address) of those credential-hours, in one query."""
+        """The sessions (first and last time per address) of those credential-hours, in one query, by
+        (vendor, credential key)."""
+        keys = {key for _, key, _ in wanted}
+        credentials = sorted({p for p in principals if credential_key(p) in keys} | keys)  # a DN's spellings
         sessions: dict[tuple[str, str], list[Any]] = defaultdict(list)
         for row in self.ctx.session.execute(
             select(EVENTS.c.vendor_id, self.credential.label("credential"), self.hour.label("hour"),
                    EVENTS.c.source_ip, EVENTS.c.principal, func.min(EVENTS.c.event_time).label("first"),
                    func.max(EVENTS.c.event_time).label("last"))
-            .where(*self.usable, EVENTS.c.principal.in_(principals),
-                   self.credential.in_(sorted({c for _, c, _ in wanted})),
+            .where(*self.usable, EVENTS.c.principal.in_(principals), self.credential.in_(credentials),
                    self.hour.in_(sorted({h for _, _, h in wanted})))
             .group_by(self.credential, EVENTS.c.vendor_id, self.hour, EVENTS.c.source_ip, EVENTS.c.principal)
         ):
-            if (row.vendor_id, row.credential, int(row.hour)) in wanted:
-                sessions[(row.vendor_id, row.credential)].append(row)
+            key = credential_key(row.credential)
+            if (row.vendor_id, key, int(row.hour)) in wanted:
+                sessions[(row.vendor_id, key)].append(row)
         return sessions
 
-    def evidence_ids(self, vendor_id: str, cred: str, use: OverlappingUse) -> list[str]:
-        """Up to 50 events of the credential from those addresses during the overlaps (the first and newest)."""
+    def evidence_ids(self, vendor_id: str, spellings: list[str], use: OverlappingUse) -> list[str]:
+        """Up to 50 events of the credential (in any of its spellings) from those addresses during the overlaps
+        (the first and newest)."""
         return event_ids(self.ctx.session, *self.usable, EVENTS.c.principal.in_(use.principals),
-                         EVENTS.c.vendor_id == vendor_id, self.credential == cred,
+                         EVENTS.c.vendor_id == vendor_id,
+                         self.credential == spellings[0] if len(spellings) == 1 else self.credential.in_(spellings),
                          EVENTS.c.source_ip.in_(use.source_ips), EVENTS.c.event_time >= use.start,
                          EVENTS.c.event_time <= use.end)
+
+
+def _spelled_several_ways(principals: Iterable[str]) -> list[str]:
+    """The principals that are one of several spellings of a DN among ``principals``."""
+    families: dict[str, list[str]] = defaultdict(list)
+    for principal in principals:
+        if looks_like_dn(principal):
+            families[canonical_dn(principal)].append(principal)
+    return sorted(p for spelled in families.values() if len(spelled) > 1 for p in spelled)
 
 
 @dataclass(frozen=True)
