@@ -128,7 +128,8 @@ def test_the_check_indexes_go_back_to_principal_order_on_downgrade(sqlite_engine
 
 def test_the_audit_log_index_upgrades_and_downgrades_with_its_triggers_in_place(database_url: str,
                                                                                 clock: FixedClock) -> None:
-    """0010auditidx adds the index of the lookups by action, target and time; the log stays append-only."""
+    """0010auditidx adds the partial index of a contact's failed portal sign-ins; the log stays append-only, and
+    an entry of another action with a target longer than a PostgreSQL b-tree entry holds is still recorded."""
     from vendorwatch import audit
     from vendorwatch.db.append_only import missing_protections
 
@@ -142,24 +143,26 @@ def test_the_audit_log_index_upgrades_and_downgrades_with_its_triggers_in_place(
         audit.record(session, actor="tester", action="portal.signin.failure", target="portal:account:1",
                      clock=clock, key=None)
         session.commit()
-    assert "ix_audit_log_action_target_at" not in indexes()
+    assert "ix_audit_log_portal_failures" not in indexes()
     assert upgrade(engine) == ("0009sched", head_revision())
-    assert indexes()["ix_audit_log_action_target_at"] == ("action", "target", "at")
+    assert indexes()["ix_audit_log_portal_failures"] == ("target", "at", "action")
     with engine.connect() as connection:
         assert missing_protections(connection) == []
-    with Session(engine) as session:  # appending still works, and the chain holds both entries
+    long_path = "/srv/registries/" + "".join(f"{n:x}" for n in range(1200)) + "/vendorwatch.yaml"  # 3,361 bytes
+    with Session(engine) as session:  # appending still works, and the chain holds every entry
         audit.record(session, actor="tester", action="portal.signin.failure", target="portal:account:1",
                      clock=clock, key=None)
+        audit.record(session, actor="tester", action="registry.import", target=long_path, clock=clock, key=None)
         session.commit()
-        assert audit.verify(session, key=None) == (2, [])
+        assert audit.verify(session, key=None) == (3, [])
     with pytest.raises(DBAPIError, match="append-only"), engine.begin() as connection:
         connection.execute(text("UPDATE audit_log SET target = 'portal:account:2'"))
 
     command.downgrade(alembic_config(engine), "0009sched")
-    assert "ix_audit_log_action_target_at" not in indexes()
+    assert "ix_audit_log_portal_failures" not in indexes()
     with engine.connect() as connection:
         assert missing_protections(connection) == []
-        assert connection.execute(text("SELECT count(*) FROM audit_log")).scalar_one() == 2
+        assert connection.execute(text("SELECT count(*) FROM audit_log")).scalar_one() == 3
     assert upgrade(engine) == ("0009sched", head_revision())
-    assert "ix_audit_log_action_target_at" in indexes()
+    assert "ix_audit_log_portal_failures" in indexes()
     engine.dispose()

@@ -27,7 +27,7 @@ from questionnaires.portal.throttle import record_failure
 from questionnaires.respondent import Respondent, respondent_for
 from vendorwatch import audit
 from vendorwatch.clock import Clock
-from vendorwatch.db.tables import PortalAccount, PortalToken
+from vendorwatch.db.tables import PORTAL_SIGNIN_FAILURE, PortalAccount, PortalToken
 from vendorwatch.i18n import t
 from vendorwatch.registry.models import Registry
 
@@ -186,7 +186,7 @@ def refused(session: Session, *, account: PortalAccount | None, given: str, meth
         session.add(account)
     record_failure(session, client, reason, clock=clock)
     who = account.email if account is not None else (given.strip().lower()[:254] or "?")
-    audit.record(session, actor=actor(who), action="portal.signin.failure",
+    audit.record(session, actor=actor(who), action=PORTAL_SIGNIN_FAILURE,
                  target=f"portal:account:{account.id}" if account is not None else "portal",
                  details=details, clock=clock)
     return SignInResult(None, reason, account.locked_until if account is not None else None)

@@ -26,12 +26,12 @@ from questionnaires.contacts import (
 )
 from vendorwatch.clock import Clock
 from vendorwatch.db.core_tables import AUDIT
-from vendorwatch.db.tables import PortalAccount
+from vendorwatch.db.tables import PORTAL_SIGNIN_FAILURE, PortalAccount
 from vendorwatch.registry.models import Registry
 from vendorwatch.views.personal import Masker
 
 FAILURE_WINDOW = timedelta(days=30)  # "recent" failed sign-in steps
-FAILURE_ACTION = "portal.signin.failure"
+FAILURE_ACTION = PORTAL_SIGNIN_FAILURE  # the action the partial index ix_audit_log_portal_failures holds
 
 
 @dataclass(frozen=True)
