@@ -4,7 +4,9 @@
 
 Events are generated in chunks and written with the drivers' bulk paths (executemany on SQLite, COPY on
 PostgreSQL), so generation stays fast and small. The registry is the demo registry; principals act from
-their office network in office hours, with a few of the incidents the checks look for sprinkled in.
+their office network in office hours, with a few of the incidents the checks look for sprinkled in. A tenth of
+the events are binds to the vendor's directory, by DN, often in another spelling than the roster's (the DN code
+paths of the checks: one account whatever the spelling).
 Prints the time of the transfer derivation, of each check, of the whole evaluation (with reconciliation),
 and the process's peak RSS. Targets: all ≤ 10 s, no check > 2 s, reconciliation (an evaluation's time beyond its
 checks) ≤ 5 s, peak RSS ≤ 300 MB.
@@ -60,6 +62,17 @@ PEOPLE = [(f"arn:aws:iam::{PROD if i % 3 else DEV}:user/staff{i:03d}", f"AKIA{i:
           for i in range(400)]
 ROLES = [f"arn:aws:iam::{PROD}:role/app-{i}" for i in range(20)]
 UNROSTERED = 5  # the last five people are on no roster
+# Directory accounts of the first 200 people (the vendor's LDAP, tradesys-ldap): the roster writes each DN as the
+# directory does, the bind log often as the client sent it (another spelling of the same DN, which LDAP and the
+# checks compare as one). The last five are on no roster; two are also bound from another network at once.
+DIRECTORY = [f"uid=staff{i:03d},ou=people,dc=tradesys,dc=example" for i in range(200)]
+DIRECTORY_UNROSTERED = 5
+SHARED_DIRECTORY = ("uid=staff010,ou=people,dc=tradesys,dc=example", "uid=staff011,ou=people,dc=tradesys,dc=example")
+
+
+def _client_spelling(dn: str) -> str:
+    """The same DN as some clients send it: attribute types and values in other cases, blanks after commas."""
+    return ", ".join(f"{rdn.split('=')[0].upper()}={rdn.split('=')[1].title()}" for rdn in dn.split(","))
 
 
 def bench_registry() -> tuple[Registry, str]:
@@ -68,8 +81,9 @@ def bench_registry() -> tuple[Registry, str]:
     document = yaml.safe_load(text_)
     vendor = document["vendors"][0]
     for i, (arn, _, _) in enumerate(PEOPLE[:-UNROSTERED]):
+        directory = [DIRECTORY[i]] if i < len(DIRECTORY) - DIRECTORY_UNROSTERED else []
         vendor["roster"].append({"person": f"staff{i:03d}", "name": f"Staff {i}", "since": "2024-04-01",
-                                 "identities": [arn]})
+                                 "identities": [arn, *directory]})
     for role in ROLES:
         vendor["accounts"].append({"principal": role, "kind": "service", "owner": "pedro", "allowed_hours": "any"})
     text_ = yaml.safe_dump(document, allow_unicode=True)
@@ -90,7 +104,10 @@ def generate(count: int, seed: int = 7) -> Iterator[tuple[Any, ...]]:
         if when > start + timedelta(seconds=span):
             when = start + timedelta(seconds=span)
         roll = rng.random()
-        if roll < 0.85:
+        if 0.80 <= roll < 0.90:
+            yield _directory_bind(rng, when)
+            continue
+        if roll < 0.80:
             principal, key, ip = people[rng.randrange(len(people))]
             kind, issuer = "iam_user", None
             if principal.endswith(("staff001", "staff002")) and rng.random() < 0.05:
@@ -117,6 +134,21 @@ def generate(count: int, seed: int = 7) -> Iterator[tuple[Any, ...]]:
                issuer, action, "s3.amazonaws.com" if bucket else "ec2.amazonaws.com", None, bucket, None, None, ip,
                "aws-cli/2.15.0", outcome, error, True if action == "ConsoleLogin" else None, customer,
                "customer" if customer else None, details)
+
+
+def _directory_bind(rng: random.Random, when: datetime) -> tuple[Any, ...]:
+    """A bind to the vendor's directory, as the slapd stats log reader stores it."""
+    person = rng.randrange(len(DIRECTORY))
+    dn, ip = DIRECTORY[person], f"203.0.113.{person % 250}"
+    if dn in SHARED_DIRECTORY and rng.random() < 0.05:
+        ip = "198.51.100.7"  # the same account bound from another network at the same time
+    if rng.random() < 0.3 or ip == "198.51.100.7":
+        dn = _client_spelling(dn)
+    outcome, error = ("failure", "49") if rng.random() < 0.02 else ("success", None)
+    details = orjson.dumps({"conn": rng.randrange(10**6), "op": 0, "method": "128"}).decode()
+    return ("tradesys-ldap", uuid.UUID(int=rng.getrandbits(128)).hex, when.replace(tzinfo=None), "tradesys",
+            "tradesys-dev", None, None, dn, "ldap_account", None, None, "bind", "ldap", dn, None, None, None, ip,
+            None, outcome, error, None, False, None, details)
 
 
 def load_events(engine: Engine, count: int, chunk: int = 50_000) -> float:

@@ -38,6 +38,21 @@ def test_one_key_used_from_office_and_attacker_in_overlapping_sessions_is_shared
     assert drafts[0].evidence.details["networks"] == ["1.2.3.0/24", "203.0.113.0/24"]
 
 
+def test_the_evidence_of_a_shared_key_is_the_overlapping_sessions_starts_and_ends(world: World) -> None:
+    # Overlaps at 01:00 and at 05:00; the office alone at 03:00 in between is not evidence of sharing, nor are the
+    # calls inside a session (what shows the overlap is when each network's session began and ended).
+    world.events(keyed("o1", "2026-11-25 01:00", OFFICE_IP), keyed("x1", "2026-11-25 01:05", ATTACKER_IP),
+                 keyed("o-mid", "2026-11-25 01:07", OFFICE_IP), keyed("o2", "2026-11-25 01:10", OFFICE_IP),
+                 keyed("x2", "2026-11-25 01:15", ATTACKER_IP),
+                 keyed("alone1", "2026-11-25 03:00", OFFICE_IP), keyed("alone2", "2026-11-25 03:30", OFFICE_IP),
+                 keyed("o3", "2026-11-25 05:00", OFFICE_IP), keyed("x3", "2026-11-25 05:01", ATTACKER_IP),
+                 keyed("o4", "2026-11-25 05:20", OFFICE_IP))
+    drafts = world.drafts("identity.shared_credential")
+    assert [d.subject for d in drafts] == ["AKIAALICE"]
+    assert drafts[0].evidence.event_ids == ["o1", "x1", "o2", "x2", "o3", "x3", "o4"]  # in time order
+    assert drafts[0].evidence.details["overlapping_periods"] == 2
+
+
 def test_one_person_from_office_and_home_hours_apart_is_not_sharing(world: World) -> None:
     world.events(keyed("o1", "2026-11-25 01:00", OFFICE_IP), keyed("o2", "2026-11-25 01:40", OFFICE_IP),
                  keyed("h1", "2026-11-25 11:00", HOME_IP), keyed("h2", "2026-11-25 11:30", HOME_IP))

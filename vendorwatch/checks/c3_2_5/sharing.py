@@ -31,6 +31,7 @@ from vendorwatch.dn import canonical_dn, looks_like_dn
 from vendorwatch.i18n import t
 
 _INTERNAL_AGENTS = ("AWS Internal", "%aws-internal%")
+EVIDENCE_MOMENTS = 50  # session starts and ends read for evidence from either end of the overlaps
 
 
 def _network(ip: str, prefix_v4: int, prefix_v6: int) -> str | None:
@@ -176,14 +177,18 @@ class _SharingQuery:
         return sessions
 
     def evidence_ids(self, vendor_id: str, spellings: list[str], use: OverlappingUse) -> list[str]:
-        """Up to 50 events of the credential (in any of its spellings) from those addresses during the overlaps
-        (the first and newest)."""
+        """Up to 50 events of the credential (in any of its spellings) that show the overlaps: those that began
+        and ended each network's session in an overlapping period (the first and newest of them). They are read
+        by their times, lookups in the (vendor, time) index; reading every event of the vendor from the first
+        overlap to the last in time order took 0.25 s at 1,000,000 events for a credential used seldom (a
+        directory account), more than the rest of the check's evidence together."""
+        moments = sorted(set(use.moments[:EVIDENCE_MOMENTS]) | set(use.moments[-EVIDENCE_MOMENTS:]))
+        during = EVENTS.c.event_time.in_(moments) if moments else and_(EVENTS.c.event_time >= use.start,
+                                                                        EVENTS.c.event_time <= use.end)
         return event_ids(self.ctx.session, *self.usable, EVENTS.c.principal.in_(use.principals),
                          EVENTS.c.vendor_id == vendor_id,
                          self.credential == spellings[0] if len(spellings) == 1 else self.credential.in_(spellings),
-                         EVENTS.c.source_ip.in_(use.source_ips), EVENTS.c.event_time >= use.start,
-                         EVENTS.c.event_time <= use.end)
-
+                         EVENTS.c.source_ip.in_(use.source_ips), during)
 
 def _spelled_several_ways(principals: Iterable[str]) -> list[str]:
     """The principals that are one of several spellings of a DN among ``principals``."""
@@ -204,6 +209,7 @@ class OverlappingUse:
     periods: int
     start: datetime
     end: datetime
+    moments: tuple[datetime, ...] = ()  # when the overlapping sessions began and ended, in time order
 
 
 def overlapping_use(rows: Iterable[Any], prefix_v4: int, prefix_v6: int) -> OverlappingUse | None:
@@ -224,15 +230,18 @@ def overlapping_use(rows: Iterable[Any], prefix_v4: int, prefix_v6: int) -> Over
         if row.principal:
             seen_principals.add(row.principal)
     overlaps: list[tuple[datetime, datetime, str, str]] = []
+    moments: set[datetime] = set()
     for per_network in spans.values():
         items = sorted(per_network.items(), key=lambda item: item[1][0])
         for i, (net_a, (start_a, end_a)) in enumerate(items):
             for net_b, (start_b, end_b) in items[i + 1:]:
                 if start_b <= end_a:  # both networks active at once: keep both sessions as evidence
                     overlaps.append((min(start_a, start_b), max(end_a, end_b), net_a, net_b))
+                    moments.update((start_a, end_a, start_b, end_b))
     if not overlaps:
         return None
     networks = sorted({n for o in overlaps for n in o[2:]})
     return OverlappingUse(networks=networks, source_ips=sorted({ip for n in networks for ip in ips_by_network[n]}),
                           principals=sorted(seen_principals), periods=len(overlaps),
-                          start=min(o[0] for o in overlaps), end=max(o[1] for o in overlaps))
+                          start=min(o[0] for o in overlaps), end=max(o[1] for o in overlaps),
+                          moments=tuple(sorted(moments)))
