@@ -83,6 +83,10 @@ _LIMITS = """## 既知の限界 / Known limits
   `identity.shared_credential` takes a directory account's DN in all its spellings as one credential; the finding is
   named by the logs' spelling that the registry (roster or declared accounts) uses, else the one seen first, and
   its evidence lists the spellings.
+- `identity.shared_credential` の証跡イベントは、重なった時間帯に各ネットワークのセッションを始めた・終えたイベントです
+  （最初と最新の 50 件まで）。重なりのない時間帯の利用は含みません。
+  The evidence events of `identity.shared_credential` are those that began and ended each network's session in an
+  overlapping period (the first and newest, 50 at most); use in an hour without overlap is not evidence.
 """
 
 _LIFE_TEMPLATE = """## 指摘事項の一生 / The life of a finding
