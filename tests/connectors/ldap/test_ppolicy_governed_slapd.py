@@ -56,24 +56,23 @@ def _start(directory_factory: pytest.TempPathFactory, name: str, config_reader: 
     return server
 
 
-@pytest.fixture(scope="module")
-def config_readable(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SlapdServer]:
-    server = _start(tmp_path_factory, "slapd-ppolicy-config", SERVICE_DN)
+def _running(factory: pytest.TempPathFactory, name: str, config_reader: str | None) -> Iterator[SlapdServer]:
+    server = _start(factory, name, config_reader)
     try:
         yield server
     finally:
         server.stop()
         shutil.rmtree(server.directory / "data", ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def config_readable(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SlapdServer]:
+    yield from _running(tmp_path_factory, "slapd-ppolicy-config", SERVICE_DN)
 
 
 @pytest.fixture(scope="module")
 def config_hidden(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SlapdServer]:
-    server = _start(tmp_path_factory, "slapd-ppolicy-hidden", None)
-    try:
-        yield server
-    finally:
-        server.stop()
-        shutil.rmtree(server.directory / "data", ignore_errors=True)
+    yield from _running(tmp_path_factory, "slapd-ppolicy-hidden", None)
 
 
 def registry_text(server: SlapdServer) -> str:
