@@ -23,7 +23,7 @@ from vendorwatch.registry.models import Registry
 PASSWORD_ENV = "VW_TEST_LDAP_PASSWORD"
 WRONG_PASSWORD_ENV = "VW_TEST_LDAP_WRONG_PASSWORD"
 
-REGISTRY = """\
+VENDOR = """\
 version: 1
 organization:
   name: {{ja: テスト証券, en: Test Securities}}
@@ -36,6 +36,9 @@ vendors:
       - id: dirco-prod
         kind: production
         directory: {{base_dn: "{base}"}}
+"""  # a str.format template: the vendor and its environment, up to its roster
+
+REGISTRY = VENDOR + """\
     sources:
       - id: dirco-ldap
         kind: ldap
@@ -141,6 +144,28 @@ class Traffic:
 
 def _tls(server: SlapdServer) -> Tls:
     return Tls(validate=ssl.CERT_REQUIRED, ca_certs_file=str(server.ca_file))
+
+
+def admin_connection(server: SlapdServer) -> Connection:
+    """The slapd's administrator, bound over LDAPS (to shape the directory a test needs)."""
+    target = Server("localhost", port=server.ldaps_port, use_ssl=True, tls=_tls(server))
+    return Connection(target, server.admin_dn, server.admin_password, auto_bind=True, raise_exceptions=True)
+
+
+def one_source_registry(server: SlapdServer, password_env: str, *, roster: str = "", source: str = "") -> str:
+    """A registry with one vendor whose one LDAP source (``dirco-ldap``) is the running slapd; ``roster`` is the
+    vendor's roster block and ``source`` more keys of the source (YAML lines, indented as they stand)."""
+    return VENDOR.format(base=server.base_dn) + f"""\
+{roster}    sources:
+      - id: dirco-ldap
+        kind: ldap
+        environment: dirco-prod
+        url: {server.ldaps_url}
+        bind_dn: "{server.service_dn}"
+        password_env: {password_env}
+        ca_file: {server.ca_file}
+{source}        timeout_seconds: 20
+"""
 
 
 def user_bind(server: SlapdServer, dn: str, password: str, source_address: str = "127.0.0.1",

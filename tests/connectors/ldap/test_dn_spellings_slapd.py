@@ -9,17 +9,16 @@ The directory also holds a group of 3,100 members, which must be read completely
 from __future__ import annotations
 
 import shutil
-import ssl
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
-from ldap3 import MODIFY_ADD, Connection, Server, Tls
+from ldap3 import MODIFY_ADD
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from connectors.ldap.collect import collect
-from tests.connectors.ldap.conftest import user_bind, wait_for_stats
+from tests.connectors.ldap.conftest import admin_connection, one_source_registry, user_bind, wait_for_stats
 from tests.registry_import import import_registry
 from tests.servers.slapd import SlapdServer, start_slapd, user_dn
 from vendorwatch.checks.engine import run_checks
@@ -46,9 +45,7 @@ def big_slapd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SlapdServer]
     directory = tmp_path_factory.mktemp("slapd-dn")
     server = start_slapd(directory, accounts=ACCOUNTS, size_limit=500)
     try:
-        target = Server("localhost", port=server.ldaps_port, use_ssl=True,
-                        tls=Tls(validate=ssl.CERT_REQUIRED, ca_certs_file=str(server.ca_file)))
-        admin = Connection(target, server.admin_dn, server.admin_password, auto_bind=True, raise_exceptions=True)
+        admin = admin_connection(server)
         for dn, uid, cn in ((ALICE, "Alice", "Alice Example"), (SMITH, "jsmith", "Smith, John")):
             admin.add(dn, ["inetOrgPerson"], {"uid": uid, "cn": cn, "sn": cn.split()[0],
                                               "userPassword": server.user_password})
@@ -62,21 +59,7 @@ def big_slapd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SlapdServer]
         shutil.rmtree(directory / "data", ignore_errors=True)
 
 
-def registry_text(server: SlapdServer) -> str:
-    """One source on the slapd; the roster spells the DNs as a person typing them into vendorwatch.yaml would."""
-    return f"""\
-version: 1
-organization:
-  name: {{ja: テスト証券, en: Test Securities}}
-vendors:
-  - id: dirco
-    name: {{ja: ディレクトリ社, en: Directory Co}}
-    tier: high
-    handles_customer_data: true
-    environments:
-      - id: dirco-prod
-        kind: production
-        directory: {{base_dn: "{BASE}"}}
+ROSTER = """\
     roster:
       - person: alice
         name: Alice Example
@@ -95,19 +78,16 @@ vendors:
         since: 2024-04-01
         until: 2025-03-31
         identities: ["uid=user00004, ou=people, dc=example, dc=org"]
-    sources:
-      - id: dirco-ldap
-        kind: ldap
-        environment: dirco-prod
-        url: {server.ldaps_url}
-        bind_dn: "{server.service_dn}"
-        password_env: {PASSWORD_ENV}
-        ca_file: {server.ca_file}
+"""
+
+
+def registry_text(server: SlapdServer) -> str:
+    """One source on the slapd; the roster spells the DNs as a person typing them into vendorwatch.yaml would."""
+    return one_source_registry(server, PASSWORD_ENV, roster=ROSTER, source=f"""\
         privileged_groups: ["CN=Everyone,OU=Groups,DC=Example,DC=Org"]
         accesslog_base: cn=accesslog
         stats_log: {server.stats_log}
-        timeout_seconds: 20
-"""
+""")
 
 
 @pytest.fixture

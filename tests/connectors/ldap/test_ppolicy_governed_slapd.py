@@ -9,17 +9,17 @@ governed by any policy, so every policy is judged by itself, until every account
 from __future__ import annotations
 
 import shutil
-import ssl
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
-from ldap3 import MODIFY_DELETE, MODIFY_REPLACE, SUBTREE, Connection, Server, Tls
+from ldap3 import MODIFY_DELETE, MODIFY_REPLACE, SUBTREE
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from connectors.ldap.collect import collect
 from connectors.ldap.inventory import OPENLDAP_ACCOUNTS
+from tests.connectors.ldap.conftest import admin_connection, one_source_registry
 from tests.registry_import import import_registry
 from tests.servers.slapd import POLICY_DN, SERVICE_DN, SlapdServer, start_slapd, user_dn
 from vendorwatch.checks.engine import run_checks
@@ -37,16 +37,10 @@ UNUSED = f"cn=unused-weak,ou=policies,{BASE}"  # named by nobody
 PASSWORD_ENV = "VW_TEST_PPOLICY_LDAP_PASSWORD"
 
 
-def _admin(server: SlapdServer) -> Connection:
-    target = Server("localhost", port=server.ldaps_port, use_ssl=True,
-                    tls=Tls(validate=ssl.CERT_REQUIRED, ca_certs_file=str(server.ca_file)))
-    return Connection(target, server.admin_dn, server.admin_password, auto_bind=True, raise_exceptions=True)
-
-
 def _start(directory_factory: pytest.TempPathFactory, name: str, config_reader: str | None) -> SlapdServer:
     """slapd with two weak policies besides the default one; user 2 is governed by ``cn=weak``."""
     server = start_slapd(directory_factory.mktemp(name), accounts=20, config_reader=config_reader)
-    admin = _admin(server)
+    admin = admin_connection(server)
     for dn, cn in ((WEAK, "weak"), (UNUSED, "unused-weak")):
         admin.add(dn, ["top", "device", "pwdPolicy"], {"cn": cn, "pwdAttribute": "userPassword",
                                                        "pwdMinLength": "4", "pwdMaxFailure": "0",
@@ -76,29 +70,7 @@ def config_hidden(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SlapdSer
 
 
 def registry_text(server: SlapdServer) -> str:
-    return f"""\
-version: 1
-organization:
-  name: {{ja: テスト証券, en: Test Securities}}
-vendors:
-  - id: dirco
-    name: {{ja: ディレクトリ社, en: Directory Co}}
-    tier: high
-    handles_customer_data: true
-    environments:
-      - id: dirco-prod
-        kind: production
-        directory: {{base_dn: "{BASE}"}}
-    sources:
-      - id: dirco-ldap
-        kind: ldap
-        environment: dirco-prod
-        url: {server.ldaps_url}
-        bind_dn: "{server.service_dn}"
-        password_env: {PASSWORD_ENV}
-        ca_file: {server.ca_file}
-        timeout_seconds: 20
-"""
+    return one_source_registry(server, PASSWORD_ENV)
 
 
 def _collect(engine: Engine, server: SlapdServer, monkeypatch: pytest.MonkeyPatch) -> tuple[Registry, FixedClock]:
@@ -141,7 +113,7 @@ def test_with_the_default_unknown_every_policy_is_judged_until_every_account_nam
     assert people[user_dn(1)].attributes["password_policy_via"] is None
     assert set(_drafts(engine, registry, clock, "directory.password_policy_weak")) == {WEAK, UNUSED}
 
-    admin = _admin(config_hidden)
+    admin = admin_connection(config_hidden)
     named: list[str] = []
     try:
         admin.search(BASE, OPENLDAP_ACCOUNTS, SUBTREE, attributes=["pwdPolicySubentry"])
